@@ -1,0 +1,201 @@
+//! The generic client and the request builder every endpoint method returns.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use elastik_core::endpoint::RawRequest;
+use elastik_core::{Auth, Body, ClientBuilder, Config, Endpoint, Error, Executor, FromConfig, PreparedRequest, RequestOptions};
+use http::{HeaderMap, Method};
+use serde::Serialize;
+
+/// An Elasticsearch client over the runtime `X`. Cheap to clone; clones
+/// share connections and node state.
+#[derive(Clone, Debug)]
+pub struct Client<X> {
+    executor: X,
+}
+
+impl<X: Executor + FromConfig> FromConfig for Client<X> {
+    fn from_config(config: Config) -> Result<Self, Error> {
+        X::from_config(config).map(|executor| Client { executor })
+    }
+}
+
+impl<X: Executor> Client<X> {
+    /// A builder for this runtime's client.
+    pub fn builder() -> ClientBuilder<Self>
+    where
+        X: FromConfig,
+    {
+        ClientBuilder::new()
+    }
+
+    /// A client for the single node at `url`, with default settings.
+    pub fn new(url: &str) -> Result<Self, Error>
+    where
+        X: FromConfig,
+    {
+        Self::builder().node(url).build()
+    }
+
+    /// Wraps an executor.
+    pub fn from_executor(executor: X) -> Self {
+        Client { executor }
+    }
+
+    /// The runtime's executor.
+    pub fn executor(&self) -> &X {
+        &self.executor
+    }
+
+    /// A request builder for any endpoint value.
+    pub fn request<E: Endpoint>(&self, endpoint: E) -> Request<'_, X, E> {
+        Request { client: self, endpoint, options: RequestOptions::default(), body: None }
+    }
+
+    /// Sends an endpoint value and decodes its response.
+    pub fn send<E>(&self, endpoint: E) -> X::Output<Result<E::Response, Error>>
+    where
+        E: Endpoint + Send + 'static,
+        E::Response: Send + 'static,
+    {
+        self.request(endpoint).send()
+    }
+
+    /// The raw escape hatch: any method, path (already encoded), query,
+    /// headers and body. An error status is an [`Error::Api`], except a
+    /// `HEAD` 404.
+    pub fn perform_request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: HeaderMap,
+        body: Body,
+    ) -> X::Output<Result<http::Response<Bytes>, Error>> {
+        let mut raw = RawRequest::new(method, path).body(body);
+        for (k, v) in query {
+            raw.query.push(k, v);
+        }
+        raw.headers = headers;
+        self.send(raw)
+    }
+}
+
+/// One call being configured: the endpoint value plus per-request options.
+/// Finish with [`Request::send`] (and `.await` on async runtimes).
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct Request<'a, X, E> {
+    client: &'a Client<X>,
+    endpoint: E,
+    options: RequestOptions,
+    body: Option<Body>,
+}
+
+impl<'a, X: Executor, E: Endpoint> Request<'a, X, E> {
+    /// Wraps an endpoint value.
+    pub fn new(client: &'a Client<X>, endpoint: E) -> Self {
+        Request { client, endpoint, options: RequestOptions::default(), body: None }
+    }
+
+    /// The endpoint value.
+    pub fn endpoint(&self) -> &E {
+        &self.endpoint
+    }
+
+    /// Changes the endpoint value.
+    pub fn map(mut self, f: impl FnOnce(E) -> E) -> Self {
+        self.endpoint = f(self.endpoint);
+        self
+    }
+
+    /// Replaces the per-request options.
+    pub fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Timeout of each attempt of this request.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(Some(timeout));
+        self
+    }
+
+    /// Adds a header to this request.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.options = self.options.header(name, value);
+        self
+    }
+
+    /// `X-Opaque-Id` for this request.
+    pub fn opaque_id(mut self, id: impl Into<String>) -> Self {
+        self.options.opaque_id = Some(id.into());
+        self
+    }
+
+    /// Credentials for this request.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.options.auth = Some(auth);
+        self
+    }
+
+    /// Retries for this request.
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.options.max_retries = Some(n);
+        self
+    }
+
+    /// Declares this request safe (or not) to retry after it may have reached the server.
+    pub fn retry_safe(mut self, yes: bool) -> Self {
+        self.options.retry_safe = Some(yes);
+        self
+    }
+
+    /// Sends this body instead of the typed one (escape hatch).
+    pub fn raw_body(mut self, body: Body) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Sends any serializable value as the JSON body instead of the typed one.
+    pub fn json_body<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = Some(Body::json(body).unwrap_or_else(|_| Body::Empty));
+        self
+    }
+
+    fn prepare(&self) -> Result<PreparedRequest, Error> {
+        let mut request = self.endpoint.to_request()?;
+        if let Some(body) = &self.body {
+            request.headers_mut().remove(http::header::CONTENT_TYPE);
+            *request.body_mut() = body.clone();
+        }
+        Ok(PreparedRequest { endpoint_id: self.endpoint.id(), request, options: self.options.clone() })
+    }
+}
+
+impl<X: Executor, E> Request<'_, X, E>
+where
+    E: Endpoint + Send + 'static,
+    E::Response: Send + 'static,
+{
+    /// Sends the request and decodes the typed response.
+    pub fn send(self) -> X::Output<Result<E::Response, Error>> {
+        let prepared = match self.prepare() {
+            Ok(p) => p,
+            Err(e) => return X::ready(Err(e)),
+        };
+        let endpoint = self.endpoint;
+        X::map(self.client.executor.execute(prepared), move |result| {
+            result.and_then(|response| endpoint.decode(&response))
+        })
+    }
+
+    /// Sends the request and returns the raw response, whatever its status.
+    pub fn send_raw(self) -> X::Output<Result<http::Response<Bytes>, Error>> {
+        match self.prepare() {
+            Ok(p) => self.client.executor.execute(p),
+            Err(e) => X::ready(Err(e)),
+        }
+    }
+}

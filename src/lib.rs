@@ -1,0 +1,20 @@
+//! # elastik
+//!
+//! The Elasticsearch client for Rust. Pick a runtime by feature:
+//! `tokio` (default), `async-std`, `blocking`; they are additive.
+#![doc = ""]
+
+pub use elastik_core as core;
+pub use elastik_core::{Auth, Body, Endpoint, Error, RequestOptions};
+
+/// The tokio runtime (hyper 1 + rustls).
+#[cfg(feature = "tokio")]
+pub use elastik_tokio as tokio;
+
+/// The async-std / smol runtime (async-io + futures-io).
+#[cfg(feature = "async-std")]
+pub use elastik_async_std as async_std;
+
+/// The blocking runtime (ureq 3).
+#[cfg(feature = "blocking")]
+pub use elastik_blocking as blocking;
