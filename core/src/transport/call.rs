@@ -170,9 +170,9 @@ impl Call {
         loop {
             match &mut self.state {
                 State::Start => {
-                    if transport.sniff_due(now) {
+                    if self.sniff_only || transport.sniff_due(now) {
                         if let Some(node) = transport.pool.select(now, transport.rng.next_u64(), &[]) {
-                            transport.sniff.in_progress = true;
+                            transport.sniff.in_progress = Some(now);
                             transport.sniff.requested = false;
                             self.state = State::Sniffing(node);
                             return Action::Send(self.sniff_request(transport, node));
@@ -180,7 +180,7 @@ impl Call {
                     }
                     if self.sniff_only {
                         self.state = State::Done(None);
-                        return Action::Done(Err(Error::build("no sniff was due")));
+                        return Action::Done(Err(Error::build("the node pool is empty")));
                     }
                     self.state = State::Ready;
                 }
@@ -231,7 +231,7 @@ impl Call {
         outcome: Result<http::Response<Bytes>, IoError>,
         now: Instant,
     ) {
-        transport.sniff.in_progress = false;
+        transport.sniff.in_progress = None;
         transport.sniff.last = Some(now);
         let url = transport.pool.get(node).map(|n| n.url.clone());
         match outcome {

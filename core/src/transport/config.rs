@@ -284,7 +284,7 @@ impl<C> ClientBuilder<C> {
                 headers: HeaderMap::new(),
                 opaque_id: None,
                 user_agent: format!("elastik/{}", env!("CARGO_PKG_VERSION")),
-                client_meta: None,
+                client_meta: Some(format!("es={v},t={v}", v = env!("CARGO_PKG_VERSION"))),
                 compatibility: Compatibility::V9,
                 request_timeout: Some(Duration::from_secs(30)),
                 retry: RetryPolicy::default(),
@@ -373,7 +373,8 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Sets the `x-elastic-client-meta` value (runtimes set a default); `None` turns it off.
+    /// Sets the `x-elastic-client-meta` value (default `es=<version>,t=<version>`,
+    /// to which each runtime appends its HTTP library); `None` turns it off.
     pub fn client_meta(mut self, meta: Option<String>) -> Self {
         self.config.client_meta = meta;
         self

@@ -78,7 +78,9 @@ pub struct Transport {
 struct SniffState {
     /// A sniff was asked for (on start, after a failure).
     requested: bool,
-    in_progress: bool,
+    /// When the running sniff started; a sniff whose call was abandoned
+    /// stops counting as running after twice its timeout.
+    in_progress: Option<Instant>,
     last: Option<Instant>,
 }
 
@@ -131,6 +133,7 @@ impl Transport {
         if !self.sniff_due(now) {
             return None;
         }
+        self.sniff.in_progress = Some(now);
         Some(Call::sniff_only(self, now))
     }
 
@@ -160,7 +163,10 @@ impl Transport {
 
     fn sniff_due(&self, now: Instant) -> bool {
         let policy = &self.config.sniff;
-        if !policy.enabled() || self.sniff.in_progress {
+        if !policy.enabled() {
+            return false;
+        }
+        if self.sniff.in_progress.is_some_and(|t| now.saturating_duration_since(t) < policy.timeout * 2) {
             return false;
         }
         let since_last = self.sniff.last.map(|l| now.saturating_duration_since(l));
