@@ -18,7 +18,9 @@ pub mod body;
 pub mod encoding;
 pub mod endpoint;
 pub mod error;
+pub mod esql;
 pub mod executor;
+pub mod helpers;
 pub mod media;
 pub mod transport;
 
