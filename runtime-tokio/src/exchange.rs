@@ -1,0 +1,201 @@
+//! One HTTP exchange over hyper's pooled client, with its failure mapped to
+//! an [`IoError`] for the core.
+//!
+//! The connector opens TCP (hyper-util's `HttpConnector`) and, for `https`
+//! nodes, runs the rustls handshake. The pool keeps up to
+//! `connections_per_node` idle keep-alive connections per node.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use elastik_core::transport::{Config, Send};
+use elastik_core::{IoError, IoErrorKind};
+use http::Uri;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::rt::{TokioExecutor as HyperExecutor, TokioIo, TokioTimer};
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+/// hyper's pooled client over our connector.
+pub(crate) type HttpClient = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
+
+/// The pooled client for a configuration.
+pub(crate) fn client(config: &Config, tls: rustls::ClientConfig) -> HttpClient {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    let connector = Connector { http, tls: TlsConnector::from(Arc::new(tls)) };
+    hyper_util::client::legacy::Client::builder(HyperExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .pool_max_idle_per_host(config.connections_per_node)
+        .build(connector)
+}
+
+/// Performs `send`: the whole exchange, body included, within `send.timeout`,
+/// reading at most `send.max_response_size` bytes.
+pub(crate) async fn exchange(client: &HttpClient, send: Send) -> Result<http::Response<Bytes>, IoError> {
+    let limit = send.max_response_size;
+    let work = async {
+        let response = client.request(send.request.map(Full::new)).await.map_err(request_error)?;
+        let (parts, body) = response.into_parts();
+        let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+        if declared.is_some_and(|len: usize| len > limit) {
+            return Err(too_large(limit));
+        }
+        let body = Limited::new(body, limit).collect().await.map_err(|e| body_error(&*e, limit))?.to_bytes();
+        Ok(http::Response::from_parts(parts, body))
+    };
+    match send.timeout {
+        Some(timeout) => tokio::time::timeout(timeout, work).await.unwrap_or_else(|_| {
+            Err(IoError::new(IoErrorKind::Timeout, format!("no complete response within {timeout:?}")))
+        }),
+        None => work.await,
+    }
+}
+
+/// Connect and TLS failures happen before anything is sent; any other
+/// failure may have happened after the request went out.
+fn request_error(error: hyper_util::client::legacy::Error) -> IoError {
+    let message = chain(&error);
+    if !error.is_connect() {
+        return IoError::new(IoErrorKind::Reset, message);
+    }
+    let kind = if source_is::<TlsHandshakeError>(&error) { IoErrorKind::Tls } else { IoErrorKind::Connect };
+    IoError { kind, message, request_sent: false }
+}
+
+fn body_error(error: &(dyn StdError + 'static), limit: usize) -> IoError {
+    if error.is::<LengthLimitError>() || source_is::<LengthLimitError>(error) {
+        return too_large(limit);
+    }
+    IoError::new(IoErrorKind::Reset, chain(error))
+}
+
+fn too_large(limit: usize) -> IoError {
+    IoError::new(IoErrorKind::BodyTooLarge, format!("the response body exceeds {limit} bytes"))
+}
+
+fn source_is<T: StdError + 'static>(error: &(dyn StdError + 'static)) -> bool {
+    let mut source = error.source();
+    while let Some(e) = source {
+        if e.is::<T>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// `error: cause: cause`, as hyper's top-level messages say little.
+fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        message.push_str(": ");
+        message.push_str(&e.to_string());
+        source = e.source();
+    }
+    message
+}
+
+/// Opens TCP connections and, for `https` URIs, runs the TLS handshake.
+#[derive(Clone)]
+pub(crate) struct Connector {
+    http: HttpConnector,
+    tls: TlsConnector,
+}
+
+/// A failed TLS handshake (so that the error can be told from a refused connection).
+#[derive(Debug)]
+struct TlsHandshakeError(std::io::Error);
+
+impl std::fmt::Display for TlsHandshakeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "tls handshake failed: {}", self.0)
+    }
+}
+
+impl StdError for TlsHandshakeError {}
+
+type BoxError = Box<dyn StdError + std::marker::Send + Sync>;
+
+impl tower_service::Service<Uri> for Connector {
+    type Response = Stream;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Stream, BoxError>> + std::marker::Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.http.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
+        let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
+        let connecting = self.http.call(uri);
+        let tls = self.tls.clone();
+        Box::pin(async move {
+            let tcp = connecting.await?;
+            if !https {
+                return Ok(Stream::Plain(tcp));
+            }
+            let name = ServerName::try_from(host).map_err(|e| TlsHandshakeError(std::io::Error::other(e)))?;
+            let stream = tls.connect(name, tcp.into_inner()).await.map_err(TlsHandshakeError)?;
+            Ok(Stream::Tls(Box::new(TokioIo::new(stream))))
+        })
+    }
+}
+
+/// A plain or TLS connection.
+pub(crate) enum Stream {
+    Plain(TokioIo<TcpStream>),
+    Tls(Box<TokioIo<TlsStream<TcpStream>>>),
+}
+
+impl Connection for Stream {
+    fn connected(&self) -> Connected {
+        match self {
+            Stream::Plain(s) => s.connected(),
+            Stream::Tls(s) => s.inner().get_ref().0.connected(),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: ReadBufCursor<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(&mut **s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(&mut **s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(&mut **s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(&mut **s).poll_shutdown(cx),
+        }
+    }
+}

@@ -1,0 +1,599 @@
+//! # elastik-testkit
+//!
+//! What every runtime's integration tests share, with the standard library
+//! only (threads and `std::net`), so async and blocking tests alike can use it:
+//!
+//! - the URLs of the real test servers that `scripts/test.sh` starts
+//!   ([`noida_urls`], [`test_url`], [`osmem_url`]); when a variable is absent
+//!   the helper prints why and returns `None`, and the test returns early;
+//! - [`FaultProxy`]: an HTTP/1.1 proxy in front of a real server that injects
+//!   one [`Fault`] per request from a queue and logs every request;
+//! - [`StubServer`]: a tiny HTTP/1.1 server answering canned responses;
+//! - [`closed_port_url`]: a URL where nothing listens.
+//!
+//! Not in scope: TLS (tests that need it run their own TLS server), HTTP/2,
+//! `Expect: 100-continue`, anything but loopback addresses.
+
+mod http1;
+
+use std::collections::VecDeque;
+use std::io::{BufReader, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use http1::{read_body, read_head, request_framing, response_framing, write_response, Message};
+
+/// The three noida-db URLs of `ELASTIK_TEST_NOIDA_URLS` (comma-separated).
+pub fn noida_urls() -> Option<Vec<String>> {
+    let urls: Vec<String> = env_var("ELASTIK_TEST_NOIDA_URLS")?
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (!urls.is_empty()).then_some(urls)
+}
+
+/// The main test server's URL, `ELASTIK_TEST_URL` (a noida-db).
+pub fn test_url() -> Option<String> {
+    env_var("ELASTIK_TEST_URL")
+}
+
+/// The osmem-server URL, `ELASTIK_TEST_OSMEM_URL` (OpenSearch-like; answers
+/// 406 to compatibility media types).
+pub fn osmem_url() -> Option<String> {
+    env_var("ELASTIK_TEST_OSMEM_URL")
+}
+
+/// An `http://127.0.0.1:PORT` URL where nothing listens (connections are refused).
+///
+/// The port is a privileged one (below 1024) found refusing connections: the
+/// kernel never hands those out for `bind(…:0)`, so a server started by a
+/// parallel test cannot take it over (a freed ephemeral port could be).
+pub fn closed_port_url() -> String {
+    let refused = (1..1024u16).find(|port| {
+        let addr = SocketAddr::from(([127, 0, 0, 1], *port));
+        matches!(TcpStream::connect_timeout(&addr, Duration::from_secs(1)), Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused)
+    });
+    let port = refused.expect("a privileged port on 127.0.0.1 that refuses connections");
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A lowercase name no other test (in this or another process) uses, for indices.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{}-{}-{n}-{nanos}", prefix.to_ascii_lowercase(), std::process::id())
+}
+
+fn env_var(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => Some(v.trim().to_owned()),
+        _ => {
+            eprintln!("skipping: {name} not set (run scripts/test.sh)");
+            None
+        }
+    }
+}
+
+/// What the [`FaultProxy`] does to one request instead of forwarding it plainly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer this status with a small JSON error body, without forwarding.
+    Status(u16),
+    /// Like `Status`, with `Retry-After: secs`.
+    StatusRetryAfter(u16, u64),
+    /// Read the whole request, then close the connection without answering.
+    ResetBeforeResponse,
+    /// Forward, send the response head (with its `Content-Length`), then close.
+    ResetAfterHeaders,
+    /// Read the request, wait this long, then forward it (the client has
+    /// usually given up by then).
+    Stall(Duration),
+    /// Forward, send the head and half the body, then close.
+    TruncatedBody,
+    /// Answer 200 with a body that is not valid JSON, without forwarding.
+    InvalidJson,
+    /// Close the connection as soon as the request head arrived (body unread).
+    Close,
+}
+
+/// One request the proxy or stub received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// The method.
+    pub method: String,
+    /// The path with its query string.
+    pub path: String,
+    /// When its head was read.
+    pub at: Instant,
+}
+
+/// An HTTP/1.1 proxy on `127.0.0.1:0` in front of one upstream server.
+///
+/// Each request takes the next queued [`Fault`] (FIFO); with an empty queue it
+/// is forwarded as is. Client connections are kept alive as the client asks;
+/// each holds its own keep-alive connection upstream. When the upstream cannot
+/// be reached the client connection is closed. Dropping the proxy (or
+/// [`FaultProxy::kill`]) closes the listener and every connection.
+pub struct FaultProxy {
+    server: Server,
+    shared: Arc<ProxyShared>,
+}
+
+struct ProxyShared {
+    upstream: String,
+    faults: Mutex<VecDeque<Fault>>,
+    log: Mutex<Vec<Record>>,
+}
+
+impl FaultProxy {
+    /// Starts a proxy to `upstream_url` (`http://host:port`, a path is ignored).
+    pub fn start(upstream_url: &str) -> FaultProxy {
+        let rest = upstream_url.strip_prefix("http://").expect("the upstream is an http:// URL");
+        let upstream = rest.split('/').next().unwrap_or(rest).to_owned();
+        let shared =
+            Arc::new(ProxyShared { upstream, faults: Mutex::new(VecDeque::new()), log: Mutex::new(Vec::new()) });
+        let conn_shared = Arc::clone(&shared);
+        let server = Server::start(Arc::new(move |stream, stop: &AtomicBool| {
+            serve_proxy_connection(&conn_shared, stream, stop);
+        }));
+        FaultProxy { server, shared }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr
+    }
+
+    /// Queues a fault for the next request that has none.
+    pub fn push(&self, fault: Fault) {
+        lock(&self.shared.faults).push_back(fault);
+    }
+
+    /// Faults still queued.
+    pub fn pending_faults(&self) -> usize {
+        lock(&self.shared.faults).len()
+    }
+
+    /// Requests received so far (faulted or forwarded).
+    pub fn requests(&self) -> usize {
+        lock(&self.shared.log).len()
+    }
+
+    /// Every request received so far, in order.
+    pub fn log(&self) -> Vec<Record> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// Stops accepting and closes every connection, as if the node died.
+    /// The log stays readable.
+    pub fn kill(&self) {
+        self.server.stop();
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.server.stop();
+    }
+}
+
+fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &AtomicBool) {
+    let Ok(read_half) = client.try_clone() else { return };
+    let mut reader = BufReader::new(read_half);
+    let mut writer = client;
+    let mut upstream: Option<Upstream> = None;
+    while let Ok(Some(mut request)) = read_head(&mut reader) {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let fault = lock(&shared.faults).pop_front();
+        lock(&shared.log).push(Record {
+            method: request.start[0].clone(),
+            path: request.start[1].clone(),
+            at: Instant::now(),
+        });
+        if fault == Some(Fault::Close) {
+            return;
+        }
+        let Ok(body) = read_body(&mut reader, request_framing(&request)) else { return };
+        request.body = body;
+        let keep_alive = request.keep_alive();
+        let head_only = request.start[0].eq_ignore_ascii_case("HEAD");
+        let canned = match &fault {
+            Some(Fault::Status(s)) => Some((*s, None)),
+            Some(Fault::StatusRetryAfter(s, secs)) => Some((*s, Some(*secs))),
+            Some(Fault::InvalidJson) => Some((200, None)),
+            _ => None,
+        };
+        if let Some((status, retry_after)) = canned {
+            let mut headers = vec![
+                ("content-type".to_owned(), "application/json; charset=UTF-8".to_owned()),
+                ("x-elastic-product".to_owned(), "Elasticsearch".to_owned()),
+            ];
+            if let Some(secs) = retry_after {
+                headers.push(("retry-after".to_owned(), secs.to_string()));
+            }
+            let body = if status == 200 {
+                "{\"took\": 1, \"oops".to_owned()
+            } else {
+                format!("{{\"error\":{{\"type\":\"fault_injected\",\"reason\":\"fault proxy answered {status}\"}},\"status\":{status}}}")
+            };
+            if write_response(&mut writer, status, &headers, body.as_bytes(), head_only).is_err() || !keep_alive {
+                return;
+            }
+            continue;
+        }
+        match fault {
+            Some(Fault::ResetBeforeResponse) => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            Some(Fault::Stall(d)) => {
+                let until = Instant::now() + d;
+                while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+                    thread::sleep(Duration::from_millis(5));
+                }
+            }
+            _ => {}
+        }
+        let Some(response) = forward(&shared.upstream, &mut upstream, &request) else {
+            // The upstream is gone: the client sees its connection closed.
+            return;
+        };
+        let written = match fault {
+            Some(Fault::ResetAfterHeaders) => {
+                let _ = writer.write_all(&response.head_bytes(true));
+                let _ = writer.flush();
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            Some(Fault::TruncatedBody) => {
+                let mut out = response.head_bytes(true);
+                out.extend_from_slice(&response.body[..response.body.len() / 2]);
+                let _ = writer.write_all(&out);
+                let _ = writer.flush();
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            _ if head_only => writer.write_all(&response.head_bytes(false)),
+            _ => writer.write_all(&response.to_bytes()),
+        };
+        if written.is_err() || !keep_alive || !response.keep_alive() {
+            return;
+        }
+    }
+}
+
+struct Upstream {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+/// Sends `request` upstream on the kept connection (reconnecting once if it
+/// went stale) and reads the whole response.
+fn forward(addr: &str, upstream: &mut Option<Upstream>, request: &Message) -> Option<Message> {
+    for _ in 0..2 {
+        let reused = upstream.is_some();
+        if upstream.is_none() {
+            let stream = TcpStream::connect(addr).ok()?;
+            let _ = stream.set_nodelay(true);
+            let reader = BufReader::new(stream.try_clone().ok()?);
+            *upstream = Some(Upstream { reader, writer: stream });
+        }
+        let conn = upstream.as_mut()?;
+        let exchanged = conn.writer.write_all(&request.to_bytes()).ok().and_then(|()| {
+            let mut head = read_head(&mut conn.reader).ok()??;
+            head.body = read_body(&mut conn.reader, response_framing(&head, &request.start[0])).ok()?;
+            Some(head)
+        });
+        match exchanged {
+            Some(response) => {
+                if !response.keep_alive() {
+                    *upstream = None;
+                }
+                return Some(response);
+            }
+            None => {
+                *upstream = None;
+                if !reused {
+                    return None;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A request the [`StubServer`] received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StubRequest {
+    /// The method.
+    pub method: String,
+    /// The path with its query string.
+    pub path: String,
+    /// Headers in order, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The body (de-chunked, not decompressed).
+    pub body: Vec<u8>,
+}
+
+impl StubRequest {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A canned answer of the [`StubServer`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StubResponse {
+    /// The status.
+    pub status: u16,
+    /// Headers (`Content-Length` is added).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl StubResponse {
+    /// A response with this status, no header, no body.
+    pub fn new(status: u16) -> Self {
+        StubResponse { status, headers: Vec::new(), body: Vec::new() }
+    }
+
+    /// A JSON response as Elasticsearch sends it: `Content-Type: application/json`
+    /// and `X-Elastic-Product: Elasticsearch`.
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        StubResponse::new(status)
+            .header("content-type", "application/json; charset=UTF-8")
+            .header("x-elastic-product", "Elasticsearch")
+            .body(body.into().into_bytes())
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+}
+
+type Handler = dyn Fn(&StubRequest) -> StubResponse + Send + Sync;
+
+/// A tiny HTTP/1.1 server on `127.0.0.1:0` that answers every request with
+/// its handler's [`StubResponse`] and logs the requests. Keep-alive as the
+/// client asks. Stops on drop.
+pub struct StubServer {
+    server: Server,
+    log: Arc<Mutex<Vec<StubRequest>>>,
+}
+
+impl StubServer {
+    /// Starts the server.
+    pub fn start(handler: impl Fn(&StubRequest) -> StubResponse + Send + Sync + 'static) -> StubServer {
+        let handler: Arc<Handler> = Arc::new(handler);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let conn_log = Arc::clone(&log);
+        let server = Server::start(Arc::new(move |stream, stop: &AtomicBool| {
+            serve_stub_connection(&*handler, &conn_log, stream, stop);
+        }));
+        StubServer { server, log }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<StubRequest> {
+        lock(&self.log).clone()
+    }
+
+    /// How many requests were received.
+    pub fn request_count(&self) -> usize {
+        lock(&self.log).len()
+    }
+}
+
+impl Drop for StubServer {
+    fn drop(&mut self) {
+        self.server.stop();
+    }
+}
+
+fn serve_stub_connection(handler: &Handler, log: &Mutex<Vec<StubRequest>>, stream: TcpStream, stop: &AtomicBool) {
+    let Ok(read_half) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(read_half);
+    let mut writer = stream;
+    while let Ok(Some(head)) = read_head(&mut reader) {
+        let Ok(body) = read_body(&mut reader, request_framing(&head)) else { return };
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let keep_alive = head.keep_alive();
+        let [method, path, _] = head.start;
+        let request = StubRequest { method, path, headers: head.headers, body };
+        lock(log).push(request.clone());
+        let response = handler(&request);
+        let head_only = request.method.eq_ignore_ascii_case("HEAD");
+        if write_response(&mut writer, response.status, &response.headers, &response.body, head_only).is_err()
+            || !keep_alive
+        {
+            return;
+        }
+    }
+}
+
+type ConnectionHandler = dyn Fn(TcpStream, &AtomicBool) + Send + Sync;
+
+/// The accept loop shared by the proxy and the stub: one thread per connection.
+struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    connections: Arc<Mutex<Vec<TcpStream>>>,
+    accept_thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Server {
+    fn start(handler: Arc<ConnectionHandler>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let stop = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let (accept_stop, accept_connections) = (Arc::clone(&stop), Arc::clone(&connections));
+        let accept_thread = thread::spawn(move || {
+            for stream in listener.incoming() {
+                if accept_stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let _ = stream.set_nodelay(true);
+                let (Ok(kept), Ok(closer)) = (stream.try_clone(), stream.try_clone()) else { continue };
+                lock(&accept_connections).push(kept);
+                let (handler, stop) = (Arc::clone(&handler), Arc::clone(&accept_stop));
+                thread::spawn(move || {
+                    handler(stream, &stop);
+                    // The kept clone would hold the connection open: close it for real.
+                    let _ = closer.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        Server { addr, stop, connections, accept_thread: Mutex::new(Some(accept_thread)) }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Closes the listener and every connection; idempotent.
+    fn stop(&self) {
+        if self.stop.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        // Wake the accept loop so that it sees the flag and drops the listener.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(handle) = lock(&self.accept_thread).take() {
+            let _ = handle.join();
+        }
+        for conn in lock(&self.connections).drain(..) {
+            let _ = conn.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, Read};
+
+    fn exchange(conn: &mut TcpStream, request: &str) -> (u16, String) {
+        conn.write_all(request.as_bytes()).unwrap();
+        let mut reader = BufReader::new(conn.try_clone().unwrap());
+        let mut head = read_head(&mut reader).unwrap().unwrap();
+        let method = request.split(' ').next().unwrap();
+        head.body = read_body(&mut reader, response_framing(&head, method)).unwrap();
+        assert!(reader.buffer().is_empty(), "no bytes beyond the response");
+        (head.start[1].parse().unwrap(), String::from_utf8(head.body).unwrap())
+    }
+
+    fn echo_stub() -> StubServer {
+        StubServer::start(|r| StubResponse::json(200, format!("{} {} {}", r.method, r.path, r.body.len())))
+    }
+
+    #[test]
+    fn stub_answers_on_one_keep_alive_connection() {
+        let stub = echo_stub();
+        let mut conn = TcpStream::connect(stub.addr()).unwrap();
+        assert_eq!(exchange(&mut conn, "GET /a HTTP/1.1\r\nhost: x\r\n\r\n"), (200, "GET /a 0".into()));
+        let chunked = "POST /b HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n";
+        assert_eq!(exchange(&mut conn, chunked), (200, "POST /b 4".into()));
+        assert_eq!(exchange(&mut conn, "HEAD /c HTTP/1.1\r\nhost: x\r\n\r\n"), (200, String::new()));
+        assert_eq!(stub.request_count(), 3);
+        assert_eq!(stub.requests()[1].body, b"abcd");
+    }
+
+    #[test]
+    fn proxy_forwards_injects_and_logs() {
+        let stub = echo_stub();
+        let proxy = FaultProxy::start(&stub.url());
+        let mut conn = TcpStream::connect(proxy.addr()).unwrap();
+        assert_eq!(exchange(&mut conn, "PUT /x HTTP/1.1\r\ncontent-length: 3\r\n\r\nabc"), (200, "PUT /x 3".into()));
+        proxy.push(Fault::StatusRetryAfter(503, 2));
+        let (status, body) = exchange(&mut conn, "GET /y HTTP/1.1\r\n\r\n");
+        assert_eq!(status, 503);
+        assert!(body.contains("fault_injected"));
+        assert_eq!(exchange(&mut conn, "GET /z HTTP/1.1\r\n\r\n"), (200, "GET /z 0".into()));
+        assert_eq!(proxy.requests(), 3);
+        assert_eq!(stub.request_count(), 2, "the faulted request never reached upstream");
+        let paths: Vec<_> = proxy.log().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/x", "/y", "/z"]);
+    }
+
+    #[test]
+    fn proxy_breaks_connections_as_asked() {
+        let stub = echo_stub();
+        let proxy = FaultProxy::start(&stub.url());
+        proxy.push(Fault::ResetBeforeResponse);
+        let mut conn = TcpStream::connect(proxy.addr()).unwrap();
+        conn.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        let mut rest = Vec::new();
+        let _ = conn.read_to_end(&mut rest);
+        assert!(rest.is_empty());
+
+        proxy.push(Fault::TruncatedBody);
+        let mut conn = TcpStream::connect(proxy.addr()).unwrap();
+        conn.write_all(b"GET /long-path HTTP/1.1\r\n\r\n").unwrap();
+        let mut reader = BufReader::new(conn);
+        let head = read_head(&mut reader).unwrap().unwrap();
+        let declared: usize = head.header("content-length").unwrap().parse().unwrap();
+        let mut body = Vec::new();
+        let _ = reader.read_to_end(&mut body);
+        assert!(body.len() < declared);
+    }
+
+    #[test]
+    fn killed_proxy_refuses_connections() {
+        let stub = echo_stub();
+        let proxy = FaultProxy::start(&stub.url());
+        let mut conn = TcpStream::connect(proxy.addr()).unwrap();
+        assert_eq!(exchange(&mut conn, "GET / HTTP/1.1\r\n\r\n").0, 200);
+        proxy.kill();
+        let mut reader = BufReader::new(conn);
+        assert_eq!(reader.fill_buf().map(|b| b.len()).unwrap_or(0), 0, "open connections are closed");
+        assert!(TcpStream::connect(proxy.addr()).is_err());
+    }
+
+    #[test]
+    fn closed_port_refuses() {
+        let url = closed_port_url();
+        assert!(TcpStream::connect(url.trim_start_matches("http://")).is_err());
+    }
+}
