@@ -1,0 +1,131 @@
+//! Retries through the testkit's fault proxy in front of a real noida-db:
+//! exact request counts prove the core's decisions are carried out as made.
+
+use std::time::{Duration, Instant};
+
+use elastik_core::IoErrorKind;
+use elastik_testkit::{closed_port_url, test_url, unique_name, Fault, FaultProxy};
+use http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::{builder, call, transport_kind};
+
+#[async_std::test]
+async fn retryable_statuses_then_success() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url()).build().unwrap();
+    proxy.push(Fault::Status(429));
+    proxy.push(Fault::Status(503));
+    let response = call(&client, Method::GET, "/", None).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(proxy.requests(), 3);
+}
+
+#[async_std::test]
+async fn retries_run_out_with_the_last_status() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url()).max_retries(2).build().unwrap();
+    for _ in 0..3 {
+        proxy.push(Fault::Status(502));
+    }
+    let err = call(&client, Method::GET, "/", None).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_GATEWAY));
+    assert_eq!(proxy.requests(), 3, "one attempt and two retries");
+}
+
+#[async_std::test]
+async fn retry_after_is_honoured() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url()).build().unwrap();
+    proxy.push(Fault::StatusRetryAfter(429, 1));
+    let started = Instant::now();
+    call(&client, Method::GET, "/", None).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}", started.elapsed());
+    assert_eq!(proxy.requests(), 2);
+}
+
+#[async_std::test]
+async fn broken_connections_are_retried_for_get_only() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url()).build().unwrap();
+    let index = unique_name("asyncstd-reset");
+
+    for fault in [Fault::ResetBeforeResponse, Fault::ResetAfterHeaders, Fault::TruncatedBody] {
+        let before = proxy.requests();
+        proxy.push(fault.clone());
+        let response = call(&client, Method::GET, "/", None).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{fault:?}");
+        assert_eq!(proxy.requests() - before, 2, "{fault:?}: one failure, one retry");
+    }
+
+    // Indexing with POST (server-chosen id) is not idempotent: not retried.
+    let before = proxy.requests();
+    proxy.push(Fault::ResetBeforeResponse);
+    let result = call(&client, Method::POST, &format!("/{index}/_doc"), Some(json!({"a": 1}))).await;
+    assert_eq!(transport_kind(result), IoErrorKind::Reset);
+    assert_eq!(proxy.requests() - before, 1);
+
+    // Unless the caller says it is safe.
+    let before = proxy.requests();
+    proxy.push(Fault::ResetBeforeResponse);
+    let body = elastik_core::Body::json(&json!({"a": 2})).unwrap();
+    let raw = elastik_core::endpoint::RawRequest::new(Method::POST, format!("/{index}/_doc")).body(body);
+    let response = client.request(raw).retry_safe(true).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(proxy.requests() - before, 2);
+    call(&client, Method::DELETE, &format!("/{index}"), None).await.unwrap();
+}
+
+#[async_std::test]
+async fn a_stall_times_out_and_is_not_retried_by_default() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url()).request_timeout(Some(Duration::from_millis(300))).build().unwrap();
+    proxy.push(Fault::Stall(Duration::from_secs(3)));
+    let started = Instant::now();
+    let result = call(&client, Method::GET, "/", None).await;
+    assert_eq!(transport_kind(result), IoErrorKind::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert_eq!(proxy.requests(), 1);
+}
+
+#[async_std::test]
+async fn a_stall_is_retried_when_asked() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url())
+        .request_timeout(Some(Duration::from_millis(300)))
+        .retry_on_timeout(true)
+        .build()
+        .unwrap();
+    proxy.push(Fault::Stall(Duration::from_secs(3)));
+    call(&client, Method::GET, "/", None).await.unwrap();
+    assert_eq!(proxy.requests(), 2);
+}
+
+/// Nothing listens on the first seed: every request goes to the second one,
+/// and no request fails.
+#[async_std::test]
+async fn refused_connections_move_to_another_node() {
+    let Some(url) = test_url() else { return };
+    let client = builder(&closed_port_url()).node(url).build().unwrap();
+    for _ in 0..4 {
+        call(&client, Method::GET, "/", None).await.unwrap();
+    }
+}
+
+#[async_std::test]
+async fn no_node_reachable_is_a_connect_error_with_every_attempt() {
+    let client = builder(&closed_port_url()).max_retries(2).build().unwrap();
+    match call(&client, Method::GET, "/", None).await {
+        Err(elastik_core::Error::Transport(e)) => {
+            assert_eq!(e.kind, IoErrorKind::Connect);
+            assert_eq!(e.attempts.len(), 3);
+        }
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+}
