@@ -2,11 +2,23 @@
 //!
 //! The typed API: [`Client`] and [`Request`], generic over the runtime's
 //! [`Executor`](elastik_core::Executor), and (generated from the
-//! specification) one request type per endpoint with its typed response.
+//! specification by `codegen`) one request type per endpoint with its typed
+//! response: root endpoints at the crate root ([`Search`], [`Index`], …),
+//! the others in one module per namespace ([`indices::IndicesCreate`], …).
+//!
+//! ```ignore
+//! let resp = client.search().index("books").size(10).body(body).send().await?;
+//! client.indices().create("books").send().await?;
+//! ```
 //!
 //! What it does not do: send anything. A runtime crate supplies the executor;
-//! `elastik-core` supplies the transport.
+//! `elastik-core` supplies the transport. Body types live in `elastik-types`.
 
 mod client;
+#[allow(clippy::all)]
+mod generated;
+pub mod support;
 
 pub use client::{Client, Request};
+pub use generated::*;
+pub use support::{BinaryBody, CatResponse, IntoList};

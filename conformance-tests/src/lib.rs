@@ -1,0 +1,47 @@
+//! # elastik-conformance
+//!
+//! Checks the generated typed API against three sources, each as a
+//! subcommand of the `elastik-conformance` binary ending in `N passed, M failed`:
+//!
+//! - `coverage`: endpoints and types of `schema.json` the generator covers;
+//! - `examples [--spec DIR]`: spec request examples rebuilt through the typed
+//!   API, 200 response examples decoded and re-encoded;
+//! - `fixtures DIR`: recorded exchanges (`../shared/fixtures/FORMAT.md`):
+//!   requests rebuilt through the typed API, responses decoded.
+//!
+//! What it does not do: talk to a server, or run helper scenarios (those
+//! belong to the helpers' tests).
+
+pub mod args;
+pub mod check;
+#[allow(missing_docs, clippy::all)]
+mod generated;
+
+pub use generated::dispatch;
+
+use bytes::Bytes;
+use elastik_core::{Body, Endpoint, Error};
+
+/// An endpoint value behind a trait object: builds its request and decodes
+/// a response into its typed response, re-encoded as JSON.
+pub trait DynEndpoint {
+    /// The request.
+    fn request(&self) -> Result<http::Request<Body>, Error>;
+    /// Decodes `response` into the typed response and re-encodes it.
+    fn decode_value(&self, response: &http::Response<Bytes>) -> Result<serde_json::Value, Error>;
+}
+
+impl<E> DynEndpoint for E
+where
+    E: Endpoint,
+    E::Response: serde::Serialize,
+{
+    fn request(&self) -> Result<http::Request<Body>, Error> {
+        self.to_request()
+    }
+
+    fn decode_value(&self, response: &http::Response<Bytes>) -> Result<serde_json::Value, Error> {
+        let typed = self.decode(response)?;
+        serde_json::to_value(&typed).map_err(|e| Error::build(format!("cannot re-encode: {e}")))
+    }
+}

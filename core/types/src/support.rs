@@ -1,0 +1,154 @@
+//! Hand-written helpers the generated types use: shortcut forms, maps keyed
+//! by `typed_keys` names, and lenient enum decoding.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+/// A value the specification lets users write in a short form: a bare value
+/// standing for one property (`{"match": {"title": "rust"}}`) or the full object.
+/// An object always decodes as the full form; anything else as the short one.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Shortcut<T, S> {
+    /// The short form.
+    Short(S),
+    /// The full object.
+    Full(T),
+}
+
+impl<'de, T: serde::de::DeserializeOwned, S: serde::de::DeserializeOwned> Deserialize<'de> for Shortcut<T, S> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        if value.is_object() {
+            serde_json::from_value(value).map(Shortcut::Full).map_err(de::Error::custom)
+        } else {
+            serde_json::from_value(value).map(Shortcut::Short).map_err(de::Error::custom)
+        }
+    }
+}
+
+impl<T: Default, S> Default for Shortcut<T, S> {
+    fn default() -> Self {
+        Shortcut::Full(T::default())
+    }
+}
+
+/// A map of named results whose keys may carry a type prefix
+/// (`sterms#genres`, as sent with `typed_keys`). Keys are kept as sent; with a
+/// prefix, the value decodes into the variant the prefix names.
+#[derive(Clone, Debug)]
+pub struct TypedMap<V>(pub BTreeMap<String, V>);
+
+impl<V> Default for TypedMap<V> {
+    fn default() -> Self {
+        TypedMap(BTreeMap::new())
+    }
+}
+
+impl<V> TypedMap<V> {
+    /// The entry named `name`, with or without a type prefix.
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.0.get(name).or_else(|| {
+            self.0.iter().find(|(k, _)| k.split_once('#').is_some_and(|(_, n)| n == name)).map(|(_, v)| v)
+        })
+    }
+
+    /// Iterates over `(key as sent, value)`.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<V: Serialize> Serialize for TypedMap<V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            match k.split_once('#') {
+                Some((tag, _)) => {
+                    let value = serde_json::to_value(v).map_err(serde::ser::Error::custom)?;
+                    match value {
+                        serde_json::Value::Object(mut o) if o.len() == 1 && o.contains_key(tag) => {
+                            map.serialize_entry(k, &o.remove(tag))?
+                        }
+                        other => map.serialize_entry(k, &other)?,
+                    }
+                }
+                None => map.serialize_entry(k, v)?,
+            }
+        }
+        map.end()
+    }
+}
+
+impl<'de, V: serde::de::DeserializeOwned> Deserialize<'de> for TypedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V2<V>(std::marker::PhantomData<V>);
+        impl<'de, V: serde::de::DeserializeOwned> Visitor<'de> for V2<V> {
+            type Value = TypedMap<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some((k, v)) = access.next_entry::<String, serde_json::Value>()? {
+                    let parsed = match k.split_once('#') {
+                        Some((tag, _)) => {
+                            let mut o = serde_json::Map::new();
+                            o.insert(tag.to_owned(), v);
+                            serde_json::from_value(serde_json::Value::Object(o))
+                        }
+                        None => serde_json::from_value(v),
+                    };
+                    out.insert(k, parsed.map_err(de::Error::custom)?);
+                }
+                Ok(TypedMap(out))
+            }
+        }
+        deserializer.deserialize_map(V2(std::marker::PhantomData))
+    }
+}
+
+/// Reads an enum's wire value, accepting strings and also the booleans and
+/// numbers some servers send for enum-typed fields.
+pub fn enum_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    struct S;
+    impl Visitor<'_> for S {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+    deserializer.deserialize_any(S)
+}
