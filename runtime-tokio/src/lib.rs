@@ -19,7 +19,9 @@
 //!
 //! What it owns: one HTTP exchange (connect, TLS, send, read the body within
 //! the timeout and size limit), the mapping of its failures to
-//! [`IoError`]s, timers, tracing spans, and the background sniffing task.
+//! [`IoError`]s, timers, tracing spans, the background sniffing task, and
+//! the tasks and streams that drive the core's helper machines
+//! ([`helpers`]: bulk indexer, scan, reindex).
 //!
 //! What it does not do: decide anything. Node selection, retries, backoff,
 //! sniffing schedules, compression, headers and response checks are all
@@ -34,6 +36,7 @@
 //! weak reference and stops when the last clone of the client is dropped.
 
 mod exchange;
+pub mod helpers;
 mod tls;
 
 use std::fmt;

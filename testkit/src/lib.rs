@@ -102,6 +102,25 @@ pub enum Fault {
     InvalidJson,
     /// Close the connection as soon as the request head arrived (body unread).
     Close,
+    /// Forward the request plainly: a queue entry without a fault, so that a
+    /// queue can hold a (seeded) random sequence of faults and passes.
+    Pass,
+    /// Forward a `_bulk` request, then rewrite the answer as an overloaded
+    /// node would: item `i` whose status is 2xx becomes `status` (with an
+    /// `es_rejected_execution_exception` error) when `i % every == offset`,
+    /// and `errors` becomes true. The request goes upstream without
+    /// `Accept-Encoding`, so that the answer can be read. Answers that have
+    /// no `items` are forwarded unchanged. The rewritten items *were*
+    /// applied upstream: a client that retries them must be idempotent
+    /// (ids given) to leave no duplicate.
+    RewriteBulkItems {
+        /// The status of the rewritten items (429 for a rejection).
+        status: u16,
+        /// Rewrite one item in `every` (at least 1).
+        every: usize,
+        /// Which one of each `every`.
+        offset: usize,
+    },
 }
 
 /// One request the proxy or stub received.
@@ -210,6 +229,9 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
         }
         let Ok(body) = read_body(&mut reader, request_framing(&request)) else { return };
         request.body = body;
+        if matches!(fault, Some(Fault::RewriteBulkItems { .. })) {
+            request.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("accept-encoding"));
+        }
         let keep_alive = request.keep_alive();
         let head_only = request.start[0].eq_ignore_ascii_case("HEAD");
         let canned = match &fault {
@@ -249,10 +271,13 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
             }
             _ => {}
         }
-        let Some(response) = forward(&shared.upstream, &mut upstream, &request) else {
+        let Some(mut response) = forward(&shared.upstream, &mut upstream, &request) else {
             // The upstream is gone: the client sees its connection closed.
             return;
         };
+        if let Some(Fault::RewriteBulkItems { status, every, offset }) = fault {
+            response.body = rewrite_bulk_items(&response.body, status, every.max(1), offset);
+        }
         let written = match fault {
             Some(Fault::ResetAfterHeaders) => {
                 let _ = writer.write_all(&response.head_bytes(true));
@@ -275,6 +300,39 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
             return;
         }
     }
+}
+
+/// Rewrites the status of every `every`-th 2xx item of a bulk answer (see
+/// [`Fault::RewriteBulkItems`]). Each item has exactly one `"status":` key
+/// (its `_shards` object has none), so items are found by that key after
+/// `"items"`; anything else is left as it was.
+fn rewrite_bulk_items(body: &[u8], status: u16, every: usize, offset: usize) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(body) else { return body.to_vec() };
+    let Some(items_at) = text.find("\"items\"") else { return body.to_vec() };
+    let (head, items) = text.split_at(items_at);
+    let mut out = String::with_capacity(body.len() + 64);
+    let mut rewritten = 0usize;
+    let mut rest = items;
+    let mut index = 0usize;
+    while let Some(at) = rest.find("\"status\":") {
+        let value_at = at + "\"status\":".len();
+        let digits = rest[value_at..].bytes().take_while(u8::is_ascii_digit).count();
+        let value: u16 = rest[value_at..value_at + digits].parse().unwrap_or(0);
+        if index % every == offset % every && (200..300).contains(&value) {
+            out.push_str(&rest[..at]);
+            out.push_str(&format!(
+                "\"error\":{{\"type\":\"es_rejected_execution_exception\",\"reason\":\"fault proxy rejected item {index}\"}},\"status\":{status}"
+            ));
+            rewritten += 1;
+        } else {
+            out.push_str(&rest[..value_at + digits]);
+        }
+        rest = &rest[value_at + digits..];
+        index += 1;
+    }
+    out.push_str(rest);
+    let head = if rewritten > 0 { head.replacen("\"errors\":false", "\"errors\":true", 1) } else { head.to_owned() };
+    (head + &out).into_bytes()
 }
 
 struct Upstream {
@@ -577,6 +635,25 @@ mod tests {
         let mut body = Vec::new();
         let _ = reader.read_to_end(&mut body);
         assert!(body.len() < declared);
+    }
+
+    #[test]
+    fn proxy_rewrites_bulk_items_and_passes() {
+        let items = r#"{"errors":false,"items":[{"index":{"_id":"a","_shards":{"failed":0},"status":201}},{"index":{"_id":"b","status":200}},{"delete":{"_id":"c","status":404}},{"index":{"_id":"d","status":201}}],"took":0}"#;
+        let stub = StubServer::start(move |r| {
+            assert!(r.header("accept-encoding").is_none() || r.path != "/_bulk");
+            StubResponse::json(200, items)
+        });
+        let proxy = FaultProxy::start(&stub.url());
+        proxy.push(Fault::Pass);
+        proxy.push(Fault::RewriteBulkItems { status: 429, every: 2, offset: 0 });
+        let mut conn = TcpStream::connect(proxy.addr()).unwrap();
+        assert_eq!(exchange(&mut conn, "GET / HTTP/1.1\r\n\r\n").1, items);
+        let (_, body) = exchange(&mut conn, "PUT /_bulk HTTP/1.1\r\naccept-encoding: gzip\r\n\r\n");
+        assert!(body.starts_with(r#"{"errors":true"#), "{body}");
+        assert_eq!(body.matches(r#""status":429"#).count(), 1, "item 2 is a 404, item 0 is rewritten: {body}");
+        assert!(body.contains(r#""_shards":{"failed":0},"error":{"type":"es_rejected_execution_exception""#), "{body}");
+        assert!(body.contains(r#""_id":"d","status":201"#), "{body}");
     }
 
     #[test]
