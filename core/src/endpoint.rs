@@ -157,6 +157,9 @@ pub fn build_request(
     body: Body,
 ) -> Result<http::Request<Body>, Error> {
     let uri = if query.is_empty() { path.to_owned() } else { format!("{path}?{}", query.encode()) };
+    // Parsed here so that a hand-written path that is not a valid URI is an
+    // error value; the builder would hold the error and `headers_mut` panic.
+    let uri: http::Uri = uri.parse().map_err(|e| Error::build(format!("invalid request path {path:?}: {e}")))?;
     let mut builder = http::Request::builder().method(method).uri(uri);
     let headers = builder.headers_mut().expect("builder has no error yet");
     headers.insert(

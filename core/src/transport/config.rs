@@ -10,7 +10,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use crate::encoding::{base64_decode, base64_encode};
 use crate::error::Error;
 use crate::media::Compatibility;
-use crate::transport::node::{NodeUrl, RoundRobin, Selector};
+use crate::transport::node::{is_valid_host, NodeUrl, RoundRobin, Selector};
 use crate::transport::sniff::{default_node_filter, SniffedNode};
 
 /// Credentials. `Debug` never prints them.
@@ -550,6 +550,16 @@ impl<C> ClientBuilder<C> {
             }
             self.config.nodes.push(node);
         }
+        // Values that become headers: refused here rather than left out of
+        // every request (a dropped `Authorization` would only show as a 401).
+        if let Some(auth) = &self.config.auth {
+            auth.header_value()?;
+        }
+        for (what, value) in [("user agent", Some(&self.config.user_agent)), ("opaque id", self.config.opaque_id.as_ref())] {
+            if value.is_some_and(|v| HeaderValue::from_str(v).is_err()) {
+                return Err(Error::build(format!("the {what} has characters not allowed in a header")));
+            }
+        }
         Ok(self.config)
     }
 
@@ -575,6 +585,12 @@ pub fn parse_cloud_id(cloud_id: &str) -> Result<String, Error> {
         Some((h, p)) if p.parse::<u16>().is_ok() => (h, p),
         _ => (host, "443"),
     };
+    // Both become a host name: anything else (`@`, `/`, `:`) would change
+    // which host the URL names.
+    let dns_name = |s: &str| !s.contains(':') && is_valid_host(s);
+    if !dns_name(host) || !dns_name(es_uuid) {
+        return Err(invalid());
+    }
     Ok(format!("https://{es_uuid}.{host}:{port}"))
 }
 

@@ -68,6 +68,12 @@ impl NodeUrl {
         if host.is_empty() {
             return Err(invalid("empty host"));
         }
+        if !is_valid_host(&host) {
+            return Err(invalid("the host must be a DNS name, an IPv4 address or an IPv6 address"));
+        }
+        if path.parse::<http::uri::PathAndQuery>().is_err() && !path.is_empty() {
+            return Err(invalid("the path prefix has characters not allowed in a URL"));
+        }
         let prefix = path.trim_end_matches('/').to_owned();
         Ok((NodeUrl { scheme, host, port: port.unwrap_or(9200), prefix }, auth))
     }
@@ -131,6 +137,21 @@ impl fmt::Debug for NodeUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }
+}
+
+/// True for a host a URL can carry as is: a name or IPv4 address of ASCII
+/// letters, digits, `-`, `.`, `_` and `~`, or an IPv6 address (without a
+/// zone id). Anything else (spaces, control characters, `@`, `%`,
+/// non-ASCII names: give those in punycode) would make an invalid URL or one
+/// that names another host, so it is refused.
+pub(crate) fn is_valid_host(host: &str) -> bool {
+    if host.is_empty() {
+        return false;
+    }
+    if host.contains(':') {
+        return host.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// Splits `host[:port]`, `[v6][:port]`.

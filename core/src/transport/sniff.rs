@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::error::Error;
-use crate::transport::node::{split_host_port, NodeUrl, Scheme};
+use crate::transport::node::{is_valid_host, split_host_port, NodeUrl, Scheme};
 
 /// The path of the sniff request.
 pub const SNIFF_PATH: &str = "/_nodes/_all/http";
@@ -75,6 +75,7 @@ pub fn parse_nodes(body: &[u8], scheme: Scheme, prefix: &str) -> Result<Vec<Snif
 
 /// `ip:port`, `host/ip:port`, `[v6]:port`, `host/[v6]:port`. With a host
 /// name, the name is used (TLS certificates name hosts, not addresses).
+/// `None` when the address has no port or its host is not a valid URL host.
 pub fn parse_publish_address(address: &str, scheme: Scheme, prefix: &str) -> Option<NodeUrl> {
     let (name, addr) = match address.split_once('/') {
         Some((name, addr)) => (Some(name), addr),
@@ -86,6 +87,11 @@ pub fn parse_publish_address(address: &str, scheme: Scheme, prefix: &str) -> Opt
         Some(n) if !n.is_empty() => n.to_owned(),
         _ => ip,
     };
+    // A server-given name that a URL cannot carry as is: refuse the address
+    // rather than send to a URL that means something else.
+    if !is_valid_host(&host) {
+        return None;
+    }
     Some(NodeUrl::from_parts(scheme, host, port, prefix))
 }
 
