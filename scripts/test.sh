@@ -42,6 +42,12 @@ echo "test.sh: ELASTIK_TEST_URL=$ELASTIK_TEST_URL" >&2
 echo "test.sh: ELASTIK_TEST_OSMEM_URL=$ELASTIK_TEST_OSMEM_URL" >&2
 
 status=0
+# The generated API must match the specification it claims to come from.
+if [ -f ../shared/spec/schema.json ]; then
+    cargo run --quiet -p elastik-codegen -- --check || status=$?
+else
+    echo "test.sh: skipping codegen --check: ../shared/spec/schema.json not found" >&2
+fi
 cargo test --workspace --all-features "$@" || status=$?
 echo "test.sh: cargo test exited with $status" >&2
 exit "$status"

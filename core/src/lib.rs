@@ -14,14 +14,10 @@
 //! `elastik-blocking`) move the bytes and wait for time; see
 //! [`transport`] for the drive loop they all share.
 
-pub mod body;
-pub mod encoding;
-pub mod endpoint;
-pub mod error;
+pub use elastik_base::{body, encoding, endpoint, error, executor, media};
+
 pub mod esql;
-pub mod executor;
 pub mod helpers;
-pub mod media;
 pub mod transport;
 
 pub use body::Body;
@@ -31,6 +27,6 @@ pub use executor::{Executor, PreparedRequest};
 pub use transport::{Auth, ClientBuilder, Config, FromConfig, RequestOptions, Transport};
 
 /// Re-exported so generated and runtime code name one version.
-pub use bytes;
+pub use elastik_base::bytes;
 /// Re-exported so generated and runtime code name one version.
-pub use http;
+pub use elastik_base::http;

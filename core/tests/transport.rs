@@ -537,7 +537,7 @@ fn sniff_before_requests_waits_for_the_interval_and_the_minimum_delay() {
     let mut t = transport(builder(&["http://127.0.0.1:9200"]).sniff_before_requests(Some(Duration::from_secs(5))));
     let t0 = Instant::now();
     let mut sniffs = 0;
-    let mut at = |t: &mut Transport, now: Instant| {
+    let at = |t: &mut Transport, now: Instant| {
         let mut c = start(t, Method::GET, "/", now);
         let run = drive(t, &mut c, now, |r| {
             if r.uri().path() == "/_nodes/_all/http" { Ok(resp(200, &nodes_body(&[9200]))) } else { Ok(ok()) }

@@ -10,7 +10,7 @@ use crate::body::Body;
 use crate::error::{Attempt, AttemptOutcome, Error, IoError, IoErrorKind, TransportError, UnsupportedProduct};
 use crate::media;
 use crate::transport::node::NodeId;
-use crate::transport::options::RequestOptions;
+use crate::transport::RequestOptions;
 use crate::transport::sniff::{parse_nodes, SNIFF_PATH};
 use crate::transport::Transport;
 

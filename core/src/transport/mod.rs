@@ -40,11 +40,9 @@
 //! ```
 
 mod call;
-pub mod config;
-pub mod node;
-mod options;
-mod rng;
-pub mod sniff;
+mod pool;
+
+pub use elastik_base::transport::{config, node, sniff};
 
 use std::time::{Duration, Instant};
 
@@ -54,10 +52,10 @@ use http::HeaderMap;
 
 pub use call::{Action, Call, Send, TraceFields};
 pub use config::{Auth, ClientBuilder, Config, FromConfig, RetryPolicy, SniffPolicy, TlsConfig};
-pub use node::{Node, NodeId, NodePool, NodeUrl, RandomSelector, RoundRobin, Scheme, Selector};
-pub use options::RequestOptions;
-pub use rng::SplitMix64;
-pub use sniff::SniffedNode;
+pub use elastik_base::transport::{
+    Node, NodeId, NodeUrl, RandomSelector, RequestOptions, RoundRobin, Scheme, Selector, SniffedNode, SplitMix64,
+};
+pub use pool::NodePool;
 
 use crate::error::Error;
 
@@ -89,7 +87,7 @@ impl Transport {
     pub fn new(config: Config) -> Self {
         let pool = NodePool::new(
             config.nodes.clone(),
-            (config.selector.0)(),
+            config.new_selector(),
             config.dead_backoff_factor,
             config.dead_backoff_max,
         );

@@ -231,7 +231,8 @@ pub struct Config {
     /// Seed of the transport's random numbers (backoff jitter, random selector).
     pub seed: u64,
     pub(crate) selector: SelectorFactory,
-    pub(crate) cloud: bool,
+    /// The node came from a Cloud ID.
+    pub cloud: bool,
 }
 
 /// Makes a fresh selector for a transport.
@@ -241,6 +242,13 @@ pub(crate) struct SelectorFactory(pub(crate) Arc<dyn Fn() -> Box<dyn Selector> +
 impl fmt::Debug for SelectorFactory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SelectorFactory")
+    }
+}
+
+impl Config {
+    /// A fresh instance of the configured node selector.
+    pub fn new_selector(&self) -> Box<dyn Selector> {
+        (self.selector.0)()
     }
 }
 

@@ -1,0 +1,15 @@
+//! Transport vocabulary: configuration, node URLs and selectors, sniff
+//! parsing, per-request options, seeded randomness. The machines that use
+//! them live in `elastik_core::transport`.
+
+pub mod config;
+pub mod node;
+mod options;
+mod rng;
+pub mod sniff;
+
+pub use config::{Auth, ClientBuilder, Config, FromConfig, RetryPolicy, SniffPolicy, TlsConfig};
+pub use node::{Node, NodeId, NodeUrl, RandomSelector, RoundRobin, Scheme, Selector};
+pub use options::RequestOptions;
+pub use rng::SplitMix64;
+pub use sniff::SniffedNode;
