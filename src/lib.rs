@@ -7,6 +7,10 @@
 pub use elastik_core as core;
 pub use elastik_core::{Auth, Body, Endpoint, Error, RequestOptions};
 
+/// Typed queries, aggregations, the search builder and `#[derive(Document)]`
+/// (derived code names this path with `#[es(crate = "elastik::dsl")]`).
+pub use elastik_dsl as dsl;
+
 /// The tokio runtime (hyper 1 + rustls).
 #[cfg(feature = "tokio")]
 pub use elastik_tokio as tokio;

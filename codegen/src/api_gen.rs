@@ -595,10 +595,11 @@ pub fn api_files(model: &Model<'_>, version: &str, files: &mut Files) {
                     "\n/// The `{n}` endpoints of a client: `client.{m}().…`.\n#[derive(Debug)]\npub struct {acc}<'a, X> {{\npub(crate) client: &'a Client<X>,\n}}\n\nimpl<'a, X: Executor> {acc}<'a, X> {{\n{accessor_methods}}}\n"
                 );
                 files.insert(root.join(bare(&m)).join("mod.rs"), text);
-                let _ = writeln!(top, "pub mod {m};");
+                let feature = bare(&m).to_owned();
+                let _ = writeln!(top, "#[cfg(feature = {feature:?})]\npub mod {m};");
                 let _ = writeln!(
                     client_methods,
-                    "/// The `{n}` endpoints.\npub fn {m}(&self) -> {m}::{acc}<'_, X> {{\n{m}::{acc} {{ client: self }}\n}}\n"
+                    "/// The `{n}` endpoints (feature `{feature}`).\n#[cfg(feature = {feature:?})]\npub fn {m}(&self) -> {m}::{acc}<'_, X> {{\n{m}::{acc} {{ client: self }}\n}}\n"
                 );
             }
         }

@@ -43,3 +43,12 @@ pub const CLIENT_METHODS: &[&str] =
 
 /// Namespaces in the default feature set of `elastik-api`.
 pub const DEFAULT_NAMESPACES: &[&str] = &["cat", "cluster", "indices", "ingest", "tasks"];
+
+/// Whether response-only structs get a flattened `extra` map for members
+/// the specification does not list (costs compile time; see DESIGN.md).
+pub const CATCH_ALL: bool = true;
+
+/// Internally tagged unions whose default variant is written without its tag
+/// (as Elasticsearch itself writes an `object` mapping property):
+/// `(namespace, name)`.
+pub const DEFAULT_TAG_OMITTED: &[(&str, &str)] = &[("_types.mapping", "Property")];

@@ -31,6 +31,9 @@ pub struct Model<'s> {
     pub inline: RefCell<BTreeMap<(TypeName, String), String>>,
     /// Inline union definitions waiting to be written, by owner namespace.
     pub inline_defs: RefCell<BTreeMap<String, Vec<String>>>,
+    /// Types reachable from some request (body, or an interface a request
+    /// body uses): these stay strict; the others are response-only.
+    pub request_side: BTreeSet<TypeName>,
 }
 
 impl<'s> Model<'s> {
@@ -57,11 +60,78 @@ impl<'s> Model<'s> {
             used: RefCell::new(BTreeMap::new()),
             inline: RefCell::new(BTreeMap::new()),
             inline_defs: RefCell::new(BTreeMap::new()),
+            request_side: BTreeSet::new(),
         };
         model.assign_idents();
         model.compute_sccs();
         model.compute_skip_tags();
+        model.compute_request_side();
         model
+    }
+
+    /// Whether a type is only ever read from responses (never sent).
+    pub fn response_only(&self, name: &TypeName) -> bool {
+        !self.request_side.contains(name)
+    }
+
+    fn all_refs(&self, v: &ValueOf, out: &mut Vec<TypeName>) {
+        match v {
+            ValueOf::InstanceOf { ty, generics } => {
+                out.push(ty.clone());
+                for g in generics {
+                    self.all_refs(g, out);
+                }
+            }
+            ValueOf::UnionOf { items } => {
+                for i in items {
+                    self.all_refs(i, out);
+                }
+            }
+            ValueOf::ArrayOf { value } | ValueOf::DictionaryOf { value, .. } => self.all_refs(value, out),
+            ValueOf::UserDefinedValue | ValueOf::LiteralValue { .. } => {}
+        }
+    }
+
+    /// Every type a definition mentions (fields, bases, behaviors, generics).
+    fn mentions(&self, def: &TypeDef) -> Vec<TypeName> {
+        let mut out = Vec::new();
+        let body = |b: &BodyDef, out: &mut Vec<TypeName>| match b {
+            BodyDef::Properties { properties } => properties.iter().for_each(|p| self.all_refs(&p.ty, out)),
+            BodyDef::Value { value, .. } => self.all_refs(value, out),
+            BodyDef::NoBody => {}
+        };
+        match def {
+            TypeDef::Interface(i) => {
+                for p in &i.properties {
+                    self.all_refs(&p.ty, &mut out);
+                }
+                for inh in i.inherits.iter().chain(&i.behaviors) {
+                    out.push(inh.ty.clone());
+                    for g in &inh.generics {
+                        self.all_refs(g, &mut out);
+                    }
+                }
+            }
+            TypeDef::TypeAlias(a) => self.all_refs(&a.ty, &mut out),
+            TypeDef::Request(r) => body(&r.body, &mut out),
+            TypeDef::Response(_) | TypeDef::Enum(_) => {}
+        }
+        out
+    }
+
+    fn compute_request_side(&mut self) {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<TypeName> =
+            self.types.iter().filter(|(_, d)| matches!(d, TypeDef::Request(_))).map(|(n, _)| n.clone()).collect();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.clone()) {
+                continue;
+            }
+            if let Some(def) = self.def(&n) {
+                stack.extend(self.mentions(def));
+            }
+        }
+        self.request_side = seen;
     }
 
     /// The Rust name an endpoint's types are built from: `indices.put_mapping` → `PutMapping`.
@@ -301,6 +371,23 @@ impl<'s> Model<'s> {
             }
         }
         self.skip_tag = skip;
+    }
+
+    /// The tag value of an internally tagged union member as JSON (looked up through bases).
+    pub fn tag_json(&self, ty: &TypeName, tag: &str) -> Option<serde_json::Value> {
+        let mut cur = ty.clone();
+        for _ in 0..8 {
+            let TypeDef::Interface(i) = self.def(&cur)? else { return None };
+            for p in &i.properties {
+                if p.name == tag {
+                    if let ValueOf::LiteralValue { value } = &p.ty {
+                        return Some(value.clone());
+                    }
+                }
+            }
+            cur = i.inherits.as_ref()?.ty.clone();
+        }
+        None
     }
 
     /// The tag value of an internally tagged union member (looked up through bases).

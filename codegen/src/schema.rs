@@ -170,6 +170,10 @@ pub struct Variants {
     /// The tag property of internally tagged unions.
     #[serde(default)]
     pub tag: Option<String>,
+    /// The variant an object without the tag property is (`object` for a
+    /// mapping property).
+    #[serde(default)]
+    pub default_tag: Option<String>,
 }
 
 /// A request definition.

@@ -335,6 +335,11 @@ impl<'s> Model<'s> {
                 let doc = format!("Spec type alias `{}`.", a.name.display());
                 let decl = decl_generics(&a.generics.iter().map(|g| g.name.clone()).collect::<Vec<_>>());
                 match (&a.ty, a.variants.as_ref().map(|v| v.kind.as_str())) {
+                    (ValueOf::UnionOf { items }, Some("internal_tag")) if decl.is_empty() => {
+                        let v = a.variants.as_ref().expect("variants");
+                        let tag = v.tag.clone().unwrap_or_default();
+                        Some(self.internal_tag_enum(&a.name, ident, items, &cx, &tag, v.default_tag.as_deref(), &doc))
+                    }
                     (ValueOf::UnionOf { items }, Some("internal_tag")) => {
                         let tag = a.variants.as_ref().and_then(|v| v.tag.clone()).unwrap_or_default();
                         Some(self.tagged_enum(ident, &decl, items, &cx, Some(&tag), &doc))
@@ -375,7 +380,7 @@ impl<'s> Model<'s> {
                 match &r.body {
                     BodyDef::Properties { properties } => {
                         let props: Vec<(Property, Cx)> = properties.iter().map(|p| (p.clone(), cx.clone())).collect();
-                        Some(self.render_struct(ident, &decl, &props, &[], &doc, &r.generics, false))
+                        Some(self.render_struct(ident, &decl, &props, &catch_all(), &doc, &r.generics, false))
                     }
                     BodyDef::Value { value, .. } => {
                         let ty = self.rust_type(value, &cx, "body", false);
@@ -424,6 +429,9 @@ impl<'s> Model<'s> {
         } else {
             format!("Spec interface `{}`.", i.name.display())
         };
+        if extra.is_empty() && self.response_only(&i.name) && custom::CATCH_ALL {
+            extra = catch_all();
+        }
         let force_optional = i.variants.is_some();
         self.render_struct(ident, &decl, &props, &extra, &doc, &i.generics, force_optional)
     }
@@ -478,6 +486,61 @@ impl<'s> Model<'s> {
         format!(
             "#[doc = {:?}]\n#[derive(Clone, Debug, Serialize, Deserialize)]\npub enum {ident}{decl} {{\n{body}}}\n",
             format!("Spec container `{}`: one variant, externally tagged.", i.name.display())
+        )
+    }
+
+    /// An internally tagged union, decoded by hand through a JSON value (leaner
+    /// than serde's derive, and able to read non-string tags and the spec's
+    /// default tag), with a fallback variant keeping unknown tags.
+    #[allow(clippy::too_many_arguments)]
+    fn internal_tag_enum(
+        &self,
+        name: &TypeName,
+        ident: &str,
+        items: &[ValueOf],
+        cx: &Cx,
+        tag: &str,
+        default_tag: Option<&str>,
+        doc: &str,
+    ) -> String {
+        let mut names = BTreeSet::new();
+        names.insert("Other".to_owned());
+        let omit_default = custom::DEFAULT_TAG_OMITTED.iter().any(|(ns, n)| *ns == name.namespace && *n == name.name);
+        let mut body = String::new();
+        let mut de_arms = String::new();
+        let mut ser_arms = String::new();
+        for it in items {
+            let ValueOf::InstanceOf { ty, .. } = it else { continue };
+            let Some(wire) = self.tag_json(ty, tag) else { continue };
+            let wire_str = match &wire {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let base = self.idents.get(ty).map(|(_, i)| i.clone()).unwrap_or_else(|| pascal(&ty.name));
+            let v = unique(base, &mut names);
+            let payload = self.rust_type(it, cx, &wire_str, true);
+            let _ = writeln!(body, "#[doc = {:?}]\n{v}({payload}),", format!("`{tag}: {wire}`"));
+            let _ = writeln!(de_arms, "Some({wire_str:?}) => {ident}::{v}(crate::support::variant(rest)?),");
+            let wire_expr = if omit_default && default_tag == Some(wire_str.as_str()) {
+                "None".to_owned()
+            } else {
+                match &wire {
+                    serde_json::Value::String(s) => format!("Some(serde_json::Value::String({s:?}.to_owned()))"),
+                    serde_json::Value::Bool(b) => format!("Some(serde_json::Value::Bool({b}))"),
+                    other => format!("Some(serde_json::json!({other}))"),
+                }
+            };
+            let _ = writeln!(ser_arms, "{ident}::{v}(v) => crate::support::tagged(serializer, {tag:?}, {wire_expr}, v),");
+        }
+        let _ = writeln!(body, "/// A variant this version of the specification does not know.\nOther(serde_json::Value),");
+        let default = match default_tag {
+            Some(d) => format!("Some({d:?})"),
+            None => "None".to_owned(),
+        };
+        format!(
+            "#[doc = {doc:?}]\n#[derive(Clone, Debug)]\npub enum {ident} {{\n{body}}}\n\n\
+             impl Serialize for {ident} {{\nfn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\nmatch self {{\n{ser_arms}{ident}::Other(v) => v.serialize(serializer),\n}}\n}}\n}}\n\n\
+             impl<'de> Deserialize<'de> for {ident} {{\nfn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\nlet value = serde_json::Value::deserialize(deserializer)?;\nlet (tag, rest) = crate::support::untag(&value, {tag:?}, {default});\nOk(match tag.as_deref() {{\n{de_arms}_ => {ident}::Other(value),\n}})\n}}\n}}\n"
         )
     }
 
@@ -554,6 +617,16 @@ pub fn decl_generics(names: &[String]) -> String {
     }
 }
 
+/// The field that keeps members the specification does not list, on
+/// response-only structs, so they survive a decode/encode round trip.
+fn catch_all() -> Vec<(String, String)> {
+    if custom::CATCH_ALL {
+        vec![("extra".to_owned(), "BTreeMap<String, serde_json::Value>".to_owned())]
+    } else {
+        Vec::new()
+    }
+}
+
 fn untagged_enum(ident: &str, decl: &str, variants: &[(String, String)], nullable: bool, doc: &str) -> String {
     let mut body = String::new();
     if nullable {
@@ -603,9 +676,17 @@ fn render_enum(e: &EnumDef, ident: &str) -> String {
         }
     }
     let _ = writeln!(s, "other => {ident}::{other}(other.to_owned()),\n}})\n}}\n}}");
+    // Boolean-like members (`refresh: true`, `dynamic: false`) go out as JSON booleans.
+    let bools: Vec<&String> = members.iter().filter(|(_, m)| m.name == "true" || m.name == "false").map(|(v, _)| v).collect();
+    let ser = if bools.is_empty() {
+        "serializer.serialize_str(self.as_str())".to_owned()
+    } else {
+        let arms: Vec<String> = bools.iter().map(|v| format!("{ident}::{v}")).collect();
+        format!("match self {{\n{} => serializer.serialize_bool(self.as_str() == \"true\"),\n_ => serializer.serialize_str(self.as_str()),\n}}", arms.join(" | "))
+    };
     let _ = writeln!(
         s,
-        "impl Serialize for {ident} {{\nfn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\nserializer.serialize_str(self.as_str())\n}}\n}}"
+        "impl Serialize for {ident} {{\nfn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n{ser}\n}}\n}}"
     );
     let _ = writeln!(
         s,

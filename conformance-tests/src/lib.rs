@@ -7,13 +7,22 @@
 //! - `examples [--spec DIR]`: spec request examples rebuilt through the typed
 //!   API, 200 response examples decoded and re-encoded;
 //! - `fixtures DIR`: recorded exchanges (`../shared/fixtures/FORMAT.md`):
-//!   requests rebuilt through the typed API, responses decoded.
+//!   requests rebuilt through the typed API, responses decoded;
+//! - `fixtures DIR --runtime tokio|async-std|blocking` ([`replay`]): the same
+//!   fixtures sent through a real runtime to a local stub that answers with
+//!   the recorded responses, so core, runtime and HTTP are all exercised;
+//! - `yaml --url URL [--runtime R] [--spec DIR] [--filter SUBSTR]` ([`yaml`]):
+//!   the official YAML REST tests against a server, ending in
+//!   `N passed, M failed, K skipped`.
 //!
-//! What it does not do: talk to a server, or run helper scenarios (those
-//! belong to the helpers' tests).
+//! What it does not do: run helper scenarios (those belong to the helpers'
+//! tests). For replaying recorded traffic in your own tests, see the
+//! `elastik-replay` crate, whose matcher the stub uses.
 
 pub mod args;
 pub mod check;
+pub mod replay;
+pub mod yaml;
 #[allow(missing_docs, clippy::all)]
 mod generated;
 

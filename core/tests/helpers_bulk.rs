@@ -554,3 +554,26 @@ fn nothing_is_lost_under_random_failures() {
         assert_eq!(s.requests as usize, trace.sent.len());
     }
 }
+
+#[test]
+fn a_full_buffer_is_due_below_the_flush_count_and_drained_means_every_outcome_emitted() {
+    let t0 = Instant::now();
+    let mut bulk = BulkIndexer::new(BulkConfig::new().flush_count(100).max_buffered(3).flush_interval(None));
+    for n in 0..2 {
+        bulk.add(doc(n), t0).unwrap();
+    }
+    assert!(!bulk.chunk_ready(t0));
+    assert!(matches!(bulk.poll(t0), HelperAction::Idle));
+    bulk.add(doc(2), t0).unwrap();
+    assert!(bulk.is_full() && bulk.chunk_ready(t0), "a full buffer is a chunk due");
+    let HelperAction::Send(sent) = bulk.poll(t0) else { panic!("the full buffer goes out") };
+    assert!(!bulk.is_full() && !bulk.is_drained());
+    bulk.handle_response(sent.token, all_ok(&sent.request), t0);
+    assert!(!bulk.is_drained(), "outcomes still to emit");
+    for _ in 0..3 {
+        assert!(matches!(bulk.poll(t0), HelperAction::Emit(_)));
+    }
+    assert!(bulk.is_drained());
+    let report = elastik_core::helpers::bulk::BulkReport::new(bulk.stats(), std::time::Duration::from_millis(500));
+    assert_eq!(report.docs_per_second(), 6.0);
+}

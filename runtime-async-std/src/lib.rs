@@ -29,6 +29,7 @@
 //! failure and before requests works, because the core asks for it inside a
 //! call).
 
+pub mod helpers;
 mod http1;
 mod tls;
 

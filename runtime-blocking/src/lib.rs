@@ -24,6 +24,7 @@
 //! the core says one is due: there is no background thread.
 
 mod exchange;
+pub mod helpers;
 mod tls;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -152,3 +152,36 @@ pub fn enum_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String,
     }
     deserializer.deserialize_any(S)
 }
+
+/// Splits an internally tagged object into its tag (as text: `true` for a
+/// boolean tag; `default` when the object has none) and the other members.
+pub fn untag(value: &serde_json::Value, tag: &str, default: Option<&str>) -> (Option<String>, serde_json::Value) {
+    let serde_json::Value::Object(map) = value else { return (None, value.clone()) };
+    let mut rest = map.clone();
+    let found = match rest.remove(tag) {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Null) | None => default.map(str::to_owned),
+        Some(other) => Some(other.to_string()),
+    };
+    (found, serde_json::Value::Object(rest))
+}
+
+/// Decodes one variant's payload from the members [`untag`] left.
+pub fn variant<T: serde::de::DeserializeOwned, E: de::Error>(rest: serde_json::Value) -> Result<T, E> {
+    serde_json::from_value(rest).map_err(E::custom)
+}
+
+/// Writes an internally tagged variant: the payload's members plus the tag
+/// (none for a default variant written without it).
+pub fn tagged<S: Serializer, T: Serialize>(
+    serializer: S,
+    tag: &str,
+    value: Option<serde_json::Value>,
+    payload: &T,
+) -> Result<S::Ok, S::Error> {
+    let mut out = serde_json::to_value(payload).map_err(serde::ser::Error::custom)?;
+    if let (serde_json::Value::Object(map), Some(v)) = (&mut out, value) {
+        map.insert(tag.to_owned(), v);
+    }
+    out.serialize(serializer)
+}

@@ -1,12 +1,12 @@
 //! The bulk indexer on tokio: a task drives the core machine; the handle
 //! feeds it with back-pressure.
 
-use std::collections::BTreeSet;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use elastik_core::helpers::bulk::{self as core_bulk, BulkConfig, BulkOperation, BulkOutcome, BulkStats, Closed, OpId};
+
+use elastik_core::helpers::bulk::{self as core_bulk, BulkConfig, BulkOperation, BulkOutcome, BulkReport, Closed, OpId};
 use elastik_core::helpers::HelperAction;
 use futures_core::Stream;
 use tokio::sync::{mpsc, oneshot};
@@ -75,28 +75,6 @@ struct Sink {
 }
 
 type ProgressFn = Box<dyn FnMut(&BulkReport) + Send>;
-
-/// The counters of a bulk indexer and the time since it started.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BulkReport {
-    /// Submitted, succeeded, failed, retried, requests, bytes.
-    pub stats: BulkStats,
-    /// Since the indexer started (its first `add`, `flush` or `close`).
-    pub elapsed: Duration,
-}
-
-impl BulkReport {
-    /// Succeeded operations per second.
-    pub fn docs_per_second(&self) -> f64 {
-        let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 {
-            self.stats.succeeded as f64 / secs
-        } else {
-            0.0
-        }
-    }
-}
 
 impl BulkIndexer {
     /// An indexer writing through `client`.
@@ -218,20 +196,17 @@ impl std::fmt::Debug for BulkIndexer {
 async fn drive(setup: Setup, mut commands: mpsc::Receiver<Command>) -> BulkReport {
     let Setup { mut machine, clients, mut sink } = setup;
     let started = Instant::now();
-    let report = |machine: &core_bulk::BulkIndexer| BulkReport { stats: machine.stats(), elapsed: started.elapsed() };
+    let report = |machine: &core_bulk::BulkIndexer| BulkReport::new(machine.stats(), started.elapsed());
     let mut in_flight = InFlight::default();
     let mut open = true;
-    // Operations added whose outcome is not decided yet, for `flush`.
-    let mut pending: BTreeSet<u64> = BTreeSet::new();
-    let mut flushes: Vec<(u64, oneshot::Sender<()>)> = Vec::new();
+    // Flushes wait until the machine is drained: `flush` holds the handle,
+    // so nothing is added after it before it resolves.
+    let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     loop {
         let wake = loop {
             match machine.poll(Instant::now()) {
                 HelperAction::Send(request) => in_flight.spawn(&clients, request),
-                HelperAction::Emit(outcome) => {
-                    pending.remove(&outcome.id.0);
-                    sink.outcome(outcome);
-                }
+                HelperAction::Emit(outcome) => sink.outcome(outcome),
                 HelperAction::Wait(until) => break Some(until),
                 HelperAction::Idle => break None,
                 HelperAction::Done => {
@@ -241,19 +216,14 @@ async fn drive(setup: Setup, mut commands: mpsc::Receiver<Command>) -> BulkRepor
                 }
             }
         };
-        let oldest = pending.first().copied().unwrap_or(u64::MAX);
-        let mut i = 0;
-        while i < flushes.len() {
-            if flushes[i].0 <= oldest {
-                let (_, tx) = flushes.swap_remove(i);
+        if machine.is_drained() {
+            for tx in flushes.drain(..) {
                 let _ = tx.send(());
-            } else {
-                i += 1;
             }
         }
-        // Liveness: a machine that is full with nothing in flight can only
-        // move on with an input (a flush, more operations, the close).
-        let accept = open && (!machine.is_full() || in_flight.len() == 0);
+        // A full machine sends its buffer on its own (the core's rule), so
+        // not accepting while full cannot stall.
+        let accept = open && !machine.is_full();
         let wake_at = wake.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         tokio::select! {
             Some((token, result)) = in_flight.next(), if in_flight.len() > 0 => {
@@ -270,13 +240,12 @@ async fn drive(setup: Setup, mut commands: mpsc::Receiver<Command>) -> BulkRepor
                 while let Some(command) = next.take() {
                     match command {
                         Command::Add(op) => {
-                            if let Ok(id) = machine.add(op, Instant::now()) {
-                                pending.insert(id.0);
-                            }
+                            // Only refused after `close`, which comes last.
+                            let _ = machine.add(op, Instant::now());
                         }
                         Command::Flush(tx) => {
                             machine.flush();
-                            flushes.push((machine.stats().submitted, tx));
+                            flushes.push(tx);
                         }
                         Command::Subscribe(tx) => sink.outcomes = Some(tx),
                     }

@@ -59,9 +59,9 @@ use serde::de::DeserializeOwned;
 use tokio::task::{self, JoinSet};
 use tokio::time::Sleep;
 
-pub use bulk::{bulk, BulkIndexer, BulkOutcomes, BulkReport};
+pub use bulk::{bulk, BulkIndexer, BulkOutcomes};
 pub use elastik_core::helpers::bulk::{
-    BulkConfig, BulkError, BulkItem, Closed, BulkOperation, BulkOutcome, BulkStats, OpId, OpType, OperationMeta,
+    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkStats, Closed, OpId, OpType, OperationMeta,
 };
 pub use elastik_core::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
 pub use elastik_core::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};

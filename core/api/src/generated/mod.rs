@@ -101,50 +101,95 @@ mod update_by_query;
 pub use update_by_query::*;
 mod update_by_query_rethrottle;
 pub use update_by_query_rethrottle::*;
+#[cfg(feature = "async_search")]
 pub mod async_search;
+#[cfg(feature = "autoscaling")]
 pub mod autoscaling;
+#[cfg(feature = "cat")]
 pub mod cat;
+#[cfg(feature = "ccr")]
 pub mod ccr;
+#[cfg(feature = "cluster")]
 pub mod cluster;
+#[cfg(feature = "connector")]
 pub mod connector;
+#[cfg(feature = "dangling_indices")]
 pub mod dangling_indices;
+#[cfg(feature = "encryption")]
 pub mod encryption;
+#[cfg(feature = "enrich")]
 pub mod enrich;
+#[cfg(feature = "eql")]
 pub mod eql;
+#[cfg(feature = "esql")]
 pub mod esql;
+#[cfg(feature = "features")]
 pub mod features;
+#[cfg(feature = "fleet")]
 pub mod fleet;
+#[cfg(feature = "graph")]
 pub mod graph;
+#[cfg(feature = "ilm")]
 pub mod ilm;
+#[cfg(feature = "indices")]
 pub mod indices;
+#[cfg(feature = "inference")]
 pub mod inference;
+#[cfg(feature = "ingest")]
 pub mod ingest;
+#[cfg(feature = "internal")]
 pub mod internal;
+#[cfg(feature = "license")]
 pub mod license;
+#[cfg(feature = "logstash")]
 pub mod logstash;
+#[cfg(feature = "migration")]
 pub mod migration;
+#[cfg(feature = "ml")]
 pub mod ml;
+#[cfg(feature = "monitoring")]
 pub mod monitoring;
+#[cfg(feature = "nodes")]
 pub mod nodes;
+#[cfg(feature = "profiling")]
 pub mod profiling;
+#[cfg(feature = "project")]
 pub mod project;
+#[cfg(feature = "query_rules")]
 pub mod query_rules;
+#[cfg(feature = "rollup")]
 pub mod rollup;
+#[cfg(feature = "search_application")]
 pub mod search_application;
+#[cfg(feature = "searchable_snapshots")]
 pub mod searchable_snapshots;
+#[cfg(feature = "security")]
 pub mod security;
+#[cfg(feature = "shutdown")]
 pub mod shutdown;
+#[cfg(feature = "simulate")]
 pub mod simulate;
+#[cfg(feature = "slm")]
 pub mod slm;
+#[cfg(feature = "snapshot")]
 pub mod snapshot;
+#[cfg(feature = "sql")]
 pub mod sql;
+#[cfg(feature = "ssl")]
 pub mod ssl;
+#[cfg(feature = "streams")]
 pub mod streams;
+#[cfg(feature = "synonyms")]
 pub mod synonyms;
+#[cfg(feature = "tasks")]
 pub mod tasks;
+#[cfg(feature = "text_structure")]
 pub mod text_structure;
+#[cfg(feature = "transform")]
 pub mod transform;
+#[cfg(feature = "watcher")]
 pub mod watcher;
+#[cfg(feature = "xpack")]
 pub mod xpack;
 
 impl<X: Executor> Client<X> {
@@ -448,227 +493,272 @@ impl<X: Executor> Client<X> {
         self.request(crate::UpdateByQueryRethrottle::new(task_id))
     }
 
-    /// The `_internal` endpoints.
+    /// The `_internal` endpoints (feature `internal`).
+    #[cfg(feature = "internal")]
     pub fn internal(&self) -> internal::Internal<'_, X> {
         internal::Internal { client: self }
     }
 
-    /// The `async_search` endpoints.
+    /// The `async_search` endpoints (feature `async_search`).
+    #[cfg(feature = "async_search")]
     pub fn async_search(&self) -> async_search::AsyncSearch<'_, X> {
         async_search::AsyncSearch { client: self }
     }
 
-    /// The `autoscaling` endpoints.
+    /// The `autoscaling` endpoints (feature `autoscaling`).
+    #[cfg(feature = "autoscaling")]
     pub fn autoscaling(&self) -> autoscaling::Autoscaling<'_, X> {
         autoscaling::Autoscaling { client: self }
     }
 
-    /// The `cat` endpoints.
+    /// The `cat` endpoints (feature `cat`).
+    #[cfg(feature = "cat")]
     pub fn cat(&self) -> cat::Cat<'_, X> {
         cat::Cat { client: self }
     }
 
-    /// The `ccr` endpoints.
+    /// The `ccr` endpoints (feature `ccr`).
+    #[cfg(feature = "ccr")]
     pub fn ccr(&self) -> ccr::Ccr<'_, X> {
         ccr::Ccr { client: self }
     }
 
-    /// The `cluster` endpoints.
+    /// The `cluster` endpoints (feature `cluster`).
+    #[cfg(feature = "cluster")]
     pub fn cluster(&self) -> cluster::Cluster<'_, X> {
         cluster::Cluster { client: self }
     }
 
-    /// The `connector` endpoints.
+    /// The `connector` endpoints (feature `connector`).
+    #[cfg(feature = "connector")]
     pub fn connector(&self) -> connector::Connector<'_, X> {
         connector::Connector { client: self }
     }
 
-    /// The `dangling_indices` endpoints.
+    /// The `dangling_indices` endpoints (feature `dangling_indices`).
+    #[cfg(feature = "dangling_indices")]
     pub fn dangling_indices(&self) -> dangling_indices::DanglingIndices<'_, X> {
         dangling_indices::DanglingIndices { client: self }
     }
 
-    /// The `encryption` endpoints.
+    /// The `encryption` endpoints (feature `encryption`).
+    #[cfg(feature = "encryption")]
     pub fn encryption(&self) -> encryption::Encryption<'_, X> {
         encryption::Encryption { client: self }
     }
 
-    /// The `enrich` endpoints.
+    /// The `enrich` endpoints (feature `enrich`).
+    #[cfg(feature = "enrich")]
     pub fn enrich(&self) -> enrich::Enrich<'_, X> {
         enrich::Enrich { client: self }
     }
 
-    /// The `eql` endpoints.
+    /// The `eql` endpoints (feature `eql`).
+    #[cfg(feature = "eql")]
     pub fn eql(&self) -> eql::Eql<'_, X> {
         eql::Eql { client: self }
     }
 
-    /// The `esql` endpoints.
+    /// The `esql` endpoints (feature `esql`).
+    #[cfg(feature = "esql")]
     pub fn esql(&self) -> esql::Esql<'_, X> {
         esql::Esql { client: self }
     }
 
-    /// The `features` endpoints.
+    /// The `features` endpoints (feature `features`).
+    #[cfg(feature = "features")]
     pub fn features(&self) -> features::Features<'_, X> {
         features::Features { client: self }
     }
 
-    /// The `fleet` endpoints.
+    /// The `fleet` endpoints (feature `fleet`).
+    #[cfg(feature = "fleet")]
     pub fn fleet(&self) -> fleet::Fleet<'_, X> {
         fleet::Fleet { client: self }
     }
 
-    /// The `graph` endpoints.
+    /// The `graph` endpoints (feature `graph`).
+    #[cfg(feature = "graph")]
     pub fn graph(&self) -> graph::Graph<'_, X> {
         graph::Graph { client: self }
     }
 
-    /// The `ilm` endpoints.
+    /// The `ilm` endpoints (feature `ilm`).
+    #[cfg(feature = "ilm")]
     pub fn ilm(&self) -> ilm::Ilm<'_, X> {
         ilm::Ilm { client: self }
     }
 
-    /// The `indices` endpoints.
+    /// The `indices` endpoints (feature `indices`).
+    #[cfg(feature = "indices")]
     pub fn indices(&self) -> indices::Indices<'_, X> {
         indices::Indices { client: self }
     }
 
-    /// The `inference` endpoints.
+    /// The `inference` endpoints (feature `inference`).
+    #[cfg(feature = "inference")]
     pub fn inference(&self) -> inference::Inference<'_, X> {
         inference::Inference { client: self }
     }
 
-    /// The `ingest` endpoints.
+    /// The `ingest` endpoints (feature `ingest`).
+    #[cfg(feature = "ingest")]
     pub fn ingest(&self) -> ingest::Ingest<'_, X> {
         ingest::Ingest { client: self }
     }
 
-    /// The `license` endpoints.
+    /// The `license` endpoints (feature `license`).
+    #[cfg(feature = "license")]
     pub fn license(&self) -> license::License<'_, X> {
         license::License { client: self }
     }
 
-    /// The `logstash` endpoints.
+    /// The `logstash` endpoints (feature `logstash`).
+    #[cfg(feature = "logstash")]
     pub fn logstash(&self) -> logstash::Logstash<'_, X> {
         logstash::Logstash { client: self }
     }
 
-    /// The `migration` endpoints.
+    /// The `migration` endpoints (feature `migration`).
+    #[cfg(feature = "migration")]
     pub fn migration(&self) -> migration::Migration<'_, X> {
         migration::Migration { client: self }
     }
 
-    /// The `ml` endpoints.
+    /// The `ml` endpoints (feature `ml`).
+    #[cfg(feature = "ml")]
     pub fn ml(&self) -> ml::Ml<'_, X> {
         ml::Ml { client: self }
     }
 
-    /// The `monitoring` endpoints.
+    /// The `monitoring` endpoints (feature `monitoring`).
+    #[cfg(feature = "monitoring")]
     pub fn monitoring(&self) -> monitoring::Monitoring<'_, X> {
         monitoring::Monitoring { client: self }
     }
 
-    /// The `nodes` endpoints.
+    /// The `nodes` endpoints (feature `nodes`).
+    #[cfg(feature = "nodes")]
     pub fn nodes(&self) -> nodes::Nodes<'_, X> {
         nodes::Nodes { client: self }
     }
 
-    /// The `profiling` endpoints.
+    /// The `profiling` endpoints (feature `profiling`).
+    #[cfg(feature = "profiling")]
     pub fn profiling(&self) -> profiling::Profiling<'_, X> {
         profiling::Profiling { client: self }
     }
 
-    /// The `project` endpoints.
+    /// The `project` endpoints (feature `project`).
+    #[cfg(feature = "project")]
     pub fn project(&self) -> project::Project<'_, X> {
         project::Project { client: self }
     }
 
-    /// The `query_rules` endpoints.
+    /// The `query_rules` endpoints (feature `query_rules`).
+    #[cfg(feature = "query_rules")]
     pub fn query_rules(&self) -> query_rules::QueryRules<'_, X> {
         query_rules::QueryRules { client: self }
     }
 
-    /// The `rollup` endpoints.
+    /// The `rollup` endpoints (feature `rollup`).
+    #[cfg(feature = "rollup")]
     pub fn rollup(&self) -> rollup::Rollup<'_, X> {
         rollup::Rollup { client: self }
     }
 
-    /// The `search_application` endpoints.
+    /// The `search_application` endpoints (feature `search_application`).
+    #[cfg(feature = "search_application")]
     pub fn search_application(&self) -> search_application::SearchApplication<'_, X> {
         search_application::SearchApplication { client: self }
     }
 
-    /// The `searchable_snapshots` endpoints.
+    /// The `searchable_snapshots` endpoints (feature `searchable_snapshots`).
+    #[cfg(feature = "searchable_snapshots")]
     pub fn searchable_snapshots(&self) -> searchable_snapshots::SearchableSnapshots<'_, X> {
         searchable_snapshots::SearchableSnapshots { client: self }
     }
 
-    /// The `security` endpoints.
+    /// The `security` endpoints (feature `security`).
+    #[cfg(feature = "security")]
     pub fn security(&self) -> security::Security<'_, X> {
         security::Security { client: self }
     }
 
-    /// The `shutdown` endpoints.
+    /// The `shutdown` endpoints (feature `shutdown`).
+    #[cfg(feature = "shutdown")]
     pub fn shutdown(&self) -> shutdown::Shutdown<'_, X> {
         shutdown::Shutdown { client: self }
     }
 
-    /// The `simulate` endpoints.
+    /// The `simulate` endpoints (feature `simulate`).
+    #[cfg(feature = "simulate")]
     pub fn simulate(&self) -> simulate::Simulate<'_, X> {
         simulate::Simulate { client: self }
     }
 
-    /// The `slm` endpoints.
+    /// The `slm` endpoints (feature `slm`).
+    #[cfg(feature = "slm")]
     pub fn slm(&self) -> slm::Slm<'_, X> {
         slm::Slm { client: self }
     }
 
-    /// The `snapshot` endpoints.
+    /// The `snapshot` endpoints (feature `snapshot`).
+    #[cfg(feature = "snapshot")]
     pub fn snapshot(&self) -> snapshot::Snapshot<'_, X> {
         snapshot::Snapshot { client: self }
     }
 
-    /// The `sql` endpoints.
+    /// The `sql` endpoints (feature `sql`).
+    #[cfg(feature = "sql")]
     pub fn sql(&self) -> sql::Sql<'_, X> {
         sql::Sql { client: self }
     }
 
-    /// The `ssl` endpoints.
+    /// The `ssl` endpoints (feature `ssl`).
+    #[cfg(feature = "ssl")]
     pub fn ssl(&self) -> ssl::Ssl<'_, X> {
         ssl::Ssl { client: self }
     }
 
-    /// The `streams` endpoints.
+    /// The `streams` endpoints (feature `streams`).
+    #[cfg(feature = "streams")]
     pub fn streams(&self) -> streams::Streams<'_, X> {
         streams::Streams { client: self }
     }
 
-    /// The `synonyms` endpoints.
+    /// The `synonyms` endpoints (feature `synonyms`).
+    #[cfg(feature = "synonyms")]
     pub fn synonyms(&self) -> synonyms::Synonyms<'_, X> {
         synonyms::Synonyms { client: self }
     }
 
-    /// The `tasks` endpoints.
+    /// The `tasks` endpoints (feature `tasks`).
+    #[cfg(feature = "tasks")]
     pub fn tasks(&self) -> tasks::Tasks<'_, X> {
         tasks::Tasks { client: self }
     }
 
-    /// The `text_structure` endpoints.
+    /// The `text_structure` endpoints (feature `text_structure`).
+    #[cfg(feature = "text_structure")]
     pub fn text_structure(&self) -> text_structure::TextStructure<'_, X> {
         text_structure::TextStructure { client: self }
     }
 
-    /// The `transform` endpoints.
+    /// The `transform` endpoints (feature `transform`).
+    #[cfg(feature = "transform")]
     pub fn transform(&self) -> transform::Transform<'_, X> {
         transform::Transform { client: self }
     }
 
-    /// The `watcher` endpoints.
+    /// The `watcher` endpoints (feature `watcher`).
+    #[cfg(feature = "watcher")]
     pub fn watcher(&self) -> watcher::Watcher<'_, X> {
         watcher::Watcher { client: self }
     }
 
-    /// The `xpack` endpoints.
+    /// The `xpack` endpoints (feature `xpack`).
+    #[cfg(feature = "xpack")]
     pub fn xpack(&self) -> xpack::Xpack<'_, X> {
         xpack::Xpack { client: self }
     }

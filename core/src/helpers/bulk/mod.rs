@@ -179,6 +179,35 @@ pub struct BulkStats {
     pub bytes: u64,
 }
 
+/// The counters of a bulk indexer and the time since it started: what a
+/// runtime reports from `close` and to its progress callback. The clock is
+/// the runtime's; the rate is computed here, once for every runtime.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BulkReport {
+    /// Submitted, succeeded, failed, retried, requests, bytes.
+    pub stats: BulkStats,
+    /// Since the indexer started (its first `add`, `flush` or `close`).
+    pub elapsed: Duration,
+}
+
+impl BulkReport {
+    /// The counters after `elapsed`.
+    pub fn new(stats: BulkStats, elapsed: Duration) -> Self {
+        BulkReport { stats, elapsed }
+    }
+
+    /// Succeeded operations per second.
+    pub fn docs_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.stats.succeeded as f64 / secs
+        } else {
+            0.0
+        }
+    }
+}
+
 /// `add` after `close`: the operation is handed back, not accepted.
 #[derive(Debug)]
 pub struct Closed(pub Box<BulkOperation>);
@@ -306,6 +335,8 @@ impl BulkIndexer {
 
     /// True when more operations wait (for a chunk or a retry) than
     /// `max_buffered`: a runtime stops accepting until it is false again.
+    /// A full buffer makes its operations due (in a partial chunk if need
+    /// be), so a runtime that stops accepting while full stays live.
     pub fn is_full(&self) -> bool {
         self.capacity() == 0
     }
@@ -318,6 +349,20 @@ impl BulkIndexer {
     /// Operations waiting for a chunk or a retry (not in flight).
     pub fn buffered(&self) -> usize {
         self.ready.len() + self.delayed.len()
+    }
+
+    /// True when every operation added so far has had its outcome emitted:
+    /// nothing waits for a chunk or a retry, nothing is in flight, nothing
+    /// is left to emit. A runtime resolves a `flush` when this holds.
+    pub fn is_drained(&self) -> bool {
+        self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty() && self.outcomes.is_empty()
+    }
+
+    /// True when the next [`poll`](Self::poll) would send a chunk (a free
+    /// slot and a chunk due by count, bytes, age, retry, flush, close or a
+    /// full buffer). Lets a threaded runtime wake a sender only when useful.
+    pub fn chunk_ready(&self, now: Instant) -> bool {
+        self.in_flight.len() < self.config.max_in_flight && self.chunk_due(now)
     }
 
     /// Chunks in flight.
@@ -501,10 +546,13 @@ impl BulkIndexer {
             (Some(since), Some(interval)) => now >= since + interval,
             _ => false,
         };
+        // A full buffer is due too: a runtime that stops accepting while
+        // full must see the buffer go out, or nothing would ever move.
         self.urgent > 0
             || self.flushing
             || self.closed
             || aged
+            || self.is_full()
             || self.ready.len() >= self.config.flush_count
             || self.ready_bytes >= self.config.flush_bytes
     }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `async_search.status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `async_search.status`."]
 pub type StatusResponse = crate::async_search::StatusResponseBase;
@@ -35,4 +36,6 @@ pub struct StatusResponseBase {
     pub _clusters: Option<crate::types::ClusterStatistics>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completion_status: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -35,6 +35,8 @@ pub struct AsyncSearch<TDocument = serde_json::Value> {
     pub timed_out: bool,
     #[serde(default)]
     pub took: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `async_search._types::AsyncSearchDocumentResponseBase`."]
@@ -62,6 +64,8 @@ pub struct AsyncSearchDocumentResponseBase<TDocument = serde_json::Value> {
     pub error: Option<crate::types::ErrorCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<crate::async_search::AsyncSearch<TDocument>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `async_search._types::AsyncSearchResponseBase`."]
@@ -87,6 +91,8 @@ pub struct AsyncSearchResponseBase {
     pub completion_time_in_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `async_search._types::AsyncSearchResponseException`."]
@@ -112,4 +118,6 @@ pub struct AsyncSearchResponseException<TDocument = serde_json::Value> {
     pub error: Option<crate::types::ErrorCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<crate::async_search::AsyncSearch<TDocument>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

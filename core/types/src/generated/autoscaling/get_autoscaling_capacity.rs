@@ -11,6 +11,8 @@ pub struct AutoscalingCapacity {
     pub node: crate::autoscaling::AutoscalingResources,
     #[serde(default)]
     pub total: crate::autoscaling::AutoscalingResources,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `autoscaling.get_autoscaling_capacity::AutoscalingDecider`."]
@@ -22,6 +24,8 @@ pub struct AutoscalingDecider {
     pub reason_summary: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_details: Option<serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `autoscaling.get_autoscaling_capacity::AutoscalingDeciders`."]
@@ -35,6 +39,8 @@ pub struct AutoscalingDeciders {
     pub current_nodes: Vec<crate::autoscaling::AutoscalingNode>,
     #[serde(default)]
     pub deciders: BTreeMap<String, crate::autoscaling::AutoscalingDecider>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `autoscaling.get_autoscaling_capacity::AutoscalingNode`."]
@@ -42,6 +48,8 @@ pub struct AutoscalingDeciders {
 pub struct AutoscalingNode {
     #[serde(default)]
     pub name: crate::types::NodeName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `autoscaling.get_autoscaling_capacity::AutoscalingResources`."]
@@ -51,6 +59,8 @@ pub struct AutoscalingResources {
     pub storage: i64,
     #[serde(default)]
     pub memory: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `autoscaling.get_autoscaling_capacity`."]
@@ -58,4 +68,6 @@ pub struct AutoscalingResources {
 pub struct GetAutoscalingCapacityResponse {
     #[serde(default)]
     pub policies: BTreeMap<String, crate::autoscaling::AutoscalingDeciders>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

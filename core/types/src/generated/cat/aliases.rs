@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.aliases`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.aliases::AliasesRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -51,6 +52,8 @@ pub struct AliasesRecord {
     pub is_write_index2: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_write_index: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.aliases`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.allocation`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.allocation::AllocationRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -101,6 +102,8 @@ pub struct AllocationRecord {
     pub node_role2: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", rename = "node.role")]
     pub node_role: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.allocation`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.circuit_breaker`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.circuit_breaker::CircuitBreakerRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -51,6 +52,8 @@ pub struct CircuitBreakerRecord {
     pub o: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overhead: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.circuit_breaker`."]

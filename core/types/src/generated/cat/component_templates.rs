@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.component_templates`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.component_templates::ComponentTemplate`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -20,6 +21,8 @@ pub struct ComponentTemplate {
     pub metadata_count: String,
     #[serde(default)]
     pub included_in: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.component_templates`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.count`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.count::CountRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -39,6 +40,8 @@ pub struct CountRecord {
     pub docs_count2: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `cat.count`."]

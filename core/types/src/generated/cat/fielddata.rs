@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.fielddata`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.fielddata::FielddataRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -27,6 +28,8 @@ pub struct FielddataRecord {
     pub field: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.fielddata`."]

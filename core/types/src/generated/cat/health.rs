@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.health`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.health::HealthRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -155,6 +156,8 @@ pub struct HealthRecord {
     pub active_shards_percent2: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active_shards_percent: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.health`."]

@@ -2,7 +2,11 @@
 //! Types of spec namespace `cat.help`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cat.help`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct HelpResponse {}
+pub struct HelpResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

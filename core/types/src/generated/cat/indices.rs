@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.indices`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.indices::IndicesRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -1004,6 +1005,8 @@ pub struct IndicesRecord {
         rename = "pri.bulk.avg_size_in_bytes"
     )]
     pub pri_bulk_avg_size_in_bytes: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.indices`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.master`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.master::MasterRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -20,6 +21,8 @@ pub struct MasterRecord {
     pub n: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.master`."]

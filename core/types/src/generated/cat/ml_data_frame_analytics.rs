@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.ml_data_frame_analytics`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.ml_data_frame_analytics::DataFrameAnalyticsRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -116,6 +117,8 @@ pub struct DataFrameAnalyticsRecord {
     pub node_address2: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", rename = "node.address")]
     pub node_address: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.ml_data_frame_analytics`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.ml_datafeeds`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.ml_datafeeds::DatafeedsRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -93,6 +94,8 @@ pub struct DatafeedsRecord {
     pub node_address2: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", rename = "node.address")]
     pub node_address: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.ml_datafeeds`."]

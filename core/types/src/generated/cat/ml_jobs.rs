@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.ml_jobs`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.ml_jobs::JobsRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -618,6 +619,8 @@ pub struct JobsRecord {
         rename = "buckets.time.exp_avg_hour"
     )]
     pub buckets_time_exp_avg_hour: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.ml_jobs`."]

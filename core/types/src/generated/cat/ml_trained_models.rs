@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.ml_trained_models`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cat.ml_trained_models`."]
 pub type MlTrainedModelsResponse = Vec<crate::cat::TrainedModelsRecord>;
@@ -147,4 +148,6 @@ pub struct TrainedModelsRecord {
     pub data_frame_analysis: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

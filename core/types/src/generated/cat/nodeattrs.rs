@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.nodeattrs`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.nodeattrs::NodeAttributesRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -28,6 +29,8 @@ pub struct NodeAttributesRecord {
     pub attr: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.nodeattrs`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.nodes`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.nodes::NodesRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -875,6 +876,8 @@ pub struct NodesRecord {
         rename = "bulk.avg_size_in_bytes"
     )]
     pub bulk_avg_size_in_bytes: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.nodes`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.plugins`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.plugins::PluginsRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -33,6 +34,8 @@ pub struct PluginsRecord {
     pub t: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.plugins`."]

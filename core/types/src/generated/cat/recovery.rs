@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.recovery`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cat.recovery::RecoveryRecord`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -150,6 +151,8 @@ pub struct RecoveryRecord {
     pub top: Option<crate::types::Percentage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub translog_ops_percent: Option<crate::types::Percentage>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cat.recovery`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.segments`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cat.segments`."]
 pub type SegmentsResponse = Vec<crate::cat::SegmentsRecord>;
@@ -111,4 +112,6 @@ pub struct SegmentsRecord {
     pub is_compound: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compound: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

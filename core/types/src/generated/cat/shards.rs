@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.shards`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cat.shards`."]
 pub type ShardsResponse = Vec<crate::cat::ShardsRecord>;
@@ -685,4 +686,6 @@ pub struct ShardsRecord {
         rename = "bulk.avg_size_in_bytes"
     )]
     pub bulk_avg_size_in_bytes: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.snapshots`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cat.snapshots`."]
 pub type SnapshotsResponse = Vec<crate::cat::SnapshotsRecord>;
@@ -95,4 +96,6 @@ pub struct SnapshotsRecord {
     pub r: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.tasks`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cat.tasks`."]
 pub type TasksResponse = Vec<crate::cat::TasksRecord>;
@@ -89,4 +90,6 @@ pub struct TasksRecord {
     pub desc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.templates`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cat.templates`."]
 pub type TemplatesResponse = Vec<crate::cat::TemplatesRecord>;
@@ -37,4 +38,6 @@ pub struct TemplatesRecord {
     pub c: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub composed_of: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.thread_pool`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cat.thread_pool`."]
 pub type ThreadPoolResponse = Vec<crate::cat::ThreadPoolRecord>;
@@ -109,4 +110,6 @@ pub struct ThreadPoolRecord {
     pub ka: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_alive: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

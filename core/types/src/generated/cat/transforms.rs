@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat.transforms`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cat.transforms`."]
 pub type TransformsResponse = Vec<crate::cat::TransformsRecord>;
@@ -203,4 +204,6 @@ pub struct TransformsRecord {
     pub pdea: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processed_documents_exp_avg: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cat._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec enum `cat._types::CatAliasesColumn`; unknown values are kept."]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -2865,7 +2866,10 @@ pub enum CatRecoveryColumns {
 
 #[doc = "Spec interface `cat._types::CatRequestBase`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct CatRequestBase {}
+pub struct CatRequestBase {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
 
 #[doc = "Spec enum `cat._types::CatSegmentsColumn`; unknown values are kept."]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ccr.follow`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ccr.follow`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -45,4 +46,6 @@ pub struct FollowResponse {
     pub follow_index_shards_acked: bool,
     #[serde(default)]
     pub index_following_started: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

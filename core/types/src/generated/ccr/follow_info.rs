@@ -2,6 +2,7 @@
 //! Types of spec namespace `ccr.follow_info`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `ccr.follow_info::FollowerIndex`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,6 +17,8 @@ pub struct FollowerIndex {
     pub remote_cluster: crate::types::Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::ccr::FollowerIndexStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ccr.follow_info::FollowerIndexParameters`."]
@@ -41,6 +44,8 @@ pub struct FollowerIndexParameters {
     pub max_write_request_size: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_poll_timeout: Option<crate::types::Duration>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ccr.follow_info::FollowerIndexStatus`; unknown values are kept."]
@@ -98,4 +103,6 @@ impl<'de> Deserialize<'de> for FollowerIndexStatus {
 pub struct FollowInfoResponse {
     #[serde(default)]
     pub follower_indices: Vec<crate::ccr::FollowerIndex>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `ccr.follow_stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ccr.follow_stats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FollowStatsResponse {
     #[serde(default)]
     pub indices: Vec<crate::ccr::FollowIndexStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ccr.forget_follower`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ccr.forget_follower`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,4 +22,6 @@ pub struct ForgetFollowerRequestBody {
 pub struct ForgetFollowerResponse {
     #[serde(default)]
     pub _shards: crate::types::ShardStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

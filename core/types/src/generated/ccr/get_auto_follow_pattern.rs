@@ -2,6 +2,7 @@
 //! Types of spec namespace `ccr.get_auto_follow_pattern`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `ccr.get_auto_follow_pattern::AutoFollowPattern`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct AutoFollowPattern {
     pub name: crate::types::Name,
     #[serde(default)]
     pub pattern: crate::ccr::AutoFollowPatternSummary,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ccr.get_auto_follow_pattern::AutoFollowPatternSummary`."]
@@ -27,6 +30,8 @@ pub struct AutoFollowPatternSummary {
     pub leader_index_exclusion_patterns: crate::types::IndexPatterns,
     #[serde(default)]
     pub max_outstanding_read_requests: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ccr.get_auto_follow_pattern`."]
@@ -34,4 +39,6 @@ pub struct AutoFollowPatternSummary {
 pub struct GetAutoFollowPatternResponse {
     #[serde(default)]
     pub patterns: Vec<crate::ccr::AutoFollowPattern>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ccr.stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `ccr.stats::AutoFollowStats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,6 +17,8 @@ pub struct AutoFollowStats {
     pub number_of_successful_follow_indices: i64,
     #[serde(default)]
     pub recent_auto_follow_errors: Vec<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ccr.stats::AutoFollowedCluster`."]
@@ -27,6 +30,8 @@ pub struct AutoFollowedCluster {
     pub last_seen_metadata_version: crate::types::VersionNumber,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_since_last_check_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ccr.stats::FollowStats`."]
@@ -34,6 +39,8 @@ pub struct AutoFollowedCluster {
 pub struct FollowStats {
     #[serde(default)]
     pub indices: Vec<crate::ccr::FollowIndexStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ccr.stats`."]
@@ -43,4 +50,6 @@ pub struct StatsResponse {
     pub auto_follow_stats: crate::ccr::AutoFollowStats,
     #[serde(default)]
     pub follow_stats: crate::ccr::FollowStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

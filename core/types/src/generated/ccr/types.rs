@@ -2,6 +2,7 @@
 //! Types of spec namespace `ccr._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `ccr._types::FollowIndexStats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct FollowIndexStats {
     pub index: crate::types::IndexName,
     #[serde(default)]
     pub shards: Vec<crate::ccr::ShardStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ccr._types::ReadException`."]
@@ -21,6 +24,8 @@ pub struct ReadException {
     pub from_seq_no: crate::types::SequenceNumber,
     #[serde(default)]
     pub retries: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ccr._types::ShardStats`."]
@@ -93,4 +98,6 @@ pub struct ShardStats {
     pub write_buffer_operation_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub write_buffer_size_in_bytes: Option<crate::types::ByteSize>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -13,6 +13,8 @@ pub struct AllocationDecision {
     pub decision: Option<crate::cluster::AllocationExplainDecision>,
     #[serde(default)]
     pub explanation: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `cluster.allocation_explain::AllocationExplainDecision`; unknown values are kept."]
@@ -88,6 +90,8 @@ pub struct AllocationStore {
     pub matching_sync_id: bool,
     #[serde(default)]
     pub store_exception: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.allocation_explain::ClusterInfo`."]
@@ -103,6 +107,8 @@ pub struct ClusterInfo {
     pub shard_paths: BTreeMap<String, String>,
     #[serde(default)]
     pub reserved_sizes: Vec<crate::cluster::ReservedSize>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.allocation_explain::CurrentNode`."]
@@ -120,6 +126,8 @@ pub struct CurrentNode {
     pub transport_address: crate::types::TransportAddress,
     #[serde(default)]
     pub weight_ranking: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `cluster.allocation_explain::Decision`; unknown values are kept."]
@@ -211,6 +219,8 @@ pub struct DiskUsage {
     pub free_disk_percent: f64,
     #[serde(default)]
     pub used_disk_percent: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.allocation_explain::NodeAllocationExplanation`."]
@@ -234,6 +244,8 @@ pub struct NodeAllocationExplanation {
     pub transport_address: crate::types::TransportAddress,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight_ranking: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.allocation_explain::NodeDiskUsage`."]
@@ -245,6 +257,8 @@ pub struct NodeDiskUsage {
     pub least_available: crate::cluster::DiskUsage,
     #[serde(default)]
     pub most_available: crate::cluster::DiskUsage,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `cluster.allocation_explain`."]
@@ -271,6 +285,8 @@ pub struct ReservedSize {
     pub total: i64,
     #[serde(default)]
     pub shards: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cluster.allocation_explain`."]
@@ -326,6 +342,8 @@ pub struct AllocationExplainResponse {
     pub unassigned_info: Option<crate::cluster::UnassignedInformation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.allocation_explain::UnassignedInformation`."]
@@ -345,6 +363,8 @@ pub struct UnassignedInformation {
     pub delayed: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation_status: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `cluster.allocation_explain::UnassignedInformationReason`; unknown values are kept."]

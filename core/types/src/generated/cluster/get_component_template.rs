@@ -2,10 +2,13 @@
 //! Types of spec namespace `cluster.get_component_template`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cluster.get_component_template`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetComponentTemplateResponse {
     #[serde(default)]
     pub component_templates: Vec<crate::cluster::ComponentTemplate>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -13,4 +13,6 @@ pub struct GetSettingsResponse {
     pub transient: BTreeMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub defaults: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

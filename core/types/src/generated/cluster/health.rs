@@ -46,6 +46,8 @@ pub struct HealthResponseBody {
     pub unassigned_primary_shards: i64,
     #[serde(default)]
     pub unassigned_shards: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.health::IndexHealthStats`."]
@@ -71,6 +73,8 @@ pub struct IndexHealthStats {
     pub unassigned_shards: i64,
     #[serde(default)]
     pub unassigned_primary_shards: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cluster.health`."]
@@ -93,6 +97,8 @@ pub struct ShardHealthStats {
     pub unassigned_shards: i64,
     #[serde(default)]
     pub unassigned_primary_shards: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `cluster.health::WaitForNodes`."]

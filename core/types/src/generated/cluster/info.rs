@@ -17,4 +17,6 @@ pub struct InfoResponse {
     pub thread_pool: Option<BTreeMap<String, crate::nodes::ThreadCount>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<crate::nodes::Scripting>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `cluster.pending_tasks`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cluster.pending_tasks::PendingTask`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -18,6 +19,8 @@ pub struct PendingTask {
     pub time_in_queue: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_in_queue_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cluster.pending_tasks`."]
@@ -25,4 +28,6 @@ pub struct PendingTask {
 pub struct PendingTasksResponse {
     #[serde(default)]
     pub tasks: Vec<crate::cluster::PendingTask>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

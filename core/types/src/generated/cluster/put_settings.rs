@@ -22,4 +22,6 @@ pub struct PutSettingsResponse {
     pub persistent: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub transient: BTreeMap<String, serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -5,16 +5,50 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[doc = "Spec type alias `cluster.remote_info::ClusterRemoteInfo`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "mode")]
+#[derive(Clone, Debug)]
 pub enum ClusterRemoteInfo {
-    #[serde(rename = "sniff")]
+    #[doc = "`mode: \"sniff\"`"]
     ClusterRemoteSniffInfo(crate::cluster::ClusterRemoteSniffInfo),
-    #[serde(rename = "proxy")]
+    #[doc = "`mode: \"proxy\"`"]
     ClusterRemoteProxyInfo(crate::cluster::ClusterRemoteProxyInfo),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for ClusterRemoteInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ClusterRemoteInfo::ClusterRemoteSniffInfo(v) => crate::support::tagged(
+                serializer,
+                "mode",
+                Some(serde_json::Value::String("sniff".to_owned())),
+                v,
+            ),
+            ClusterRemoteInfo::ClusterRemoteProxyInfo(v) => crate::support::tagged(
+                serializer,
+                "mode",
+                Some(serde_json::Value::String("proxy".to_owned())),
+                v,
+            ),
+            ClusterRemoteInfo::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ClusterRemoteInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "mode", None);
+        Ok(match tag.as_deref() {
+            Some("sniff") => {
+                ClusterRemoteInfo::ClusterRemoteSniffInfo(crate::support::variant(rest)?)
+            }
+            Some("proxy") => {
+                ClusterRemoteInfo::ClusterRemoteProxyInfo(crate::support::variant(rest)?)
+            }
+            _ => ClusterRemoteInfo::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `cluster.remote_info::ClusterRemoteProxyInfo`."]
@@ -36,6 +70,8 @@ pub struct ClusterRemoteProxyInfo {
     pub max_proxy_socket_connections: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_credentials: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.remote_info::ClusterRemoteSniffInfo`."]
@@ -53,6 +89,8 @@ pub struct ClusterRemoteSniffInfo {
     pub skip_unavailable: bool,
     #[serde(default)]
     pub seeds: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cluster.remote_info`."]

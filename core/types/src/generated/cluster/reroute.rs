@@ -2,6 +2,7 @@
 //! Types of spec namespace `cluster.reroute`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `cluster.reroute::Command`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -84,6 +85,8 @@ pub struct RerouteDecision {
     pub decision: String,
     #[serde(default)]
     pub explanation: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.reroute::RerouteExplanation`."]
@@ -95,6 +98,8 @@ pub struct RerouteExplanation {
     pub decisions: Vec<crate::cluster::RerouteDecision>,
     #[serde(default)]
     pub parameters: crate::cluster::RerouteParameters,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.reroute::RerouteParameters`."]
@@ -112,6 +117,8 @@ pub struct RerouteParameters {
     pub from_node: Option<crate::types::NodeName>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to_node: Option<crate::types::NodeName>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cluster.reroute`."]
@@ -123,4 +130,6 @@ pub struct RerouteResponse {
     pub explanations: Option<Vec<crate::cluster::RerouteExplanation>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

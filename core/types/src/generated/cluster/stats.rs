@@ -13,6 +13,8 @@ pub struct CCSStats {
     pub _search: crate::cluster::CCSUsageStats,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _esql: Option<crate::cluster::CCSUsageStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::CCSUsageClusterStats`."]
@@ -24,6 +26,8 @@ pub struct CCSUsageClusterStats {
     pub skipped: i64,
     #[serde(default)]
     pub took: crate::cluster::CCSUsageTimeValue,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::CCSUsageStats`."]
@@ -53,6 +57,8 @@ pub struct CCSUsageStats {
     pub clients: BTreeMap<String, i64>,
     #[serde(default)]
     pub clusters: BTreeMap<String, crate::cluster::CCSUsageClusterStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::CCSUsageTimeValue`."]
@@ -64,6 +70,8 @@ pub struct CCSUsageTimeValue {
     pub avg: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p90: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::CharFilterTypes`."]
@@ -89,6 +97,8 @@ pub struct CharFilterTypes {
     pub tokenizer_types: Vec<crate::cluster::FieldTypes>,
     #[serde(default)]
     pub synonyms: BTreeMap<String, crate::cluster::SynonymsStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterFileSystem`."]
@@ -128,6 +138,8 @@ pub struct ClusterFileSystem {
     pub frozen_flood_stage_free_space: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frozen_flood_stage_free_space_in_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterIndices`."]
@@ -161,6 +173,8 @@ pub struct ClusterIndices {
     pub dense_vector: crate::cluster::DenseVectorStats,
     #[serde(default)]
     pub sparse_vector: crate::cluster::SparseVectorStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterIndicesShards`."]
@@ -174,6 +188,8 @@ pub struct ClusterIndicesShards {
     pub replication: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterIndicesShardsIndex`."]
@@ -185,6 +201,8 @@ pub struct ClusterIndicesShardsIndex {
     pub replication: crate::cluster::ClusterShardMetrics,
     #[serde(default)]
     pub shards: crate::cluster::ClusterShardMetrics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterIngest`."]
@@ -194,6 +212,8 @@ pub struct ClusterIngest {
     pub number_of_pipelines: i64,
     #[serde(default)]
     pub processor_stats: BTreeMap<String, crate::cluster::ClusterProcessor>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterJvm`."]
@@ -209,6 +229,8 @@ pub struct ClusterJvm {
     pub threads: i64,
     #[serde(default)]
     pub versions: Vec<crate::cluster::ClusterJvmVersion>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterJvmMemory`."]
@@ -222,6 +244,8 @@ pub struct ClusterJvmMemory {
     pub heap_used_in_bytes: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heap_used: Option<crate::types::ByteSize>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterJvmVersion`."]
@@ -241,6 +265,8 @@ pub struct ClusterJvmVersion {
     pub vm_vendor: String,
     #[serde(default)]
     pub vm_version: crate::types::VersionString,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterNetworkTypes`."]
@@ -250,6 +276,8 @@ pub struct ClusterNetworkTypes {
     pub http_types: BTreeMap<String, i64>,
     #[serde(default)]
     pub transport_types: BTreeMap<String, i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterNodeCount`."]
@@ -287,6 +315,8 @@ pub struct ClusterNodeCount {
     pub transform: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voting_only: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterNodes`."]
@@ -316,6 +346,8 @@ pub struct ClusterNodes {
     pub process: crate::cluster::ClusterProcess,
     #[serde(default)]
     pub versions: Vec<crate::types::VersionString>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterOperatingSystem`."]
@@ -333,6 +365,8 @@ pub struct ClusterOperatingSystem {
     pub names: Vec<crate::cluster::ClusterOperatingSystemName>,
     #[serde(default)]
     pub pretty_names: Vec<crate::cluster::ClusterOperatingSystemPrettyName>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterOperatingSystemArchitecture`."]
@@ -342,6 +376,8 @@ pub struct ClusterOperatingSystemArchitecture {
     pub arch: String,
     #[serde(default)]
     pub count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterOperatingSystemName`."]
@@ -351,6 +387,8 @@ pub struct ClusterOperatingSystemName {
     pub count: i64,
     #[serde(default)]
     pub name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterOperatingSystemPrettyName`."]
@@ -360,6 +398,8 @@ pub struct ClusterOperatingSystemPrettyName {
     pub count: i64,
     #[serde(default)]
     pub pretty_name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterProcess`."]
@@ -369,6 +409,8 @@ pub struct ClusterProcess {
     pub cpu: crate::cluster::ClusterProcessCpu,
     #[serde(default)]
     pub open_file_descriptors: crate::cluster::ClusterProcessOpenFileDescriptors,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterProcessCpu`."]
@@ -376,6 +418,8 @@ pub struct ClusterProcess {
 pub struct ClusterProcessCpu {
     #[serde(default)]
     pub percent: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterProcessOpenFileDescriptors`."]
@@ -387,6 +431,8 @@ pub struct ClusterProcessOpenFileDescriptors {
     pub max: i64,
     #[serde(default)]
     pub min: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterProcessor`."]
@@ -402,6 +448,8 @@ pub struct ClusterProcessor {
     pub time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterShardMetrics`."]
@@ -413,6 +461,8 @@ pub struct ClusterShardMetrics {
     pub max: f64,
     #[serde(default)]
     pub min: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ClusterSnapshotStats`."]
@@ -422,6 +472,8 @@ pub struct ClusterSnapshotStats {
     pub current_counts: crate::cluster::SnapshotCurrentCounts,
     #[serde(default)]
     pub repositories: BTreeMap<String, crate::cluster::PerRepositoryStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::DenseVectorOffHeapStats`."]
@@ -457,6 +509,8 @@ pub struct DenseVectorOffHeapStats {
     pub total_clivf_size: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fielddata: Option<BTreeMap<String, BTreeMap<String, i64>>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::DenseVectorStats`."]
@@ -466,6 +520,8 @@ pub struct DenseVectorStats {
     pub value_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub off_heap: Option<crate::cluster::DenseVectorOffHeapStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ExtendedRetrieversSearchUsage`."]
@@ -473,6 +529,8 @@ pub struct DenseVectorStats {
 pub struct ExtendedRetrieversSearchUsage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_similarity_reranker: Option<crate::cluster::ExtendedTextSimilarityRetrieverUsage>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ExtendedSearchUsage`."]
@@ -482,6 +540,8 @@ pub struct ExtendedSearchUsage {
     pub retrievers: Option<crate::cluster::ExtendedRetrieversSearchUsage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub section: Option<crate::cluster::ExtendedSectionSearchUsage>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ExtendedSectionSearchUsage`."]
@@ -489,6 +549,8 @@ pub struct ExtendedSearchUsage {
 pub struct ExtendedSectionSearchUsage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<BTreeMap<String, i64>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::ExtendedTextSimilarityRetrieverUsage`."]
@@ -496,6 +558,8 @@ pub struct ExtendedSectionSearchUsage {
 pub struct ExtendedTextSimilarityRetrieverUsage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chunk_rescorer: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::FieldTypes`."]
@@ -521,6 +585,8 @@ pub struct FieldTypes {
     pub vector_similarity_type_count: Option<BTreeMap<String, i64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vector_element_type_count: Option<BTreeMap<String, i64>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::FieldTypesMappings`."]
@@ -540,6 +606,8 @@ pub struct FieldTypesMappings {
     pub total_deduplicated_mapping_size_in_bytes: Option<i64>,
     #[serde(default)]
     pub source_modes: BTreeMap<String, i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::IndexingPressure`."]
@@ -547,6 +615,8 @@ pub struct FieldTypesMappings {
 pub struct IndexingPressure {
     #[serde(default)]
     pub memory: crate::nodes::IndexingPressureMemory,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::IndicesVersions`."]
@@ -562,6 +632,8 @@ pub struct IndicesVersions {
     pub total_primary_size: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub version: crate::types::VersionString,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::MultipleSynonymGraphFilter`."]
@@ -571,6 +643,8 @@ pub struct MultipleSynonymGraphFilter {
     pub analyzer_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::NodePackagingType`."]
@@ -582,6 +656,8 @@ pub struct NodePackagingType {
     pub flavor: String,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::OperatingSystemMemoryInfo`."]
@@ -607,6 +683,8 @@ pub struct OperatingSystemMemoryInfo {
     pub used: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub used_percent: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::PerRepositoryStats`."]
@@ -620,6 +698,8 @@ pub struct PerRepositoryStats {
     pub oldest_start_time: Option<crate::types::DateFormat>,
     #[serde(default)]
     pub current_counts: crate::cluster::RepositoryStatsCurrentCounts,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::RemoteClusterInfo`."]
@@ -655,6 +735,8 @@ pub struct RemoteClusterInfo {
     pub mem_total_in_bytes: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mem_total: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::RepositoryStatsCurrentCounts`."]
@@ -674,6 +756,8 @@ pub struct RepositoryStatsCurrentCounts {
     pub active_deletions: i64,
     #[serde(default)]
     pub shards: crate::cluster::RepositoryStatsShards,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::RepositoryStatsShards`."]
@@ -687,6 +771,8 @@ pub struct RepositoryStatsShards {
     pub incomplete: i64,
     #[serde(default)]
     pub states: BTreeMap<String, i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `cluster.stats`."]
@@ -723,6 +809,8 @@ pub struct RuntimeFieldTypes {
     pub source_max: i64,
     #[serde(default)]
     pub source_total: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::SearchUsageStats`."]
@@ -740,6 +828,8 @@ pub struct SearchUsageStats {
     pub retrievers: BTreeMap<String, i64>,
     #[serde(default)]
     pub extended: crate::cluster::ExtendedSearchUsage,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `cluster.stats::ShardState`; unknown values are kept."]
@@ -829,6 +919,8 @@ pub struct SnapshotCurrentCounts {
     pub concurrent_operations: i64,
     #[serde(default)]
     pub cleanups: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `cluster.stats::SortType`; unknown values are kept."]
@@ -898,6 +990,8 @@ impl<'de> Deserialize<'de> for SortType {
 pub struct SparseVectorStats {
     #[serde(default)]
     pub value_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::StatsResponseBase`."]
@@ -923,6 +1017,8 @@ pub struct StatsResponseBase {
     pub timestamp: i64,
     #[serde(default)]
     pub ccs: crate::cluster::CCSStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster.stats::SynonymsStats`."]
@@ -932,4 +1028,6 @@ pub struct SynonymsStats {
     pub count: i64,
     #[serde(default)]
     pub index_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

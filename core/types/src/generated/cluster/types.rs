@@ -11,6 +11,8 @@ pub struct ComponentTemplate {
     pub name: crate::types::Name,
     #[serde(default)]
     pub component_template: crate::cluster::ComponentTemplateNodeWithRollover,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster._types::ComponentTemplateNode`."]
@@ -53,6 +55,8 @@ pub struct ComponentTemplateNodeWithRollover {
     pub modified_date: Option<crate::types::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modified_date_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `cluster._types::ComponentTemplateSummary`."]
@@ -91,4 +95,6 @@ pub struct ComponentTemplateSummaryRes {
     pub aliases: Option<BTreeMap<String, crate::indices::AliasDefinition>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_stream_options: Option<crate::indices::DataStreamOptions>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `connector.check_in`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `connector.check_in`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CheckInResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::OperationResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `connector.last_sync`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `connector.last_sync`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -37,4 +38,6 @@ pub struct LastSyncRequestBody {
 pub struct LastSyncResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::OperationResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `connector.put`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `connector.put`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -27,4 +28,6 @@ pub struct PutResponse {
     pub result: Option<crate::types::OperationResult>,
     #[serde(default)]
     pub id: crate::types::Id,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `connector.secret_delete`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `connector.secret_delete`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SecretDeleteResponse {
     #[serde(default)]
     pub deleted: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `connector.secret_post`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `connector.secret_post`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -15,4 +16,6 @@ pub struct SecretPostRequestBody {
 pub struct SecretPostResponse {
     #[serde(default)]
     pub id: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `connector.sync_job_cancel`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `connector.sync_job_cancel`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SyncJobCancelResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::OperationResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,7 +2,11 @@
 //! Types of spec namespace `connector.sync_job_check_in`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `connector.sync_job_check_in`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct SyncJobCheckInResponse {}
+pub struct SyncJobCheckInResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

@@ -2,6 +2,7 @@
 //! Types of spec namespace `connector.sync_job_claim`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `connector.sync_job_claim`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,4 +15,7 @@ pub struct SyncJobClaimRequestBody {
 
 #[doc = "The response body of `connector.sync_job_claim`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct SyncJobClaimResponse {}
+pub struct SyncJobClaimResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

@@ -2,6 +2,7 @@
 //! Types of spec namespace `connector.sync_job_error`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `connector.sync_job_error`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,4 +13,7 @@ pub struct SyncJobErrorRequestBody {
 
 #[doc = "The response body of `connector.sync_job_error`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct SyncJobErrorResponse {}
+pub struct SyncJobErrorResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

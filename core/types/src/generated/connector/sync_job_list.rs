@@ -2,6 +2,7 @@
 //! Types of spec namespace `connector.sync_job_list`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `connector.sync_job_list`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct SyncJobListResponse {
     pub count: i64,
     #[serde(default)]
     pub results: Vec<crate::connector::ConnectorSyncJob>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `connector.sync_job_post`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `connector.sync_job_post`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct SyncJobPostRequestBody {
 pub struct SyncJobPostResponse {
     #[serde(default)]
     pub id: crate::types::Id,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

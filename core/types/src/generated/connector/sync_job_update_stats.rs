@@ -2,6 +2,7 @@
 //! Types of spec namespace `connector.sync_job_update_stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `connector.sync_job_update_stats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -22,4 +23,7 @@ pub struct SyncJobUpdateStatsRequestBody {
 
 #[doc = "The response body of `connector.sync_job_update_stats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct SyncJobUpdateStatsResponse {}
+pub struct SyncJobUpdateStatsResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

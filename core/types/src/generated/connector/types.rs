@@ -69,6 +69,8 @@ pub struct Connector {
     pub sync_cursor: Option<serde_json::Value>,
     #[serde(default)]
     pub sync_now: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `connector._types::ConnectorConfigProperties`."]
@@ -293,6 +295,8 @@ pub struct ConnectorSyncJob {
     pub trigger_method: Option<crate::connector::SyncJobTriggerMethod>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker_hostname: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `connector._types::CustomScheduling`."]
@@ -308,6 +312,8 @@ pub struct CustomScheduling {
     pub last_synced: Option<crate::types::DateTime>,
     #[serde(default)]
     pub name: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `connector._types::CustomSchedulingConfigurationOverrides`."]
@@ -323,6 +329,8 @@ pub struct CustomSchedulingConfigurationOverrides {
     pub sitemap_urls: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed_urls: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `connector._types::Dependency`."]
@@ -736,6 +744,8 @@ pub struct SyncJobConnectorReference {
     pub service_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_cursor: Option<serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `connector._types::SyncJobTriggerMethod`; unknown values are kept."]
@@ -922,20 +932,73 @@ impl<'de> Deserialize<'de> for SyncStatus {
 }
 
 #[doc = "Spec type alias `connector._types::Validation`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum Validation {
-    #[serde(rename = "less_than")]
+    #[doc = "`type: \"less_than\"`"]
     LessThanValidation(crate::connector::LessThanValidation),
-    #[serde(rename = "greater_than")]
+    #[doc = "`type: \"greater_than\"`"]
     GreaterThanValidation(crate::connector::GreaterThanValidation),
-    #[serde(rename = "list_type")]
+    #[doc = "`type: \"list_type\"`"]
     ListTypeValidation(crate::connector::ListTypeValidation),
-    #[serde(rename = "included_in")]
+    #[doc = "`type: \"included_in\"`"]
     IncludedInValidation(crate::connector::IncludedInValidation),
-    #[serde(rename = "regex")]
+    #[doc = "`type: \"regex\"`"]
     RegexValidation(crate::connector::RegexValidation),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for Validation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Validation::LessThanValidation(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("less_than".to_owned())),
+                v,
+            ),
+            Validation::GreaterThanValidation(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("greater_than".to_owned())),
+                v,
+            ),
+            Validation::ListTypeValidation(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("list_type".to_owned())),
+                v,
+            ),
+            Validation::IncludedInValidation(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("included_in".to_owned())),
+                v,
+            ),
+            Validation::RegexValidation(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("regex".to_owned())),
+                v,
+            ),
+            Validation::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Validation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", None);
+        Ok(match tag.as_deref() {
+            Some("less_than") => Validation::LessThanValidation(crate::support::variant(rest)?),
+            Some("greater_than") => {
+                Validation::GreaterThanValidation(crate::support::variant(rest)?)
+            }
+            Some("list_type") => Validation::ListTypeValidation(crate::support::variant(rest)?),
+            Some("included_in") => Validation::IncludedInValidation(crate::support::variant(rest)?),
+            Some("regex") => Validation::RegexValidation(crate::support::variant(rest)?),
+            _ => Validation::Other(value),
+        })
+    }
 }

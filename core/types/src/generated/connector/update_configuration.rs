@@ -18,4 +18,6 @@ pub struct UpdateConfigurationRequestBody {
 pub struct UpdateConfigurationResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::OperationResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `connector.update_service_type`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `connector.update_service_type`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -15,4 +16,6 @@ pub struct UpdateServiceTypeRequestBody {
 pub struct UpdateServiceTypeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::OperationResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `dangling_indices.list_dangling_indices`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `dangling_indices.list_dangling_indices::DanglingIndex`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,6 +15,8 @@ pub struct DanglingIndex {
     pub creation_date_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_ids: Option<crate::types::Ids>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `dangling_indices.list_dangling_indices`."]
@@ -21,4 +24,6 @@ pub struct DanglingIndex {
 pub struct ListDanglingIndicesResponse {
     #[serde(default)]
     pub dangling_indices: Vec<crate::dangling_indices::DanglingIndex>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

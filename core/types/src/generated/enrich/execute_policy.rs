@@ -2,6 +2,7 @@
 //! Types of spec namespace `enrich.execute_policy`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec enum `enrich.execute_policy::EnrichPolicyPhase`; unknown values are kept."]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -72,6 +73,8 @@ pub struct ExecuteEnrichPolicyStatus {
     pub phase: Option<crate::enrich::EnrichPolicyPhase>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `enrich.execute_policy`."]
@@ -81,4 +84,6 @@ pub struct ExecutePolicyResponse {
     pub status: Option<crate::enrich::ExecuteEnrichPolicyStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<crate::types::TaskId>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `enrich.get_policy`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `enrich.get_policy`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetPolicyResponse {
     #[serde(default)]
     pub policies: Vec<crate::enrich::Summary>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

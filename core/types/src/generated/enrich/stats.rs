@@ -2,6 +2,7 @@
 //! Types of spec namespace `enrich.stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `enrich.stats::CacheStats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -22,6 +23,8 @@ pub struct CacheStats {
     pub evictions: i64,
     #[serde(default)]
     pub size_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `enrich.stats::CoordinatorStats`."]
@@ -37,6 +40,8 @@ pub struct CoordinatorStats {
     pub remote_requests_current: i64,
     #[serde(default)]
     pub remote_requests_total: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `enrich.stats::ExecutingPolicy`."]
@@ -46,6 +51,8 @@ pub struct ExecutingPolicy {
     pub name: crate::types::Name,
     #[serde(default)]
     pub task: crate::tasks::TaskInfo,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `enrich.stats`."]
@@ -57,4 +64,6 @@ pub struct StatsResponse {
     pub executing_policies: Vec<crate::enrich::ExecutingPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_stats: Option<Vec<crate::enrich::CacheStats>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

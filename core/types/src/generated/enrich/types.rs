@@ -80,4 +80,6 @@ impl<'de> Deserialize<'de> for PolicyType {
 pub struct Summary {
     #[serde(default)]
     pub config: BTreeMap<String, crate::enrich::Policy>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -13,6 +13,8 @@ pub struct EqlHits<TEvent = serde_json::Value> {
     pub events: Option<Vec<crate::eql::HitsEvent<TEvent>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sequences: Option<Vec<crate::eql::HitsSequence<TEvent>>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `eql._types::EqlSearchResponseBase`."]
@@ -32,6 +34,8 @@ pub struct EqlSearchResponseBase<TEvent = serde_json::Value> {
     pub hits: Option<crate::eql::EqlHits<TEvent>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard_failures: Option<Vec<crate::types::ShardFailure>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `eql._types::HitsEvent`."]
@@ -47,6 +51,8 @@ pub struct HitsEvent<TEvent = serde_json::Value> {
     pub missing: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, Vec<serde_json::Value>>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `eql._types::HitsSequence`."]
@@ -56,4 +62,6 @@ pub struct HitsSequence<TEvent = serde_json::Value> {
     pub events: Option<Vec<crate::eql::HitsEvent<TEvent>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join_keys: Option<Vec<serde_json::Value>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `esql.get_data_source`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `esql.get_data_source`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetDataSourceResponse {
     #[serde(default)]
     pub data_sources: Vec<crate::esql::ESQLDataSource>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

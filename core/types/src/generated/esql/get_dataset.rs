@@ -2,10 +2,13 @@
 //! Types of spec namespace `esql.get_dataset`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `esql.get_dataset`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetDatasetResponse {
     #[serde(default)]
     pub datasets: Vec<crate::esql::ESQLDataset>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `esql.get_query`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `esql.get_query`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -20,4 +21,6 @@ pub struct GetQueryResponse {
     pub coordinating_node: crate::types::NodeId,
     #[serde(default)]
     pub data_nodes: Vec<crate::types::NodeId>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

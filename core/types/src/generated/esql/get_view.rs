@@ -2,10 +2,13 @@
 //! Types of spec namespace `esql.get_view`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `esql.get_view`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetViewResponse {
     #[serde(default)]
     pub views: Vec<crate::esql::ESQLView>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

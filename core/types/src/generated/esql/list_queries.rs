@@ -17,6 +17,8 @@ pub struct Body {
     pub running_time_nanos: i64,
     #[serde(default)]
     pub query: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `esql.list_queries`."]
@@ -24,4 +26,6 @@ pub struct Body {
 pub struct ListQueriesResponse {
     #[serde(default)]
     pub queries: BTreeMap<String, crate::esql::Body>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

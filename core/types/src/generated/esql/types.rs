@@ -25,6 +25,8 @@ pub struct AsyncEsqlResult {
     pub id: Option<String>,
     #[serde(default)]
     pub is_running: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `esql._types::ClassifiedNamedParameter`: one variant, externally tagged."]
@@ -100,7 +102,10 @@ impl std::str::FromStr for Dynamic {
 }
 impl Serialize for Dynamic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        match self {
+            Dynamic::True | Dynamic::False => serializer.serialize_bool(self.as_str() == "true"),
+            _ => serializer.serialize_str(self.as_str()),
+        }
     }
 }
 impl<'de> Deserialize<'de> for Dynamic {
@@ -124,6 +129,8 @@ pub struct ESQLDataSource {
     pub description: Option<String>,
     #[serde(default)]
     pub settings: BTreeMap<String, serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `esql._types::ESQLDataset`."]
@@ -141,6 +148,8 @@ pub struct ESQLDataset {
     pub settings: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mappings: Option<crate::esql::DatasetMapping>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `esql._types::ESQLParams`."]
@@ -162,6 +171,8 @@ pub struct ESQLView {
     pub query: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `esql._types::EsqlApproximation`."]
@@ -196,6 +207,8 @@ pub struct EsqlClusterDetails {
     pub _shards: Option<crate::esql::EsqlShardInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failures: Option<Vec<crate::esql::EsqlShardFailure>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `esql._types::EsqlClusterInfo`."]
@@ -215,6 +228,8 @@ pub struct EsqlClusterInfo {
     pub failed: i64,
     #[serde(default)]
     pub details: BTreeMap<String, crate::esql::EsqlClusterDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `esql._types::EsqlClusterStatus`; unknown values are kept."]
@@ -286,6 +301,8 @@ pub struct EsqlColumnInfo {
     pub name: String,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `esql._types::EsqlFormat`; unknown values are kept."]
@@ -392,6 +409,8 @@ pub struct EsqlResult {
     pub _clusters: Option<crate::esql::EsqlClusterInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `esql._types::EsqlShardFailure`."]
@@ -405,6 +424,8 @@ pub struct EsqlShardFailure {
     pub node: Option<crate::types::NodeId>,
     #[serde(default)]
     pub reason: crate::types::ErrorCause,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `esql._types::EsqlShardInfo`."]
@@ -418,6 +439,8 @@ pub struct EsqlShardInfo {
     pub skipped: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `esql._types::IdPath`."]

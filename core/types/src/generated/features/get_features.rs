@@ -2,10 +2,13 @@
 //! Types of spec namespace `features.get_features`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `features.get_features`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetFeaturesResponse {
     #[serde(default)]
     pub features: Vec<crate::features::Feature>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

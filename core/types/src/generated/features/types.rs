@@ -2,6 +2,7 @@
 //! Types of spec namespace `features._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `features._types::Feature`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct Feature {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `fleet.delete_secret`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `fleet.delete_secret`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeleteSecretResponse {
     #[serde(default)]
     pub deleted: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

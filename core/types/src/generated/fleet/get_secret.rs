@@ -2,6 +2,7 @@
 //! Types of spec namespace `fleet.get_secret`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `fleet.get_secret`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetSecretResponse {
     pub id: String,
     #[serde(default)]
     pub value: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

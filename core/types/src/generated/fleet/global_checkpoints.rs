@@ -2,6 +2,7 @@
 //! Types of spec namespace `fleet.global_checkpoints`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `fleet.global_checkpoints`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GlobalCheckpointsResponse {
     pub global_checkpoints: Vec<crate::fleet::Checkpoint>,
     #[serde(default)]
     pub timed_out: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `fleet.msearch`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `fleet.msearch`."]
 pub type MsearchRequestBody = Vec<crate::global::MsearchRequestItem>;
@@ -11,4 +12,6 @@ pub type MsearchRequestBody = Vec<crate::global::MsearchRequestItem>;
 pub struct MsearchResponse<TDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docs: Option<Vec<crate::global::MsearchResponseItem<TDocument>>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

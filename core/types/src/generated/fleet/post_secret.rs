@@ -2,6 +2,7 @@
 //! Types of spec namespace `fleet.post_secret`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `fleet.post_secret`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -15,4 +16,6 @@ pub struct PostSecretRequestBody {
 pub struct PostSecretResponse {
     #[serde(default)]
     pub id: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -239,6 +239,8 @@ pub struct BulkResponse {
     pub took: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ingest_took: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.bulk::ResponseItem`."]
@@ -268,6 +270,8 @@ pub struct BulkResponseItem {
     pub forced_refresh: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub get: Option<crate::types::InlineGet<BTreeMap<String, serde_json::Value>>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.bulk::UpdateAction`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.cancel_reindex`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `cancel_reindex`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -30,4 +31,6 @@ pub struct CancelReindexResponse {
     pub error: Option<crate::types::ErrorCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<crate::types::ReindexTaskResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,12 +2,15 @@
 //! Types of spec namespace `_global.capabilities`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `_global.capabilities::FailedNodeException`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FailedNodeException {
     #[serde(default)]
     pub node_id: crate::types::Id,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `capabilities`."]
@@ -21,6 +24,8 @@ pub struct CapabilitiesResponse {
     pub supported: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failures: Option<Vec<crate::global::FailedNodeException>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_global.capabilities::RestMethod`; unknown values are kept."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.clear_scroll`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `clear_scroll`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,4 +18,6 @@ pub struct ClearScrollResponse {
     pub succeeded: bool,
     #[serde(default)]
     pub num_freed: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.count`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `count`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct CountResponse {
     pub count: i64,
     #[serde(default)]
     pub _shards: crate::types::ShardStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.delete_by_query`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `delete_by_query`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -53,4 +54,6 @@ pub struct DeleteByQueryResponse {
     pub total: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_conflicts: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

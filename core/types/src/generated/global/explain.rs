@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.explain`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `_global.explain::Explanation`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct Explanation {
     pub details: Vec<crate::global::ExplanationDetail>,
     #[serde(default)]
     pub value: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.explain::ExplanationDetail`."]
@@ -23,6 +26,8 @@ pub struct ExplanationDetail {
     pub details: Option<Vec<crate::global::ExplanationDetail>>,
     #[serde(default)]
     pub value: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `explain`."]
@@ -45,4 +50,6 @@ pub struct ExplainResponse<TDocument = serde_json::Value> {
     pub explanation: Option<crate::global::ExplanationDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub get: Option<crate::types::InlineGet<TDocument>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -35,6 +35,8 @@ pub struct FieldCapability {
     pub non_dimension_indices: Option<Vec<crate::types::IndexName>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metric_conflicts_indices: Option<Vec<crate::types::IndexName>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `field_caps`."]
@@ -57,4 +59,6 @@ pub struct FieldCapsResponse {
     pub indices: Option<crate::types::Indices>,
     #[serde(default)]
     pub fields: BTreeMap<String, BTreeMap<String, crate::global::FieldCapability>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

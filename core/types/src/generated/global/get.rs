@@ -27,6 +27,8 @@ pub struct GetResult<TDocument = serde_json::Value> {
     pub _source: Option<TDocument>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _version: Option<crate::types::VersionNumber>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `get`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.get_reindex`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `get_reindex`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -28,4 +29,6 @@ pub struct GetReindexResponse {
     pub error: Option<crate::types::ErrorCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<crate::types::ReindexTaskResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.get_script`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `get_script`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,4 +13,6 @@ pub struct GetScriptResponse {
     pub found: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<crate::types::StoredScript>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.get_script_context`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `_global.get_script_context::Context`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct GetScriptContextContext {
     pub methods: Vec<crate::global::ContextMethod>,
     #[serde(default)]
     pub name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.get_script_context::ContextMethod`."]
@@ -21,6 +24,8 @@ pub struct ContextMethod {
     pub return_type: String,
     #[serde(default)]
     pub params: Vec<crate::global::ContextMethodParam>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.get_script_context::ContextMethodParam`."]
@@ -30,6 +35,8 @@ pub struct ContextMethodParam {
     pub name: crate::types::Name,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `get_script_context`."]
@@ -37,4 +44,6 @@ pub struct ContextMethodParam {
 pub struct GetScriptContextResponse {
     #[serde(default)]
     pub contexts: Vec<crate::global::GetScriptContextContext>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.get_script_languages`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `_global.get_script_languages::LanguageContext`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct LanguageContext {
     pub contexts: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<crate::types::ScriptLanguage>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `get_script_languages`."]
@@ -19,4 +22,6 @@ pub struct GetScriptLanguagesResponse {
     pub language_contexts: Vec<crate::global::LanguageContext>,
     #[serde(default)]
     pub types_allowed: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

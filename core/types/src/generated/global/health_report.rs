@@ -15,6 +15,8 @@ pub struct BaseIndicator {
     pub impacts: Option<Vec<crate::global::Impact>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::DataStreamLifecycleDetails`."]
@@ -26,6 +28,8 @@ pub struct DataStreamLifecycleDetails {
     pub total_backing_indices_in_error: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stagnating_backing_indices: Option<Vec<crate::global::StagnatingBackingIndices>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::DataStreamLifecycleIndicator`."]
@@ -41,6 +45,8 @@ pub struct DataStreamLifecycleIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::DataStreamLifecycleDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::Diagnosis`."]
@@ -56,6 +62,8 @@ pub struct Diagnosis {
     pub cause: String,
     #[serde(default)]
     pub help_url: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::DiagnosisAffectedResources`."]
@@ -71,6 +79,8 @@ pub struct DiagnosisAffectedResources {
     pub feature_states: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_repositories: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::DiskIndicator`."]
@@ -86,6 +96,8 @@ pub struct DiskIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::DiskIndicatorDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::DiskIndicatorDetails`."]
@@ -101,6 +113,8 @@ pub struct DiskIndicatorDetails {
     pub nodes_over_flood_stage_watermark: i64,
     #[serde(default)]
     pub nodes_with_unknown_disk_status: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::FileSettingsIndicator`."]
@@ -116,6 +130,8 @@ pub struct FileSettingsIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::FileSettingsIndicatorDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::FileSettingsIndicatorDetails`."]
@@ -125,6 +141,8 @@ pub struct FileSettingsIndicatorDetails {
     pub failure_streak: i64,
     #[serde(default)]
     pub most_recent_failure: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::IlmIndicator`."]
@@ -140,6 +158,8 @@ pub struct IlmIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::IlmIndicatorDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::IlmIndicatorDetails`."]
@@ -151,6 +171,8 @@ pub struct IlmIndicatorDetails {
     pub policies: i64,
     #[serde(default)]
     pub stagnating_indices: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::Impact`."]
@@ -164,6 +186,8 @@ pub struct Impact {
     pub impact_areas: Vec<crate::global::ImpactArea>,
     #[serde(default)]
     pub severity: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_global.health_report::ImpactArea`; unknown values are kept."]
@@ -293,6 +317,8 @@ pub struct IndicatorNode {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::Indicators`."]
@@ -318,6 +344,8 @@ pub struct Indicators {
     pub file_settings: Option<crate::global::FileSettingsIndicator>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_encryption_key: Option<crate::global::ProjectEncryptionKeyIndicator>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::MasterIsStableIndicator`."]
@@ -333,6 +361,8 @@ pub struct MasterIsStableIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::MasterIsStableIndicatorDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::MasterIsStableIndicatorClusterFormationNode`."]
@@ -344,6 +374,8 @@ pub struct MasterIsStableIndicatorClusterFormationNode {
     pub node_id: String,
     #[serde(default)]
     pub cluster_formation_message: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::MasterIsStableIndicatorDetails`."]
@@ -358,6 +390,8 @@ pub struct MasterIsStableIndicatorDetails {
         Option<crate::global::MasterIsStableIndicatorExceptionFetchingHistory>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_formation: Option<Vec<crate::global::MasterIsStableIndicatorClusterFormationNode>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::MasterIsStableIndicatorExceptionFetchingHistory`."]
@@ -367,6 +401,8 @@ pub struct MasterIsStableIndicatorExceptionFetchingHistory {
     pub message: String,
     #[serde(default)]
     pub stack_trace: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::ProjectEncryptionKeyDetails`."]
@@ -384,6 +420,8 @@ pub struct ProjectEncryptionKeyDetails {
     pub metadata_password_id: Option<String>,
     #[serde(default)]
     pub state: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::ProjectEncryptionKeyIndicator`."]
@@ -399,6 +437,8 @@ pub struct ProjectEncryptionKeyIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::ProjectEncryptionKeyDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::RepositoryIntegrityIndicator`."]
@@ -414,6 +454,8 @@ pub struct RepositoryIntegrityIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::RepositoryIntegrityIndicatorDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::RepositoryIntegrityIndicatorDetails`."]
@@ -425,6 +467,8 @@ pub struct RepositoryIntegrityIndicatorDetails {
     pub corrupted_repositories: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corrupted: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `health_report`."]
@@ -436,6 +480,8 @@ pub struct HealthReportResponse {
     pub indicators: crate::global::Indicators,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::global::IndicatorHealthStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::ShardsAvailabilityIndicator`."]
@@ -451,6 +497,8 @@ pub struct ShardsAvailabilityIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::ShardsAvailabilityIndicatorDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::ShardsAvailabilityIndicatorDetails`."]
@@ -476,6 +524,8 @@ pub struct ShardsAvailabilityIndicatorDetails {
     pub unassigned_primaries: i64,
     #[serde(default)]
     pub unassigned_replicas: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::ShardsCapacityIndicator`."]
@@ -491,6 +541,8 @@ pub struct ShardsCapacityIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::ShardsCapacityIndicatorDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::ShardsCapacityIndicatorDetails`."]
@@ -500,6 +552,8 @@ pub struct ShardsCapacityIndicatorDetails {
     pub data: crate::global::ShardsCapacityIndicatorTierDetail,
     #[serde(default)]
     pub frozen: crate::global::ShardsCapacityIndicatorTierDetail,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::ShardsCapacityIndicatorTierDetail`."]
@@ -509,6 +563,8 @@ pub struct ShardsCapacityIndicatorTierDetail {
     pub max_shards_in_cluster: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_used_shards: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::SlmIndicator`."]
@@ -524,6 +580,8 @@ pub struct SlmIndicator {
     pub diagnosis: Option<Vec<crate::global::Diagnosis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::global::SlmIndicatorDetails>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::SlmIndicatorDetails`."]
@@ -535,6 +593,8 @@ pub struct SlmIndicatorDetails {
     pub policies: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unhealthy_policies: Option<crate::global::SlmIndicatorUnhealthyPolicies>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::SlmIndicatorUnhealthyPolicies`."]
@@ -544,6 +604,8 @@ pub struct SlmIndicatorUnhealthyPolicies {
     pub count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invocations_since_last_success: Option<BTreeMap<String, i64>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.health_report::StagnatingBackingIndices`."]
@@ -555,4 +617,6 @@ pub struct StagnatingBackingIndices {
     pub first_occurrence_timestamp: i64,
     #[serde(default)]
     pub retry_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

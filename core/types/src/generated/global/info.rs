@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.info`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `info`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,4 +17,6 @@ pub struct InfoResponse {
     pub tagline: String,
     #[serde(default)]
     pub version: crate::types::ElasticsearchVersionInfo,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -37,6 +37,8 @@ pub struct KnnSearchResponse<TDocument = serde_json::Value> {
     pub fields: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_score: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `_global.knn_search::Request` (field `filter`)."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.list_reindex`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `list_reindex`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,4 +13,6 @@ pub struct ListReindexResponse {
     pub task_failures: Option<Vec<crate::types::TaskFailure>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_failures: Option<Vec<crate::types::ErrorCause>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.mget`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `_global.mget::MultiGetError`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct MultiGetError {
     pub _id: crate::types::Id,
     #[serde(default)]
     pub _index: crate::types::IndexName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.mget::Operation`."]
@@ -47,6 +50,8 @@ pub struct MgetRequestBody {
 pub struct MgetResponse<TDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docs: Option<Vec<crate::global::MgetResponseItem<TDocument>>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_global.mget::ResponseItem`."]

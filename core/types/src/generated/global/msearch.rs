@@ -37,6 +37,8 @@ pub struct MultiSearchItem<TDocument = serde_json::Value> {
     pub terminated_early: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.msearch::MultiSearchResult`."]
@@ -46,6 +48,8 @@ pub struct MultiSearchResult<TDocument = serde_json::Value> {
     pub took: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub responses: Option<Vec<crate::global::MsearchResponseItem<TDocument>>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.msearch::MultisearchHeader`."]

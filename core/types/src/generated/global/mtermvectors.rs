@@ -49,6 +49,8 @@ pub struct MtermvectorsRequestBody {
 pub struct MtermvectorsResponse {
     #[serde(default)]
     pub docs: Vec<crate::global::TermVectorsResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.mtermvectors::TermVectorsResult`."]
@@ -68,4 +70,6 @@ pub struct TermVectorsResult {
     pub term_vectors: Option<BTreeMap<String, crate::global::TermVector>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

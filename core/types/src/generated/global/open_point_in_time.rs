@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.open_point_in_time`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `open_point_in_time`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,4 +22,6 @@ pub struct OpenPointInTimeResponse {
     pub id: crate::types::Id,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _clusters: Option<crate::types::ClusterStatistics>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

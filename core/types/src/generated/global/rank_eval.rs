@@ -24,6 +24,8 @@ pub struct RankEvalHit {
     pub _index: crate::types::IndexName,
     #[serde(default)]
     pub _score: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.rank_eval::RankEvalHitItem`."]
@@ -33,6 +35,8 @@ pub struct RankEvalHitItem {
     pub hit: crate::global::RankEvalHit,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.rank_eval::RankEvalMetric`."]
@@ -68,6 +72,8 @@ pub struct RankEvalMetricDetail {
     pub hits: Vec<crate::global::RankEvalHitItem>,
     #[serde(default)]
     pub metric_details: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.rank_eval::RankEvalMetricDiscountedCumulativeGain`."]
@@ -170,6 +176,8 @@ pub struct RankEvalResponse {
     pub details: BTreeMap<String, crate::global::RankEvalMetricDetail>,
     #[serde(default)]
     pub failures: BTreeMap<String, serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.rank_eval::UnratedDocument`."]
@@ -179,4 +187,6 @@ pub struct UnratedDocument {
     pub _id: crate::types::Id,
     #[serde(default)]
     pub _index: crate::types::IndexName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

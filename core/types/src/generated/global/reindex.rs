@@ -92,6 +92,8 @@ pub struct ReindexResponse {
     pub updated: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_conflicts: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.reindex::Source`."]

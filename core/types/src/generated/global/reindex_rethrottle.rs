@@ -39,6 +39,8 @@ pub struct ParentReindexStatus {
     pub version_conflicts: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.reindex_rethrottle::ParentReindexTask`."]
@@ -68,6 +70,8 @@ pub struct ParentReindexTask {
     pub headers: crate::types::HttpHeaders,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::global::ReindexTask>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.reindex_rethrottle::ReindexNode`."]
@@ -87,6 +91,8 @@ pub struct ReindexNode {
     pub transport_address: crate::types::TransportAddress,
     #[serde(default)]
     pub tasks: BTreeMap<String, crate::global::ReindexTask>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.reindex_rethrottle::ReindexTask`."]
@@ -114,6 +120,8 @@ pub struct ReindexTask {
     pub r#type: String,
     #[serde(default)]
     pub headers: crate::types::HttpHeaders,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_global.reindex_rethrottle::ReindexTasks`."]
@@ -137,4 +145,6 @@ pub struct ReindexRethrottleResponse {
     pub nodes: Option<BTreeMap<String, crate::global::ReindexNode>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks: Option<crate::global::ReindexTasks>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

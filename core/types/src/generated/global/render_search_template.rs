@@ -22,4 +22,6 @@ pub struct RenderSearchTemplateRequestBody {
 pub struct RenderSearchTemplateResponse {
     #[serde(default)]
     pub template_output: BTreeMap<String, serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.scripts_painless_execute`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec enum `_global.scripts_painless_execute::PainlessContext`; unknown values are kept."]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -116,4 +117,6 @@ pub struct ScriptsPainlessExecuteRequestBody {
 pub struct ScriptsPainlessExecuteResponse<TResult = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<TResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -118,6 +118,8 @@ pub struct ResponseBody<TDocument = serde_json::Value> {
     pub suggest: Option<BTreeMap<String, Vec<crate::global::Suggest<TDocument>>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terminated_early: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `_global.search::Request` (field `knn`)."]

@@ -13,6 +13,8 @@ pub struct SearchShardsResponse {
     pub shards: Vec<Vec<crate::types::NodeShard>>,
     #[serde(default)]
     pub indices: BTreeMap<String, crate::global::ShardStoreIndex>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search_shards::SearchShardsNodeAttributes`."]
@@ -36,6 +38,8 @@ pub struct SearchShardsNodeAttributes {
     pub min_index_version: i64,
     #[serde(default)]
     pub max_index_version: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search_shards::ShardStoreIndex`."]
@@ -45,4 +49,6 @@ pub struct ShardStoreIndex {
     pub aliases: Option<Vec<crate::types::Name>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter: Option<crate::types::QueryContainer>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -52,4 +52,6 @@ pub struct SearchTemplateResponse<TDocument = serde_json::Value> {
     pub suggest: Option<BTreeMap<String, Vec<crate::global::Suggest<TDocument>>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terminated_early: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -31,6 +31,8 @@ pub struct AggregationBreakdown {
     pub reduce: i64,
     #[serde(default)]
     pub reduce_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::AggregationProfile`."]
@@ -48,6 +50,8 @@ pub struct AggregationProfile {
     pub debug: Option<crate::global::AggregationProfileDebug>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::global::AggregationProfile>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::AggregationProfileDebug`."]
@@ -117,6 +121,8 @@ pub struct AggregationProfileDebug {
     pub dynamic_pruning_used: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped_due_to_no_data: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::AggregationProfileDelegateDebugFilter`."]
@@ -130,6 +136,8 @@ pub struct AggregationProfileDelegateDebugFilter {
     pub specialized_for: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments_counted_in_constant_time: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_global.search._types::BoundaryScanner`; unknown values are kept."]
@@ -197,6 +205,8 @@ pub struct Collector {
     pub time_in_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::global::Collector>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::CompletionContext`."]
@@ -225,6 +235,8 @@ pub struct CompletionSuggest<TDocument = serde_json::Value> {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<crate::global::CompletionSuggestOptions<TDocument>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::CompletionSuggestOption`."]
@@ -250,6 +262,8 @@ pub struct CompletionSuggestOption<TDocument = serde_json::Value> {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::CompletionSuggester`."]
@@ -292,6 +306,8 @@ pub struct DfsKnnProfile {
     pub rewrite_time: i64,
     #[serde(default)]
     pub collector: Vec<crate::global::KnnCollectorResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::DfsProfile`."]
@@ -301,6 +317,8 @@ pub struct DfsProfile {
     pub statistics: Option<crate::global::DfsStatisticsProfile>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub knn: Option<Vec<crate::global::DfsKnnProfile>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::DfsStatisticsBreakdown`."]
@@ -322,6 +340,8 @@ pub struct DfsStatisticsBreakdown {
     pub term_statistics: i64,
     #[serde(default)]
     pub term_statistics_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::DfsStatisticsProfile`."]
@@ -341,6 +361,8 @@ pub struct DfsStatisticsProfile {
     pub debug: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::global::DfsStatisticsProfile>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::DirectGenerator`."]
@@ -385,6 +407,8 @@ pub struct FetchProfile {
     pub debug: Option<crate::global::FetchProfileDebug>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::global::FetchProfile>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::FetchProfileBreakdown`."]
@@ -406,6 +430,8 @@ pub struct FetchProfileBreakdown {
     pub process_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::FetchProfileDebug`."]
@@ -415,6 +441,8 @@ pub struct FetchProfileDebug {
     pub stored_fields: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fast_path: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::FieldCollapse`."]
@@ -885,6 +913,8 @@ pub struct Hit<TDocument = serde_json::Value> {
     pub _version: Option<crate::types::VersionNumber>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<crate::types::SortResults>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::HitsMetadata`."]
@@ -896,6 +926,8 @@ pub struct HitsMetadata<T = serde_json::Value> {
     pub hits: Option<Vec<crate::global::Hit<T>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_score: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::InnerHits`."]
@@ -944,6 +976,8 @@ pub struct InnerHits {
 pub struct InnerHitsResult {
     #[serde(default)]
     pub hits: crate::global::HitsMetadata<serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::KnnCollectorResult`."]
@@ -959,6 +993,8 @@ pub struct KnnCollectorResult {
     pub time_in_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::global::KnnCollectorResult>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::KnnQueryProfileBreakdown`."]
@@ -1004,6 +1040,8 @@ pub struct KnnQueryProfileBreakdown {
     pub shallow_advance: i64,
     #[serde(default)]
     pub shallow_advance_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::KnnQueryProfileResult`."]
@@ -1023,6 +1061,8 @@ pub struct KnnQueryProfileResult {
     pub debug: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::global::KnnQueryProfileResult>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::LaplaceSmoothingModel`."]
@@ -1061,6 +1101,8 @@ pub struct NestedIdentity {
     pub offset: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _nested: Option<Box<crate::global::NestedIdentity>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::PhraseSuggest`."]
@@ -1074,6 +1116,8 @@ pub struct PhraseSuggest {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<crate::global::PhraseSuggestOptions>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::PhraseSuggestCollate`."]
@@ -1116,6 +1160,8 @@ pub struct PhraseSuggestOption {
     pub highlighted: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collate_match: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::PhraseSuggester`."]
@@ -1169,6 +1215,8 @@ pub struct Profile {
     pub shards: Vec<crate::global::ShardProfile>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<crate::global::SearchRequestCoordinatorMetadata>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::QueryBreakdown`."]
@@ -1214,6 +1262,8 @@ pub struct QueryBreakdown {
     pub set_min_competitive_score: i64,
     #[serde(default)]
     pub set_min_competitive_score_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::QueryProfile`."]
@@ -1229,6 +1279,8 @@ pub struct QueryProfile {
     pub r#type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::global::QueryProfile>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::RegexOptions`."]
@@ -1345,6 +1397,8 @@ pub struct SearchProfile {
     pub query: Vec<crate::global::QueryProfile>,
     #[serde(default)]
     pub rewrite_time: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::SearchRequestBody`."]
@@ -1432,6 +1486,8 @@ pub struct SearchRequestCoordinatorMetadata {
     pub source: Option<crate::global::SearchSearchRequestBody2>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indices: Option<Vec<crate::types::IndexName>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::ShardProfile`."]
@@ -1455,6 +1511,8 @@ pub struct ShardProfile {
     pub searches: Vec<crate::global::SearchProfile>,
     #[serde(default)]
     pub shard_id: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `_global.search._types::SmoothingModelContainer`: one variant, externally tagged."]
@@ -1600,6 +1658,8 @@ pub struct SuggestBase {
     pub offset: i64,
     #[serde(default)]
     pub text: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::SuggestFuzziness`."]
@@ -1698,6 +1758,8 @@ pub struct TermSuggest {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<crate::global::TermSuggestOptions>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::TermSuggestOption`."]
@@ -1713,6 +1775,8 @@ pub struct TermSuggestOption {
     pub highlighted: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collate_match: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.search._types::TermSuggester`."]
@@ -1755,6 +1819,8 @@ pub struct TotalHits {
     pub relation: Option<crate::global::TotalHitsRelation>,
     #[serde(default)]
     pub value: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_global.search._types::TotalHitsRelation`; unknown values are kept."]

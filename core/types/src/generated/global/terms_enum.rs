@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.terms_enum`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `terms_enum`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -33,4 +34,6 @@ pub struct TermsEnumResponse {
     pub terms: Vec<String>,
     #[serde(default)]
     pub complete: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

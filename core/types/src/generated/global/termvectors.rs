@@ -13,6 +13,8 @@ pub struct FieldStatistics {
     pub sum_doc_freq: i64,
     #[serde(default)]
     pub sum_ttf: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.termvectors::Filter`."]
@@ -78,6 +80,8 @@ pub struct TermvectorsResponse {
     pub took: i64,
     #[serde(default)]
     pub _version: crate::types::VersionNumber,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.termvectors::Term`."]
@@ -93,6 +97,8 @@ pub struct Term {
     pub tokens: Option<Vec<crate::global::Token>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttf: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.termvectors::TermVector`."]
@@ -102,6 +108,8 @@ pub struct TermVector {
     pub field_statistics: Option<crate::global::FieldStatistics>,
     #[serde(default)]
     pub terms: BTreeMap<String, crate::global::Term>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.termvectors::Token`."]
@@ -115,4 +123,6 @@ pub struct Token {
     pub position: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_offset: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

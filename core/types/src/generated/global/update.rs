@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.update`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `update`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -49,4 +50,6 @@ pub struct UpdateWriteResponseBase<TDocument = serde_json::Value> {
     pub forced_refresh: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub get: Option<crate::types::InlineGet<TDocument>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

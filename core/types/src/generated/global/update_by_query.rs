@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.update_by_query`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `update_by_query`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -55,4 +56,6 @@ pub struct UpdateByQueryResponse {
     pub throttled_until: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled_until_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct UpdateByQueryRethrottleResponse {
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::global::UpdateByQueryRethrottleNode>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_global.update_by_query_rethrottle::UpdateByQueryRethrottleNode`."]
@@ -28,4 +30,6 @@ pub struct UpdateByQueryRethrottleNode {
     pub transport_address: crate::types::TransportAddress,
     #[serde(default)]
     pub tasks: BTreeMap<String, crate::tasks::TaskInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `graph.explore`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `graph.explore`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,4 +30,6 @@ pub struct ExploreResponse {
     pub took: i64,
     #[serde(default)]
     pub vertices: Vec<crate::graph::Vertex>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `graph._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `graph._types::Connection`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,6 +15,8 @@ pub struct Connection {
     pub target: i64,
     #[serde(default)]
     pub weight: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `graph._types::ExploreControls`."]
@@ -60,6 +63,8 @@ pub struct Vertex {
     pub term: String,
     #[serde(default)]
     pub weight: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `graph._types::VertexDefinition`."]

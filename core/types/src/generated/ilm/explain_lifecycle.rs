@@ -5,16 +5,50 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[doc = "Spec type alias `ilm.explain_lifecycle::LifecycleExplain`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "managed")]
+#[derive(Clone, Debug)]
 pub enum LifecycleExplain {
-    #[serde(rename = "true")]
+    #[doc = "`managed: true`"]
     LifecycleExplainManaged(crate::ilm::LifecycleExplainManaged),
-    #[serde(rename = "false")]
+    #[doc = "`managed: false`"]
     LifecycleExplainUnmanaged(crate::ilm::LifecycleExplainUnmanaged),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for LifecycleExplain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            LifecycleExplain::LifecycleExplainManaged(v) => crate::support::tagged(
+                serializer,
+                "managed",
+                Some(serde_json::Value::Bool(true)),
+                v,
+            ),
+            LifecycleExplain::LifecycleExplainUnmanaged(v) => crate::support::tagged(
+                serializer,
+                "managed",
+                Some(serde_json::Value::Bool(false)),
+                v,
+            ),
+            LifecycleExplain::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LifecycleExplain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "managed", None);
+        Ok(match tag.as_deref() {
+            Some("true") => {
+                LifecycleExplain::LifecycleExplainManaged(crate::support::variant(rest)?)
+            }
+            Some("false") => {
+                LifecycleExplain::LifecycleExplainUnmanaged(crate::support::variant(rest)?)
+            }
+            _ => LifecycleExplain::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `ilm.explain_lifecycle::LifecycleExplainManaged`."]
@@ -76,6 +110,8 @@ pub struct LifecycleExplainManaged {
     pub time_since_index_creation: Option<crate::types::Duration>,
     #[serde(default)]
     pub skip: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ilm.explain_lifecycle::LifecycleExplainPhaseExecution`."]
@@ -89,6 +125,8 @@ pub struct LifecycleExplainPhaseExecution {
     pub version: crate::types::VersionNumber,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modified_date_in_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ilm.explain_lifecycle::LifecycleExplainUnmanaged`."]
@@ -96,6 +134,8 @@ pub struct LifecycleExplainPhaseExecution {
 pub struct LifecycleExplainUnmanaged {
     #[serde(default)]
     pub index: crate::types::IndexName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ilm.explain_lifecycle`."]
@@ -103,4 +143,6 @@ pub struct LifecycleExplainUnmanaged {
 pub struct ExplainLifecycleResponse {
     #[serde(default)]
     pub indices: BTreeMap<String, crate::ilm::LifecycleExplain>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

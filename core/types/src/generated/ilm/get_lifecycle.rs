@@ -13,6 +13,8 @@ pub struct Lifecycle {
     pub policy: crate::ilm::Policy,
     #[serde(default)]
     pub version: crate::types::VersionNumber,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ilm.get_lifecycle`."]

@@ -2,10 +2,13 @@
 //! Types of spec namespace `ilm.get_status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ilm.get_status`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetStatusResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_mode: Option<crate::types::LifecycleOperationMode>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ilm.migrate_to_data_tiers`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ilm.migrate_to_data_tiers`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,4 +30,6 @@ pub struct MigrateToDataTiersResponse {
     pub migrated_composable_templates: Vec<String>,
     #[serde(default)]
     pub migrated_component_templates: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

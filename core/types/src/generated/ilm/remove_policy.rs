@@ -2,6 +2,7 @@
 //! Types of spec namespace `ilm.remove_policy`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ilm.remove_policy`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct RemovePolicyResponse {
     pub failed_indexes: Vec<crate::types::IndexName>,
     #[serde(default)]
     pub has_failures: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.add_block`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.add_block::AddIndicesBlockStatus`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct AddIndicesBlockStatus {
     pub name: crate::types::IndexName,
     #[serde(default)]
     pub blocked: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.add_block`."]
@@ -21,4 +24,6 @@ pub struct AddBlockResponse {
     pub shards_acknowledged: bool,
     #[serde(default)]
     pub indices: Vec<crate::indices::AddIndicesBlockStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -17,6 +17,8 @@ pub struct AnalyzeDetail {
     pub tokenfilters: Option<Vec<crate::indices::TokenDetail>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tokenizer: Option<crate::indices::TokenDetail>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.analyze::AnalyzeToken`."]
@@ -34,6 +36,8 @@ pub struct AnalyzeToken {
     pub token: String,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.analyze::AnalyzerDetail`."]
@@ -43,6 +47,8 @@ pub struct AnalyzerDetail {
     pub name: String,
     #[serde(default)]
     pub tokens: Vec<crate::indices::ExplainAnalyzeToken>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.analyze::CharFilterDetail`."]
@@ -52,6 +58,8 @@ pub struct CharFilterDetail {
     pub filtered_text: Vec<String>,
     #[serde(default)]
     pub name: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.analyze::ExplainAnalyzeToken`."]
@@ -109,6 +117,8 @@ pub struct AnalyzeResponse {
     pub detail: Option<crate::indices::AnalyzeDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Vec<crate::indices::AnalyzeToken>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `indices.analyze::TextToAnalyze`."]
@@ -128,4 +138,6 @@ pub struct TokenDetail {
     pub name: String,
     #[serde(default)]
     pub tokens: Vec<crate::indices::ExplainAnalyzeToken>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -22,4 +22,6 @@ pub struct CloneResponse {
     pub index: crate::types::IndexName,
     #[serde(default)]
     pub shards_acknowledged: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

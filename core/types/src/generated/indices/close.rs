@@ -11,6 +11,8 @@ pub struct CloseIndexResult {
     pub closed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shards: Option<BTreeMap<String, crate::indices::CloseShardResult>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.close::CloseShardResult`."]
@@ -18,6 +20,8 @@ pub struct CloseIndexResult {
 pub struct CloseShardResult {
     #[serde(default)]
     pub failures: Vec<crate::types::ShardFailure>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.close`."]
@@ -29,4 +33,6 @@ pub struct CloseResponse {
     pub indices: BTreeMap<String, crate::indices::CloseIndexResult>,
     #[serde(default)]
     pub shards_acknowledged: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -24,4 +24,6 @@ pub struct CreateResponse {
     pub shards_acknowledged: bool,
     #[serde(default)]
     pub acknowledged: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

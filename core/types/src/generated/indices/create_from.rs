@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.create_from`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.create_from::CreateFrom`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -26,4 +27,6 @@ pub struct CreateFromResponse {
     pub index: crate::types::IndexName,
     #[serde(default)]
     pub shards_acknowledged: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

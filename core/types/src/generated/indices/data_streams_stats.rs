@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.data_streams_stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.data_streams_stats::DataStreamsStatsItem`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,6 +17,8 @@ pub struct DataStreamsStatsItem {
     pub store_size: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub store_size_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.data_streams_stats`."]
@@ -33,4 +36,6 @@ pub struct DataStreamsStatsResponse {
     pub total_store_sizes: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub total_store_size_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.delete_alias`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.delete_alias::IndicesAliasesResponseBody`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct IndicesAliasesResponseBody {
     pub acknowledged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.delete_alias`."]

@@ -25,6 +25,8 @@ pub struct DataStreamLifecycleExplain {
     pub generation_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.explain_data_lifecycle`."]
@@ -32,4 +34,6 @@ pub struct DataStreamLifecycleExplain {
 pub struct ExplainDataLifecycleResponse {
     #[serde(default)]
     pub indices: BTreeMap<String, crate::indices::DataStreamLifecycleExplain>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -23,6 +23,8 @@ pub struct FieldSummary {
     pub knn_vectors: u64,
     #[serde(default)]
     pub inverted_index: crate::indices::InvertedIndex,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.field_usage_stats::FieldsUsageBody`."]
@@ -51,6 +53,8 @@ pub struct InvertedIndex {
     pub offsets: u64,
     #[serde(default)]
     pub payloads: u64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.field_usage_stats`."]
@@ -63,6 +67,8 @@ pub struct ShardsStats {
     pub all_fields: crate::indices::FieldSummary,
     #[serde(default)]
     pub fields: BTreeMap<String, crate::indices::FieldSummary>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.field_usage_stats::UsageStatsIndex`."]
@@ -70,6 +76,8 @@ pub struct ShardsStats {
 pub struct UsageStatsIndex {
     #[serde(default)]
     pub shards: Vec<crate::indices::UsageStatsShards>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.field_usage_stats::UsageStatsShards`."]
@@ -83,4 +91,6 @@ pub struct UsageStatsShards {
     pub tracking_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking_started_at_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.forcemerge._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.forcemerge._types::ForceMergeResponseBody`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct ForceMergeResponseBody {
     pub _shards: Option<crate::types::ShardStatistics>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

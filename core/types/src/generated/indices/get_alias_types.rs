@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct IndexAliases {
     #[serde(default)]
     pub aliases: BTreeMap<String, crate::indices::AliasDefinition>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.get_alias._types::NotFoundAliases`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.get_data_lifecycle`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.get_data_lifecycle::DataStreamWithLifecycle`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct DataStreamWithLifecycle {
     pub name: crate::types::DataStreamName,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<crate::indices::DataStreamLifecycleWithRollover>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.get_data_lifecycle`."]
@@ -19,4 +22,6 @@ pub struct GetDataLifecycleResponse {
     pub data_streams: Vec<crate::indices::DataStreamWithLifecycle>,
     #[serde(default)]
     pub global_retention: crate::indices::GlobalRetention,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.get_data_lifecycle_stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.get_data_lifecycle_stats::DataStreamStats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct DataStreamStats {
     pub backing_indices_in_total: i64,
     #[serde(default)]
     pub name: crate::types::DataStreamName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.get_data_lifecycle_stats`."]
@@ -26,4 +29,6 @@ pub struct GetDataLifecycleStatsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_between_starts_in_millis:
         Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

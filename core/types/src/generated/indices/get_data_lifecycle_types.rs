@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.get_data_lifecycle._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.get_data_lifecycle._types::GlobalRetention`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GlobalRetention {
     pub max_retention: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_retention: Option<crate::types::Duration>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

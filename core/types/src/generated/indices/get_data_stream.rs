@@ -2,10 +2,13 @@
 //! Types of spec namespace `indices.get_data_stream`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `indices.get_data_stream`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetDataStreamResponse {
     #[serde(default)]
     pub data_streams: Vec<crate::indices::DataStream>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

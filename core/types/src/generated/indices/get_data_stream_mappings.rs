@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.get_data_stream_mappings`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.get_data_stream_mappings::DataStreamMappings`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct DataStreamMappings {
     pub mappings: crate::types::TypeMapping,
     #[serde(default)]
     pub effective_mappings: crate::types::TypeMapping,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.get_data_stream_mappings`."]
@@ -19,4 +22,6 @@ pub struct DataStreamMappings {
 pub struct GetDataStreamMappingsResponse {
     #[serde(default)]
     pub data_streams: Vec<crate::indices::DataStreamMappings>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

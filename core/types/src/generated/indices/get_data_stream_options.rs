@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.get_data_stream_options`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.get_data_stream_options::DataStreamWithOptions`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct DataStreamWithOptions {
     pub name: crate::types::DataStreamName,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<crate::indices::DataStreamOptions>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.get_data_stream_options`."]
@@ -17,4 +20,6 @@ pub struct DataStreamWithOptions {
 pub struct GetDataStreamOptionsResponse {
     #[serde(default)]
     pub data_streams: Vec<crate::indices::DataStreamWithOptions>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

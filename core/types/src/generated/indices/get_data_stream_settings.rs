@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.get_data_stream_settings`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.get_data_stream_settings::DataStreamSettings`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct DataStreamSettings {
     pub settings: crate::indices::IndexSettings,
     #[serde(default)]
     pub effective_settings: crate::indices::IndexSettings,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.get_data_stream_settings`."]
@@ -19,4 +22,6 @@ pub struct DataStreamSettings {
 pub struct GetDataStreamSettingsResponse {
     #[serde(default)]
     pub data_streams: Vec<crate::indices::DataStreamSettings>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -12,4 +12,6 @@ pub type GetFieldMappingResponse = BTreeMap<String, crate::indices::TypeFieldMap
 pub struct TypeFieldMappings {
     #[serde(default)]
     pub mappings: BTreeMap<String, crate::types::FieldMapping>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.get_index_template`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.get_index_template::IndexTemplateItem`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct IndexTemplateItem {
     pub name: crate::types::Name,
     #[serde(default)]
     pub index_template: crate::indices::IndexTemplateWithRollover,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.get_index_template`."]
@@ -17,4 +20,6 @@ pub struct IndexTemplateItem {
 pub struct GetIndexTemplateResponse {
     #[serde(default)]
     pub index_templates: Vec<crate::indices::IndexTemplateItem>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -11,6 +11,8 @@ pub struct IndexMappingRecord {
     pub item: Option<crate::types::TypeMapping>,
     #[serde(default)]
     pub mappings: crate::types::TypeMapping,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.get_mapping`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.get_migrate_reindex_status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `indices.get_migrate_reindex_status`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -26,6 +27,8 @@ pub struct GetMigrateReindexStatusResponse {
     pub errors: Vec<crate::indices::StatusError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.get_migrate_reindex_status::StatusError`."]
@@ -35,6 +38,8 @@ pub struct StatusError {
     pub index: String,
     #[serde(default)]
     pub message: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.get_migrate_reindex_status::StatusInProgress`."]
@@ -46,4 +51,6 @@ pub struct StatusInProgress {
     pub total_doc_count: i64,
     #[serde(default)]
     pub reindexed_doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

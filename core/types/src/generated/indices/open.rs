@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.open`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `indices.open`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct OpenResponse {
     pub acknowledged: bool,
     #[serde(default)]
     pub shards_acknowledged: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.put_data_stream_mappings`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `indices.put_data_stream_mappings`."]
 pub type PutDataStreamMappingsRequestBody = crate::types::TypeMapping;
@@ -11,6 +12,8 @@ pub type PutDataStreamMappingsRequestBody = crate::types::TypeMapping;
 pub struct PutDataStreamMappingsResponse {
     #[serde(default)]
     pub data_streams: Vec<crate::indices::UpdatedDataStreamMappings>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.put_data_stream_mappings::UpdatedDataStreamMappings`."]
@@ -26,4 +29,6 @@ pub struct UpdatedDataStreamMappings {
     pub mappings: Option<crate::types::TypeMapping>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_mappings: Option<crate::types::TypeMapping>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

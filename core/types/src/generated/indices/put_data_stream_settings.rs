@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.put_data_stream_settings`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.put_data_stream_settings::DataStreamSettingsError`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct DataStreamSettingsError {
     pub index: crate::types::IndexName,
     #[serde(default)]
     pub error: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.put_data_stream_settings::IndexSettingResults`."]
@@ -21,6 +24,8 @@ pub struct IndexSettingResults {
     pub applied_to_data_stream_and_backing_indices: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<crate::indices::DataStreamSettingsError>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `indices.put_data_stream_settings`."]
@@ -31,6 +36,8 @@ pub type PutDataStreamSettingsRequestBody = crate::indices::IndexSettings;
 pub struct PutDataStreamSettingsResponse {
     #[serde(default)]
     pub data_streams: Vec<crate::indices::UpdatedDataStreamSettings>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.put_data_stream_settings::UpdatedDataStreamSettings`."]
@@ -48,4 +55,6 @@ pub struct UpdatedDataStreamSettings {
     pub effective_settings: crate::indices::IndexSettings,
     #[serde(default)]
     pub index_settings_results: crate::indices::IndexSettingResults,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

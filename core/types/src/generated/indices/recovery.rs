@@ -13,6 +13,8 @@ pub struct FileDetails {
     pub name: String,
     #[serde(default)]
     pub recovered: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.recovery::RecoveryBytes`."]
@@ -36,6 +38,8 @@ pub struct RecoveryBytes {
     pub total: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_in_bytes: Option<crate::types::ByteSize>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.recovery::RecoveryFiles`."]
@@ -51,6 +55,8 @@ pub struct RecoveryFiles {
     pub reused: i64,
     #[serde(default)]
     pub total: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.recovery::RecoveryIndexStatus`."]
@@ -76,6 +82,8 @@ pub struct RecoveryIndexStatus {
     pub total_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.recovery::RecoveryOrigin`."]
@@ -105,6 +113,8 @@ pub struct RecoveryOrigin {
     pub restore_uuid: Option<crate::types::Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<crate::types::IndexName>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `indices.recovery::RecoveryPriority`; unknown values are kept."]
@@ -258,6 +268,8 @@ pub struct RecoveryStartStatus {
     pub total_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.recovery::RecoveryStatus`."]
@@ -265,6 +277,8 @@ pub struct RecoveryStartStatus {
 pub struct RecoveryStatus {
     #[serde(default)]
     pub shards: Vec<crate::indices::ShardRecovery>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `indices.recovery::RecoveryType`; unknown values are kept."]
@@ -369,6 +383,8 @@ pub struct ShardRecovery {
     pub r#type: Option<crate::indices::RecoveryType>,
     #[serde(default)]
     pub verify_index: crate::indices::VerifyIndex,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.recovery::TranslogStatus`."]
@@ -386,6 +402,8 @@ pub struct TranslogStatus {
     pub total_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.recovery::VerifyIndex`."]
@@ -399,4 +417,6 @@ pub struct VerifyIndex {
     pub total_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

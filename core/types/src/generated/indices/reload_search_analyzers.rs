@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.reload_search_analyzers`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.reload_search_analyzers::ReloadDetails`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct ReloadDetails {
     pub reloaded_analyzers: Vec<String>,
     #[serde(default)]
     pub reloaded_node_ids: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.reload_search_analyzers::ReloadResult`."]
@@ -21,6 +24,8 @@ pub struct ReloadResult {
     pub reload_details: Vec<crate::indices::ReloadDetails>,
     #[serde(default)]
     pub _shards: crate::types::ShardStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.reload_search_analyzers`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.remove_block`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.remove_block::RemoveIndicesBlockStatus`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct RemoveIndicesBlockStatus {
     pub unblocked: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.remove_block`."]
@@ -21,4 +24,6 @@ pub struct RemoveBlockResponse {
     pub acknowledged: bool,
     #[serde(default)]
     pub indices: Vec<crate::indices::RemoveIndicesBlockStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -17,6 +17,8 @@ pub struct ResolveClusterInfo {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<crate::types::ElasticsearchVersionMinInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.resolve_cluster`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.resolve_index`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `indices.resolve_index`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,6 +18,8 @@ pub struct ResolveIndexAliasItem {
     pub name: crate::types::Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indices: Option<crate::types::Indices>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.resolve_index::ResolveIndexDataStreamsItem`."]
@@ -28,6 +31,8 @@ pub struct ResolveIndexDataStreamsItem {
     pub timestamp_field: crate::types::Field,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backing_indices: Option<crate::types::Indices>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.resolve_index::ResolveIndexItem`."]
@@ -43,6 +48,8 @@ pub struct ResolveIndexItem {
     pub data_stream: Option<crate::types::DataStreamName>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<crate::indices::IndexMode>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.resolve_index`."]
@@ -54,4 +61,6 @@ pub struct ResolveIndexResponse {
     pub aliases: Vec<crate::indices::ResolveIndexAliasItem>,
     #[serde(default)]
     pub data_streams: Vec<crate::indices::ResolveIndexDataStreamsItem>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

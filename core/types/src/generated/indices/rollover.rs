@@ -34,6 +34,8 @@ pub struct RolloverResponse {
     pub rolled_over: bool,
     #[serde(default)]
     pub shards_acknowledged: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.rollover::RolloverConditions`."]

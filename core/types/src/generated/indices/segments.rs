@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct IndexSegment {
     #[serde(default)]
     pub shards: BTreeMap<String, crate::indices::IndexSegmentShards>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.segments`."]
@@ -18,6 +20,8 @@ pub struct SegmentsResponse {
     pub indices: BTreeMap<String, crate::indices::IndexSegment>,
     #[serde(default)]
     pub _shards: crate::types::ShardStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.segments::Segment`."]
@@ -41,6 +45,8 @@ pub struct Segment {
     pub num_docs: i64,
     #[serde(default)]
     pub version: crate::types::VersionString,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.segments::ShardSegmentRouting`."]
@@ -52,6 +58,8 @@ pub struct ShardSegmentRouting {
     pub primary: bool,
     #[serde(default)]
     pub state: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.segments::ShardsSegment`."]
@@ -65,6 +73,8 @@ pub struct ShardsSegment {
     pub num_search_segments: i64,
     #[serde(default)]
     pub segments: BTreeMap<String, crate::indices::Segment>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `indices.segments::IndexSegment` (field `shards`)."]

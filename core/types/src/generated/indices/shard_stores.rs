@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct IndicesShardStores {
     #[serde(default)]
     pub shards: BTreeMap<String, crate::indices::ShardStoreWrapper>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.shard_stores`."]
@@ -16,6 +18,8 @@ pub struct IndicesShardStores {
 pub struct ShardStoresResponse {
     #[serde(default)]
     pub indices: BTreeMap<String, crate::indices::IndicesShardStores>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.shard_stores::ShardStore`."]
@@ -92,6 +96,8 @@ pub struct ShardStoreException {
     pub reason: String,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.shard_stores::ShardStoreNode`."]
@@ -109,6 +115,8 @@ pub struct ShardStoreNode {
     pub roles: Vec<String>,
     #[serde(default)]
     pub transport_address: crate::types::TransportAddress,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `indices.shard_stores::ShardStoreStatus`; unknown values are kept."]
@@ -174,4 +182,6 @@ impl<'de> Deserialize<'de> for ShardStoreStatus {
 pub struct ShardStoreWrapper {
     #[serde(default)]
     pub stores: Vec<crate::indices::ShardStore>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

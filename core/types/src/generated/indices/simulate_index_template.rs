@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.simulate_index_template`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `indices.simulate_index_template`."]
 pub type SimulateIndexTemplateRequestBody = crate::indices::IndexTemplate;
@@ -13,4 +14,6 @@ pub struct SimulateIndexTemplateResponse {
     pub overlapping: Option<Vec<crate::indices::Overlapping>>,
     #[serde(default)]
     pub template: crate::indices::Template,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -11,6 +11,8 @@ pub struct Overlapping {
     pub name: crate::types::Name,
     #[serde(default)]
     pub index_patterns: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `indices.simulate_template`."]
@@ -45,6 +47,8 @@ pub struct SimulateTemplateResponse {
     pub overlapping: Option<Vec<crate::indices::Overlapping>>,
     #[serde(default)]
     pub template: crate::indices::Template,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.simulate_template::Template`."]
@@ -56,4 +60,6 @@ pub struct Template {
     pub mappings: crate::types::TypeMapping,
     #[serde(default)]
     pub settings: crate::indices::IndexSettings,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -22,4 +22,6 @@ pub struct SplitResponse {
     pub shards_acknowledged: bool,
     #[serde(default)]
     pub index: crate::types::IndexName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -95,6 +95,8 @@ pub struct IndexStats {
     pub bulk: Option<crate::types::BulkStats>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard_stats: Option<crate::indices::ShardsTotalStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::IndicesStats`."]
@@ -112,6 +114,8 @@ pub struct IndicesStats {
     pub health: Option<crate::types::HealthStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::indices::IndexMetadataState>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::MappingStats`."]
@@ -129,6 +133,8 @@ pub struct MappingStats {
     pub total_segment_fields: i64,
     #[serde(default)]
     pub average_fields_per_segment: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `indices.stats`."]
@@ -140,6 +146,8 @@ pub struct StatsResponse {
     pub _shards: crate::types::ShardStatistics,
     #[serde(default)]
     pub _all: crate::indices::IndicesStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::ShardCommit`."]
@@ -153,6 +161,8 @@ pub struct ShardCommit {
     pub num_docs: i64,
     #[serde(default)]
     pub user_data: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::ShardFileSizeInfo`."]
@@ -170,6 +180,8 @@ pub struct ShardFileSizeInfo {
     pub average_size_in_bytes: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::ShardLease`."]
@@ -183,6 +195,8 @@ pub struct ShardLease {
     pub timestamp: i64,
     #[serde(default)]
     pub source: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::ShardPath`."]
@@ -194,6 +208,8 @@ pub struct ShardPath {
     pub is_custom_data_path: bool,
     #[serde(default)]
     pub state_path: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::ShardQueryCache`."]
@@ -215,6 +231,8 @@ pub struct ShardQueryCache {
     pub miss_count: i64,
     #[serde(default)]
     pub total_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::ShardRetentionLeases`."]
@@ -226,6 +244,8 @@ pub struct ShardRetentionLeases {
     pub version: crate::types::VersionNumber,
     #[serde(default)]
     pub leases: Vec<crate::indices::ShardLease>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::ShardRouting`."]
@@ -239,6 +259,8 @@ pub struct ShardRouting {
     pub relocating_node: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::indices::ShardRoutingState>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `indices.stats::ShardRoutingState`; unknown values are kept."]
@@ -308,6 +330,8 @@ pub struct ShardSequenceNumber {
     pub local_checkpoint: i64,
     #[serde(default)]
     pub max_seq_no: crate::types::SequenceNumber,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::ShardStats`."]
@@ -369,6 +393,8 @@ pub struct ShardStats {
     pub shard_stats: Option<crate::indices::ShardsTotalStats>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indices: Option<BTreeMap<String, crate::indices::ShardStats>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices.stats::ShardsTotalStats`."]
@@ -376,4 +402,6 @@ pub struct ShardStats {
 pub struct ShardsTotalStats {
     #[serde(default)]
     pub total_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

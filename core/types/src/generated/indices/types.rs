@@ -88,6 +88,8 @@ pub struct DataStream {
     pub timestamp_field: crate::indices::DataStreamTimestampField,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index_mode: Option<crate::indices::IndexMode>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::DataStreamFailureStore`."]
@@ -123,6 +125,8 @@ pub struct DataStreamIndex {
     pub prefer_ilm: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index_mode: Option<crate::indices::IndexMode>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::DataStreamLifecycle`."]
@@ -167,6 +171,8 @@ pub struct DataStreamLifecycleRolloverConditions {
     pub min_primary_shard_docs: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_primary_shard_docs: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::DataStreamLifecycleWithRollover`."]
@@ -188,6 +194,8 @@ pub struct DataStreamLifecycleWithRollover {
     pub frozen_after: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollover: Option<crate::indices::DataStreamLifecycleRolloverConditions>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::DataStreamOptions`."]
@@ -209,6 +217,8 @@ pub struct DataStreamOptionsTemplate {
 pub struct DataStreamTimestampField {
     #[serde(default)]
     pub name: crate::types::Field,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::DataStreamVisibility`."]
@@ -249,6 +259,8 @@ pub struct FailureStore {
     pub indices: Vec<crate::indices::DataStreamIndex>,
     #[serde(default)]
     pub rollover_on_write: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::FailureStoreLifecycle`."]
@@ -321,7 +333,12 @@ impl std::str::FromStr for IndexCheckOnStartup {
 }
 impl Serialize for IndexCheckOnStartup {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        match self {
+            IndexCheckOnStartup::True | IndexCheckOnStartup::False => {
+                serializer.serialize_bool(self.as_str() == "true")
+            }
+            _ => serializer.serialize_str(self.as_str()),
+        }
     }
 }
 impl<'de> Deserialize<'de> for IndexCheckOnStartup {
@@ -791,6 +808,8 @@ pub struct IndexState {
     pub data_stream: Option<crate::types::DataStreamName>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<crate::indices::DataStreamLifecycle>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::IndexTemplate`."]
@@ -863,6 +882,8 @@ pub struct IndexTemplateSummaryWithRollover {
     pub settings: Option<crate::indices::IndexSettings>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_stream_options: Option<crate::indices::DataStreamOptions>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::IndexTemplateWithRollover`."]
@@ -896,6 +917,8 @@ pub struct IndexTemplateWithRollover {
     pub modified_date: Option<crate::types::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modified_date_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::IndexVersioning`."]
@@ -1511,28 +1534,114 @@ pub struct SettingsSearch {
 }
 
 #[doc = "Spec type alias `indices._types::SettingsSimilarity`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum SettingsSimilarity {
-    #[serde(rename = "BM25")]
+    #[doc = "`type: \"BM25\"`"]
     SettingsSimilarityBm25(crate::indices::SettingsSimilarityBm25),
-    #[serde(rename = "boolean")]
+    #[doc = "`type: \"boolean\"`"]
     SettingsSimilarityBoolean(crate::indices::SettingsSimilarityBoolean),
-    #[serde(rename = "DFI")]
+    #[doc = "`type: \"DFI\"`"]
     SettingsSimilarityDfi(crate::indices::SettingsSimilarityDfi),
-    #[serde(rename = "DFR")]
+    #[doc = "`type: \"DFR\"`"]
     SettingsSimilarityDfr(crate::indices::SettingsSimilarityDfr),
-    #[serde(rename = "IB")]
+    #[doc = "`type: \"IB\"`"]
     SettingsSimilarityIb(crate::indices::SettingsSimilarityIb),
-    #[serde(rename = "LMDirichlet")]
+    #[doc = "`type: \"LMDirichlet\"`"]
     SettingsSimilarityLmd(crate::indices::SettingsSimilarityLmd),
-    #[serde(rename = "LMJelinekMercer")]
+    #[doc = "`type: \"LMJelinekMercer\"`"]
     SettingsSimilarityLmj(crate::indices::SettingsSimilarityLmj),
-    #[serde(rename = "scripted")]
+    #[doc = "`type: \"scripted\"`"]
     SettingsSimilarityScripted(crate::indices::SettingsSimilarityScripted),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for SettingsSimilarity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SettingsSimilarity::SettingsSimilarityBm25(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("BM25".to_owned())),
+                v,
+            ),
+            SettingsSimilarity::SettingsSimilarityBoolean(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("boolean".to_owned())),
+                v,
+            ),
+            SettingsSimilarity::SettingsSimilarityDfi(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("DFI".to_owned())),
+                v,
+            ),
+            SettingsSimilarity::SettingsSimilarityDfr(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("DFR".to_owned())),
+                v,
+            ),
+            SettingsSimilarity::SettingsSimilarityIb(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("IB".to_owned())),
+                v,
+            ),
+            SettingsSimilarity::SettingsSimilarityLmd(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("LMDirichlet".to_owned())),
+                v,
+            ),
+            SettingsSimilarity::SettingsSimilarityLmj(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("LMJelinekMercer".to_owned())),
+                v,
+            ),
+            SettingsSimilarity::SettingsSimilarityScripted(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("scripted".to_owned())),
+                v,
+            ),
+            SettingsSimilarity::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SettingsSimilarity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", None);
+        Ok(match tag.as_deref() {
+            Some("BM25") => {
+                SettingsSimilarity::SettingsSimilarityBm25(crate::support::variant(rest)?)
+            }
+            Some("boolean") => {
+                SettingsSimilarity::SettingsSimilarityBoolean(crate::support::variant(rest)?)
+            }
+            Some("DFI") => {
+                SettingsSimilarity::SettingsSimilarityDfi(crate::support::variant(rest)?)
+            }
+            Some("DFR") => {
+                SettingsSimilarity::SettingsSimilarityDfr(crate::support::variant(rest)?)
+            }
+            Some("IB") => SettingsSimilarity::SettingsSimilarityIb(crate::support::variant(rest)?),
+            Some("LMDirichlet") => {
+                SettingsSimilarity::SettingsSimilarityLmd(crate::support::variant(rest)?)
+            }
+            Some("LMJelinekMercer") => {
+                SettingsSimilarity::SettingsSimilarityLmj(crate::support::variant(rest)?)
+            }
+            Some("scripted") => {
+                SettingsSimilarity::SettingsSimilarityScripted(crate::support::variant(rest)?)
+            }
+            _ => SettingsSimilarity::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `indices._types::SettingsSimilarityBm25`."]
@@ -1785,6 +1894,8 @@ pub struct TemplateMapping {
     pub settings: BTreeMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<crate::types::VersionNumber>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `indices._types::Translog`."]

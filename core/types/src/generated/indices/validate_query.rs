@@ -2,6 +2,7 @@
 //! Types of spec namespace `indices.validate_query`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `indices.validate_query::IndicesValidationExplanation`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,6 +17,8 @@ pub struct IndicesValidationExplanation {
     pub shard: Option<i64>,
     #[serde(default)]
     pub valid: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `indices.validate_query`."]
@@ -36,4 +39,6 @@ pub struct ValidateQueryResponse {
     pub valid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `inference.get`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `inference.get`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetResponse {
     #[serde(default)]
     pub endpoints: Vec<crate::inference::InferenceEndpointInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

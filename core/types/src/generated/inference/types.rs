@@ -1388,6 +1388,8 @@ impl<'de> Deserialize<'de> for CohereTruncateType {
 pub struct CompletionInferenceResult {
     #[serde(default)]
     pub completion: Vec<crate::inference::CompletionResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::CompletionResult`."]
@@ -1395,6 +1397,8 @@ pub struct CompletionInferenceResult {
 pub struct CompletionResult {
     #[serde(default)]
     pub result: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::CompletionTool`."]
@@ -1870,6 +1874,8 @@ pub struct DeleteInferenceEndpointResult {
     pub acknowledged: bool,
     #[serde(default)]
     pub pipelines: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `inference._types::DenseByteVector`."]
@@ -1880,6 +1886,8 @@ pub type DenseByteVector = Vec<i64>;
 pub struct DenseEmbeddingByteResult {
     #[serde(default)]
     pub embedding: crate::inference::DenseByteVector,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::DenseEmbeddingResult`."]
@@ -1887,6 +1895,8 @@ pub struct DenseEmbeddingByteResult {
 pub struct DenseEmbeddingResult {
     #[serde(default)]
     pub embedding: crate::inference::DenseVector,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `inference._types::DenseVector`."]
@@ -3159,6 +3169,8 @@ pub struct InferenceEndpointInfo {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskType>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoAi21`."]
@@ -3176,6 +3188,8 @@ pub struct InferenceEndpointInfoAi21 {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeAi21>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoAlibabaCloudAI`."]
@@ -3193,6 +3207,8 @@ pub struct InferenceEndpointInfoAlibabaCloudAI {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeAlibabaCloudAI>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoAmazonBedrock`."]
@@ -3210,6 +3226,8 @@ pub struct InferenceEndpointInfoAmazonBedrock {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeAmazonBedrock>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoAmazonSageMaker`."]
@@ -3227,6 +3245,8 @@ pub struct InferenceEndpointInfoAmazonSageMaker {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeAmazonSageMaker>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoAnthropic`."]
@@ -3244,6 +3264,8 @@ pub struct InferenceEndpointInfoAnthropic {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeAnthropic>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoAzureAIStudio`."]
@@ -3261,6 +3283,8 @@ pub struct InferenceEndpointInfoAzureAIStudio {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeAzureAIStudio>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoAzureOpenAI`."]
@@ -3278,6 +3302,8 @@ pub struct InferenceEndpointInfoAzureOpenAI {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeAzureOpenAI>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoCohere`."]
@@ -3295,6 +3321,8 @@ pub struct InferenceEndpointInfoCohere {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeCohere>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoContextualAi`."]
@@ -3312,6 +3340,8 @@ pub struct InferenceEndpointInfoContextualAi {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeContextualAI>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoCustom`."]
@@ -3329,6 +3359,8 @@ pub struct InferenceEndpointInfoCustom {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeCustom>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoDeepSeek`."]
@@ -3346,6 +3378,8 @@ pub struct InferenceEndpointInfoDeepSeek {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeDeepSeek>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoELSER`."]
@@ -3363,6 +3397,8 @@ pub struct InferenceEndpointInfoELSER {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeELSER>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoElasticsearch`."]
@@ -3380,6 +3416,8 @@ pub struct InferenceEndpointInfoElasticsearch {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeElasticsearch>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoFireworksAI`."]
@@ -3397,6 +3435,8 @@ pub struct InferenceEndpointInfoFireworksAI {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeFireworksAI>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoGoogleAIStudio`."]
@@ -3414,6 +3454,8 @@ pub struct InferenceEndpointInfoGoogleAIStudio {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeGoogleAIStudio>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoGoogleVertexAI`."]
@@ -3431,6 +3473,8 @@ pub struct InferenceEndpointInfoGoogleVertexAI {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeGoogleVertexAI>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoGroq`."]
@@ -3448,6 +3492,8 @@ pub struct InferenceEndpointInfoGroq {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeGroq>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoHuggingFace`."]
@@ -3465,6 +3511,8 @@ pub struct InferenceEndpointInfoHuggingFace {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeHuggingFace>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoJinaAi`."]
@@ -3482,6 +3530,8 @@ pub struct InferenceEndpointInfoJinaAi {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeJinaAi>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoLlama`."]
@@ -3499,6 +3549,8 @@ pub struct InferenceEndpointInfoLlama {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeLlama>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoMistral`."]
@@ -3516,6 +3568,8 @@ pub struct InferenceEndpointInfoMistral {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeMistral>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoNvidia`."]
@@ -3533,6 +3587,8 @@ pub struct InferenceEndpointInfoNvidia {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeNvidia>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoOpenAI`."]
@@ -3550,6 +3606,8 @@ pub struct InferenceEndpointInfoOpenAI {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeOpenAI>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoOpenShiftAi`."]
@@ -3567,6 +3625,8 @@ pub struct InferenceEndpointInfoOpenShiftAi {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeOpenShiftAi>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoVoyageAI`."]
@@ -3584,6 +3644,8 @@ pub struct InferenceEndpointInfoVoyageAI {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeVoyageAI>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::InferenceEndpointInfoWatsonx`."]
@@ -3601,6 +3663,8 @@ pub struct InferenceEndpointInfoWatsonx {
     pub inference_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<crate::inference::TaskTypeWatsonx>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `inference._types::InferenceResult`: one variant, externally tagged."]
@@ -4857,6 +4921,8 @@ pub struct RankedDocument {
     pub relevance_score: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::RateLimitSetting`."]
@@ -4880,18 +4946,61 @@ pub struct Reasoning {
 }
 
 #[doc = "Spec type alias `inference._types::ReasoningDetail`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum ReasoningDetail {
-    #[serde(rename = "reasoning.encrypted")]
+    #[doc = "`type: \"reasoning.encrypted\"`"]
     EncryptedReasoningDetail(crate::inference::EncryptedReasoningDetail),
-    #[serde(rename = "reasoning.summary")]
+    #[doc = "`type: \"reasoning.summary\"`"]
     SummaryReasoningDetail(crate::inference::SummaryReasoningDetail),
-    #[serde(rename = "reasoning.text")]
+    #[doc = "`type: \"reasoning.text\"`"]
     TextReasoningDetail(crate::inference::TextReasoningDetail),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for ReasoningDetail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ReasoningDetail::EncryptedReasoningDetail(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("reasoning.encrypted".to_owned())),
+                v,
+            ),
+            ReasoningDetail::SummaryReasoningDetail(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("reasoning.summary".to_owned())),
+                v,
+            ),
+            ReasoningDetail::TextReasoningDetail(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("reasoning.text".to_owned())),
+                v,
+            ),
+            ReasoningDetail::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ReasoningDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", None);
+        Ok(match tag.as_deref() {
+            Some("reasoning.encrypted") => {
+                ReasoningDetail::EncryptedReasoningDetail(crate::support::variant(rest)?)
+            }
+            Some("reasoning.summary") => {
+                ReasoningDetail::SummaryReasoningDetail(crate::support::variant(rest)?)
+            }
+            Some("reasoning.text") => {
+                ReasoningDetail::TextReasoningDetail(crate::support::variant(rest)?)
+            }
+            _ => ReasoningDetail::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec enum `inference._types::ReasoningEffort`; unknown values are kept."]
@@ -5039,6 +5148,8 @@ pub struct RegionPolicyDoc {
     pub updated_at: Option<crate::types::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::RequestChatCompletion`."]
@@ -5080,6 +5191,8 @@ pub struct RequestEmbedding {
 pub struct RerankedInferenceResult {
     #[serde(default)]
     pub rerank: Vec<crate::inference::RankedDocument>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `inference._types::ServiceSettings`."]
@@ -5090,6 +5203,8 @@ pub type ServiceSettings = serde_json::Value;
 pub struct SparseEmbeddingInferenceResult {
     #[serde(default)]
     pub sparse_embedding: Vec<crate::inference::SparseEmbeddingResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `inference._types::SparseEmbeddingResult`."]
@@ -5099,6 +5214,8 @@ pub struct SparseEmbeddingResult {
     pub is_truncated: bool,
     #[serde(default)]
     pub embedding: crate::inference::SparseVector,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `inference._types::SparseVector`."]

@@ -19,6 +19,8 @@ pub struct GeoIpDownloadStatistics {
     pub skipped_updates: i64,
     #[serde(default)]
     pub expired_databases: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ingest.geo_ip_stats::GeoIpNodeDatabaseName`."]
@@ -26,6 +28,8 @@ pub struct GeoIpDownloadStatistics {
 pub struct GeoIpNodeDatabaseName {
     #[serde(default)]
     pub name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ingest.geo_ip_stats::GeoIpNodeDatabases`."]
@@ -35,6 +39,8 @@ pub struct GeoIpNodeDatabases {
     pub databases: Vec<crate::ingest::GeoIpNodeDatabaseName>,
     #[serde(default)]
     pub files_in_temp: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ingest.geo_ip_stats`."]
@@ -44,4 +50,6 @@ pub struct GeoIpStatsResponse {
     pub stats: crate::ingest::GeoIpDownloadStatistics,
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::ingest::GeoIpNodeDatabases>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

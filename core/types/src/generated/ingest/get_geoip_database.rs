@@ -2,6 +2,7 @@
 //! Types of spec namespace `ingest.get_geoip_database`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `ingest.get_geoip_database::DatabaseConfigurationMetadata`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,6 +15,8 @@ pub struct GetGeoipDatabaseDatabaseConfigurationMetadata {
     pub modified_date_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(default)]
     pub database: crate::ingest::DatabaseConfiguration,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ingest.get_geoip_database`."]
@@ -21,4 +24,6 @@ pub struct GetGeoipDatabaseDatabaseConfigurationMetadata {
 pub struct GetGeoipDatabaseResponse {
     #[serde(default)]
     pub databases: Vec<crate::ingest::GetGeoipDatabaseDatabaseConfigurationMetadata>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ingest.get_ip_location_database`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `ingest.get_ip_location_database::DatabaseConfigurationMetadata`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,6 +17,8 @@ pub struct GetIpLocationDatabaseDatabaseConfigurationMetadata {
     pub modified_date: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(default)]
     pub database: crate::ingest::DatabaseConfigurationFull,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ingest.get_ip_location_database`."]
@@ -23,4 +26,6 @@ pub struct GetIpLocationDatabaseDatabaseConfigurationMetadata {
 pub struct GetIpLocationDatabaseResponse {
     #[serde(default)]
     pub databases: Vec<crate::ingest::GetIpLocationDatabaseDatabaseConfigurationMetadata>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

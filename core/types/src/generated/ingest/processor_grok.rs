@@ -9,4 +9,6 @@ use std::collections::BTreeMap;
 pub struct ProcessorGrokResponse {
     #[serde(default)]
     pub patterns: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

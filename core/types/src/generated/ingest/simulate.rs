@@ -2,6 +2,7 @@
 //! Types of spec namespace `ingest.simulate`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ingest.simulate`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,4 +18,6 @@ pub struct SimulateRequestBody {
 pub struct SimulateResponse {
     #[serde(default)]
     pub docs: Vec<crate::ingest::SimulateDocumentResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -322,6 +322,8 @@ pub struct DatabaseConfigurationFull {
     pub maxmind: Option<crate::ingest::Maxmind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ipinfo: Option<crate::ingest::Ipinfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ingest._types::DateIndexNameProcessor`."]
@@ -988,6 +990,8 @@ pub struct Ingest {
     pub timestamp: Option<crate::types::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<crate::types::Name>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ingest._types::InputConfig`."]
@@ -1170,6 +1174,8 @@ pub struct KeyValueProcessor {
 pub struct Local {
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ingest._types::LowercaseProcessor`."]
@@ -1263,6 +1269,8 @@ pub struct PipelineConfig {
     pub version: Option<crate::types::VersionNumber>,
     #[serde(default)]
     pub processors: Vec<crate::ingest::ProcessorContainer>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ingest._types::PipelineProcessor`."]
@@ -1301,6 +1309,8 @@ pub struct PipelineProcessorResult {
     pub ignored_error: Option<crate::types::ErrorCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ingest._types::PipelineSimulationStatusOptions`; unknown values are kept."]
@@ -1485,6 +1495,8 @@ pub enum ProcessorContainer {
 pub struct Redact {
     #[serde(default)]
     pub _is_redacted: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ingest._types::RedactProcessor`."]
@@ -1730,6 +1742,8 @@ pub struct SimulateDocumentResult {
     pub error: Option<crate::types::ErrorCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processor_results: Option<Vec<crate::ingest::PipelineProcessorResult>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ingest._types::SortProcessor`."]
@@ -1972,7 +1986,10 @@ impl<'de> Deserialize<'de> for UserAgentProperty {
 
 #[doc = "Spec interface `ingest._types::Web`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Web {}
+pub struct Web {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
 
 #[doc = "An inline union of `ingest._types::AppendProcessor` (field `value`)."]
 #[derive(Clone, Debug, Serialize, Deserialize)]

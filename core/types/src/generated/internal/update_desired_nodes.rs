@@ -2,6 +2,7 @@
 //! Types of spec namespace `_internal.update_desired_nodes`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `_internal.update_desired_nodes`."]
 pub type UpdateDesiredNodesRequestBody = serde_json::Value;
@@ -13,4 +14,6 @@ pub struct UpdateDesiredNodesResponse {
     pub replaced_existing_history_id: bool,
     #[serde(default)]
     pub dry_run: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `license.get`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `license.get::LicenseInformation`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -30,6 +31,8 @@ pub struct LicenseInformation {
     pub uid: crate::types::Uuid,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date_in_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `license.get`."]
@@ -37,4 +40,6 @@ pub struct LicenseInformation {
 pub struct GetResponse {
     #[serde(default)]
     pub license: crate::license::LicenseInformation,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `license.get_basic_status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `license.get_basic_status`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetBasicStatusResponse {
     #[serde(default)]
     pub eligible_to_start_basic: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `license.get_trial_status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `license.get_trial_status`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetTrialStatusResponse {
     #[serde(default)]
     pub eligible_to_start_trial: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

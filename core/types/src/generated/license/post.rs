@@ -2,6 +2,7 @@
 //! Types of spec namespace `license.post`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `license.post::Acknowledgement`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct Acknowledgement {
     pub license: Vec<String>,
     #[serde(default)]
     pub message: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `license.post`."]
@@ -30,4 +33,6 @@ pub struct PostResponse {
     pub acknowledged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub license_status: Option<crate::license::LicenseStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

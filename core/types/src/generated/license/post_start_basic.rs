@@ -17,6 +17,8 @@ pub struct PostStartBasicResponse {
     pub r#type: Option<crate::license::LicenseType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acknowledge: Option<BTreeMap<String, crate::license::PostStartBasicResponseAcknowledge>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `license.post_start_basic::Response` (field `acknowledge`)."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `license.post_start_trial`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `license.post_start_trial`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,4 +15,6 @@ pub struct PostStartTrialResponse {
     pub trial_was_started: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::license::LicenseType>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

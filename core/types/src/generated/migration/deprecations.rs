@@ -19,6 +19,8 @@ pub struct Deprecation {
     pub resolve_during_rolling_upgrade: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _meta: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `migration.deprecations::DeprecationLevel`; unknown values are kept."]
@@ -96,4 +98,6 @@ pub struct DeprecationsResponse {
     pub templates: BTreeMap<String, Vec<crate::migration::Deprecation>>,
     #[serde(default)]
     pub ilm_policies: BTreeMap<String, Vec<crate::migration::Deprecation>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

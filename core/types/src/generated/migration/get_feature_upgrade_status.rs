@@ -2,6 +2,7 @@
 //! Types of spec namespace `migration.get_feature_upgrade_status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `migration.get_feature_upgrade_status::MigrationFeature`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,6 +15,8 @@ pub struct GetFeatureUpgradeStatusMigrationFeature {
     pub migration_status: Option<crate::migration::MigrationStatus>,
     #[serde(default)]
     pub indices: Vec<crate::migration::MigrationFeatureIndexInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `migration.get_feature_upgrade_status::MigrationFeatureIndexInfo`."]
@@ -25,6 +28,8 @@ pub struct MigrationFeatureIndexInfo {
     pub version: crate::types::VersionString,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_cause: Option<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `migration.get_feature_upgrade_status::MigrationStatus`; unknown values are kept."]
@@ -92,4 +97,6 @@ pub struct GetFeatureUpgradeStatusResponse {
     pub features: Vec<crate::migration::GetFeatureUpgradeStatusMigrationFeature>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub migration_status: Option<crate::migration::MigrationStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,12 +2,15 @@
 //! Types of spec namespace `migration.post_feature_upgrade`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `migration.post_feature_upgrade::MigrationFeature`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PostFeatureUpgradeMigrationFeature {
     #[serde(default)]
     pub feature_name: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `migration.post_feature_upgrade`."]
@@ -19,4 +22,6 @@ pub struct PostFeatureUpgradeResponse {
     pub features: Option<Vec<crate::migration::PostFeatureUpgradeMigrationFeature>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `ml.clear_trained_model_deployment_cache`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.clear_trained_model_deployment_cache`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClearTrainedModelDeploymentCacheResponse {
     #[serde(default)]
     pub cleared: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

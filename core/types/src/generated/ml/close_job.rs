@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.close_job`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.close_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct CloseJobRequestBody {
 pub struct CloseJobResponse {
     #[serde(default)]
     pub closed: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.delete_expired_data`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.delete_expired_data`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,4 +18,6 @@ pub struct DeleteExpiredDataRequestBody {
 pub struct DeleteExpiredDataResponse {
     #[serde(default)]
     pub deleted: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

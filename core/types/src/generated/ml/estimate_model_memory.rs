@@ -20,4 +20,6 @@ pub struct EstimateModelMemoryRequestBody {
 pub struct EstimateModelMemoryResponse {
     #[serde(default)]
     pub model_memory_estimate: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -15,6 +15,8 @@ pub struct ConfusionMatrixItem {
     pub predicted_classes: Vec<crate::ml::ConfusionMatrixPrediction>,
     #[serde(default)]
     pub other_predicted_class_doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::ConfusionMatrixPrediction`."]
@@ -24,6 +26,8 @@ pub struct ConfusionMatrixPrediction {
     pub predicted_class: crate::types::Name,
     #[serde(default)]
     pub count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::ConfusionMatrixThreshold`."]
@@ -37,6 +41,8 @@ pub struct ConfusionMatrixThreshold {
     pub tn: i64,
     #[serde(default)]
     pub r#fn: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeClassificationSummary`."]
@@ -53,6 +59,8 @@ pub struct DataframeClassificationSummary {
     pub precision: Option<crate::ml::DataframeClassificationSummaryPrecision>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recall: Option<crate::ml::DataframeClassificationSummaryRecall>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeClassificationSummaryAccuracy`."]
@@ -62,6 +70,8 @@ pub struct DataframeClassificationSummaryAccuracy {
     pub classes: Vec<crate::ml::DataframeEvaluationClass>,
     #[serde(default)]
     pub overall_accuracy: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeClassificationSummaryMulticlassConfusionMatrix`."]
@@ -71,6 +81,8 @@ pub struct DataframeClassificationSummaryMulticlassConfusionMatrix {
     pub confusion_matrix: Vec<crate::ml::ConfusionMatrixItem>,
     #[serde(default)]
     pub other_actual_class_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeClassificationSummaryPrecision`."]
@@ -80,6 +92,8 @@ pub struct DataframeClassificationSummaryPrecision {
     pub classes: Vec<crate::ml::DataframeEvaluationClass>,
     #[serde(default)]
     pub avg_precision: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeClassificationSummaryRecall`."]
@@ -89,6 +103,8 @@ pub struct DataframeClassificationSummaryRecall {
     pub classes: Vec<crate::ml::DataframeEvaluationClass>,
     #[serde(default)]
     pub avg_recall: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeEvaluationClass`."]
@@ -98,6 +114,8 @@ pub struct DataframeEvaluationClass {
     pub value: f64,
     #[serde(default)]
     pub class_name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeEvaluationSummaryAucRoc`."]
@@ -107,6 +125,8 @@ pub struct DataframeEvaluationSummaryAucRoc {
     pub value: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub curve: Option<Vec<crate::ml::DataframeEvaluationSummaryAucRocCurveItem>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeEvaluationSummaryAucRocCurveItem`."]
@@ -118,6 +138,8 @@ pub struct DataframeEvaluationSummaryAucRocCurveItem {
     pub fpr: f64,
     #[serde(default)]
     pub threshold: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeEvaluationValue`."]
@@ -125,6 +147,8 @@ pub struct DataframeEvaluationSummaryAucRocCurveItem {
 pub struct DataframeEvaluationValue {
     #[serde(default)]
     pub value: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeOutlierDetectionSummary`."]
@@ -138,6 +162,8 @@ pub struct DataframeOutlierDetectionSummary {
     pub recall: Option<BTreeMap<String, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confusion_matrix: Option<BTreeMap<String, crate::ml::ConfusionMatrixThreshold>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.evaluate_data_frame::DataframeRegressionSummary`."]
@@ -151,6 +177,8 @@ pub struct DataframeRegressionSummary {
     pub msle: Option<crate::ml::DataframeEvaluationValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r_squared: Option<crate::ml::DataframeEvaluationValue>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `ml.evaluate_data_frame`."]
@@ -173,4 +201,6 @@ pub struct EvaluateDataFrameResponse {
     pub outlier_detection: Option<crate::ml::DataframeOutlierDetectionSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regression: Option<crate::ml::DataframeRegressionSummary>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.explain_data_frame_analytics`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.explain_data_frame_analytics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -32,4 +33,6 @@ pub struct ExplainDataFrameAnalyticsResponse {
     pub field_selection: Vec<crate::ml::DataframeAnalyticsFieldSelection>,
     #[serde(default)]
     pub memory_estimation: crate::ml::DataframeAnalyticsMemoryEstimation,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.flush_job`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.flush_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -25,4 +26,6 @@ pub struct FlushJobResponse {
     pub flushed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_finalized_bucket_end: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.forecast`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.forecast`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,4 +22,6 @@ pub struct ForecastResponse {
     pub acknowledged: bool,
     #[serde(default)]
     pub forecast_id: crate::types::Id,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_buckets`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.get_buckets`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -31,4 +32,6 @@ pub struct GetBucketsResponse {
     pub buckets: Vec<crate::ml::BucketSummary>,
     #[serde(default)]
     pub count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

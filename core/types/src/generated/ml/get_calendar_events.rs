@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_calendar_events`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.get_calendar_events`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetCalendarEventsResponse {
     pub count: i64,
     #[serde(default)]
     pub events: Vec<crate::ml::CalendarEvent>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_calendars`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `ml.get_calendars::Calendar`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct Calendar {
     pub description: Option<String>,
     #[serde(default)]
     pub job_ids: Vec<crate::types::Id>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `ml.get_calendars`."]
@@ -28,4 +31,6 @@ pub struct GetCalendarsResponse {
     pub calendars: Vec<crate::ml::Calendar>,
     #[serde(default)]
     pub count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

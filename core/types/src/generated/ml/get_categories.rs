@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_categories`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.get_categories`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,4 +18,6 @@ pub struct GetCategoriesResponse {
     pub categories: Vec<crate::ml::Category>,
     #[serde(default)]
     pub count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_data_frame_analytics`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.get_data_frame_analytics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetDataFrameAnalyticsResponse {
     pub count: i64,
     #[serde(default)]
     pub data_frame_analytics: Vec<crate::ml::DataframeAnalyticsSummary>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

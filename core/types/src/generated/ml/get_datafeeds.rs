@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_datafeeds`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.get_datafeeds`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetDatafeedsResponse {
     pub count: i64,
     #[serde(default)]
     pub datafeeds: Vec<crate::ml::Datafeed>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

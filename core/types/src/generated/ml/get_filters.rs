@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_filters`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.get_filters`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetFiltersResponse {
     pub count: i64,
     #[serde(default)]
     pub filters: Vec<crate::ml::Filter>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

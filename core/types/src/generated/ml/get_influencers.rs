@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_influencers`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.get_influencers`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,4 +18,6 @@ pub struct GetInfluencersResponse {
     pub count: i64,
     #[serde(default)]
     pub influencers: Vec<crate::ml::Influencer>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_job_stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.get_job_stats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetJobStatsResponse {
     pub count: i64,
     #[serde(default)]
     pub jobs: Vec<crate::ml::JobStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

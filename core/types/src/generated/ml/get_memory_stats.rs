@@ -19,6 +19,8 @@ pub struct JvmStats {
     pub java_inference_max: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub java_inference_max_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.get_memory_stats::MemMlStats`."]
@@ -44,6 +46,8 @@ pub struct MemMlStats {
     pub native_inference: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub native_inference_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.get_memory_stats::MemStats`."]
@@ -59,6 +63,8 @@ pub struct MemStats {
     pub total_in_bytes: i64,
     #[serde(default)]
     pub ml: crate::ml::MemMlStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.get_memory_stats::Memory`."]
@@ -78,6 +84,8 @@ pub struct Memory {
     pub transport_address: crate::types::TransportAddress,
     #[serde(default)]
     pub ephemeral_id: crate::types::Id,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ml.get_memory_stats`."]
@@ -89,4 +97,6 @@ pub struct GetMemoryStatsResponse {
     pub cluster_name: crate::types::Name,
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::ml::Memory>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

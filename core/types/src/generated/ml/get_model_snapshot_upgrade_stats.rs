@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_model_snapshot_upgrade_stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.get_model_snapshot_upgrade_stats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetModelSnapshotUpgradeStatsResponse {
     pub count: i64,
     #[serde(default)]
     pub model_snapshot_upgrades: Vec<crate::ml::ModelSnapshotUpgrade>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_model_snapshots`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.get_model_snapshots`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -25,4 +26,6 @@ pub struct GetModelSnapshotsResponse {
     pub count: i64,
     #[serde(default)]
     pub model_snapshots: Vec<crate::ml::ModelSnapshot>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_overall_buckets`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.get_overall_buckets`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,4 +30,6 @@ pub struct GetOverallBucketsResponse {
     pub count: i64,
     #[serde(default)]
     pub overall_buckets: Vec<crate::ml::OverallBucket>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_records`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.get_records`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,4 +30,6 @@ pub struct GetRecordsResponse {
     pub count: i64,
     #[serde(default)]
     pub records: Vec<crate::ml::Anomaly>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

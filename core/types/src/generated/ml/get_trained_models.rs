@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_trained_models`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.get_trained_models`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetTrainedModelsResponse {
     pub count: i64,
     #[serde(default)]
     pub trained_model_configs: Vec<crate::ml::TrainedModelConfig>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.get_trained_models_stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.get_trained_models_stats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetTrainedModelsStatsResponse {
     pub count: i64,
     #[serde(default)]
     pub trained_model_stats: Vec<crate::ml::TrainedModelStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -18,4 +18,6 @@ pub struct InferTrainedModelRequestBody {
 pub struct InferTrainedModelResponse {
     #[serde(default)]
     pub inference_results: Vec<crate::ml::InferenceResponseResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.info`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `ml.info::AnomalyDetectors`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,6 +17,8 @@ pub struct AnomalyDetectors {
     pub model_snapshot_retention_days: i64,
     #[serde(default)]
     pub daily_model_snapshot_retention_after_days: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.info::Datafeeds`."]
@@ -23,6 +26,8 @@ pub struct AnomalyDetectors {
 pub struct Datafeeds {
     #[serde(default)]
     pub scroll_size: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.info::Defaults`."]
@@ -34,6 +39,8 @@ pub struct Defaults {
     pub datafeeds: crate::ml::Datafeeds,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_platform_variant: Option<crate::ml::ModelPlatformVariant>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml.info::Limits`."]
@@ -49,6 +56,8 @@ pub struct Limits {
     pub effective_max_model_memory_limit: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_ml_memory: Option<crate::types::ByteSize>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ml.info::ModelPlatformVariant`; unknown values are kept."]
@@ -108,6 +117,8 @@ pub struct NativeCode {
     pub build_hash: String,
     #[serde(default)]
     pub version: crate::types::VersionString,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ml.info`."]
@@ -121,4 +132,6 @@ pub struct InfoResponse {
     pub upgrade_mode: bool,
     #[serde(default)]
     pub native_code: crate::ml::NativeCode,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

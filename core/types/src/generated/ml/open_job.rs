@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.open_job`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.open_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,4 +18,6 @@ pub struct OpenJobResponse {
     pub opened: bool,
     #[serde(default)]
     pub node: crate::types::NodeId,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

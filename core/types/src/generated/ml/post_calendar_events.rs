@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.post_calendar_events`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.post_calendar_events`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -15,4 +16,6 @@ pub struct PostCalendarEventsRequestBody {
 pub struct PostCalendarEventsResponse {
     #[serde(default)]
     pub events: Vec<crate::ml::CalendarEvent>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

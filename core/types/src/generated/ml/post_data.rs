@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.post_data`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.post_data`."]
 pub type PostDataRequestBody<TData = serde_json::Value> = Vec<TData>;
@@ -45,4 +46,6 @@ pub struct PostDataResponse {
     pub input_record_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_time: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -32,4 +32,6 @@ pub struct PreviewDataFrameAnalyticsRequestBody {
 pub struct PreviewDataFrameAnalyticsResponse {
     #[serde(default)]
     pub feature_values: Vec<BTreeMap<String, String>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.put_calendar`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.put_calendar`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,4 +22,6 @@ pub struct PutCalendarResponse {
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_ids: Option<crate::types::Ids>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

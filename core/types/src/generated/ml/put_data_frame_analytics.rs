@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.put_data_frame_analytics`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.put_data_frame_analytics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -61,4 +62,6 @@ pub struct PutDataFrameAnalyticsResponse {
     pub source: crate::ml::DataframeAnalyticsSource,
     #[serde(default)]
     pub version: crate::types::VersionString,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.put_filter`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.put_filter`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,4 +22,6 @@ pub struct PutFilterResponse {
     pub filter_id: crate::types::Id,
     #[serde(default)]
     pub items: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.put_job`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.put_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -83,4 +84,6 @@ pub struct PutJobResponse {
     pub results_index_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results_retention_days: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

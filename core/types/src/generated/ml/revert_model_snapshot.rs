@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.revert_model_snapshot`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.revert_model_snapshot`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -15,4 +16,6 @@ pub struct RevertModelSnapshotRequestBody {
 pub struct RevertModelSnapshotResponse {
     #[serde(default)]
     pub model: crate::ml::ModelSnapshot,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.start_data_frame_analytics`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.start_data_frame_analytics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct StartDataFrameAnalyticsResponse {
     pub acknowledged: bool,
     #[serde(default)]
     pub node: crate::types::NodeId,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

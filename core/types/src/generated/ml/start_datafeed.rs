@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.start_datafeed`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.start_datafeed`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,4 +22,6 @@ pub struct StartDatafeedResponse {
     pub node: Option<crate::types::NodeIds>,
     #[serde(default)]
     pub started: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

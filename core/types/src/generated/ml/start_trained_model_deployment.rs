@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.start_trained_model_deployment`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.start_trained_model_deployment`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -15,4 +16,6 @@ pub struct StartTrainedModelDeploymentRequestBody {
 pub struct StartTrainedModelDeploymentResponse {
     #[serde(default)]
     pub assignment: crate::ml::TrainedModelAssignment,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.stop_data_frame_analytics`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.stop_data_frame_analytics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,4 +22,6 @@ pub struct StopDataFrameAnalyticsRequestBody {
 pub struct StopDataFrameAnalyticsResponse {
     #[serde(default)]
     pub stopped: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.stop_trained_model_deployment`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.stop_trained_model_deployment`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct StopTrainedModelDeploymentRequestBody {
 pub struct StopTrainedModelDeploymentResponse {
     #[serde(default)]
     pub stopped: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -67,6 +67,8 @@ pub struct AnalysisConfigRead {
     pub per_partition_categorization: Option<crate::ml::PerPartitionCategorization>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary_count_field_name: Option<crate::types::Field>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::AnalysisLimits`."]
@@ -136,6 +138,8 @@ pub struct Anomaly {
     pub timestamp: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub typical: Option<Vec<f64>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::AnomalyCause`."]
@@ -171,6 +175,8 @@ pub struct AnomalyCause {
     pub probability: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub typical: Option<Vec<f64>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::AnomalyExplanation`."]
@@ -196,6 +202,8 @@ pub struct AnomalyExplanation {
     pub typical_value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upper_confidence_bound: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::ApiKeyAuthorization`."]
@@ -205,6 +213,8 @@ pub struct ApiKeyAuthorization {
     pub id: String,
     #[serde(default)]
     pub name: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ml._types::AppliesTo`; unknown values are kept."]
@@ -290,6 +300,8 @@ pub struct BucketInfluencer {
     pub timestamp: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp_string: Option<crate::types::DateTime>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::BucketSummary`."]
@@ -317,6 +329,8 @@ pub struct BucketSummary {
     pub timestamp: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp_string: Option<crate::types::DateTime>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::CalendarEvent`."]
@@ -442,6 +456,8 @@ pub struct Category {
     pub result_type: String,
     #[serde(default)]
     pub mlcategory: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::ChunkingConfig`."]
@@ -639,6 +655,8 @@ pub struct DataCounts {
     pub processed_record_count: i64,
     #[serde(default)]
     pub sparse_bucket_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataDescription`."]
@@ -692,6 +710,8 @@ pub struct Datafeed {
     pub runtime_mappings: Option<crate::types::RuntimeFields>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indices_options: Option<crate::types::IndicesOptions>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DatafeedAuthorization`."]
@@ -703,6 +723,8 @@ pub struct DatafeedAuthorization {
     pub roles: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DatafeedConfig`."]
@@ -753,6 +775,8 @@ pub struct DatafeedRunningState {
     pub real_time_running: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search_interval: Option<crate::ml::RunningStateSearchInterval>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ml._types::DatafeedState`; unknown values are kept."]
@@ -828,6 +852,8 @@ pub struct DatafeedStats {
     pub timing_stats: Option<crate::ml::DatafeedTimingStats>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub running_state: Option<crate::ml::DatafeedRunningState>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DatafeedTimingStats`."]
@@ -850,6 +876,8 @@ pub struct DatafeedTimingStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub average_search_time_per_bucket_ms:
         Option<crate::types::DurationValue<crate::types::UnitFloatMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalysis`."]
@@ -1126,6 +1154,8 @@ pub struct DataframeAnalytics {
     pub progress: Vec<crate::ml::DataframeAnalyticsStatsProgress>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::ml::DataframeState>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalyticsAuthorization`."]
@@ -1137,6 +1167,8 @@ pub struct DataframeAnalyticsAuthorization {
     pub roles: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalyticsDestination`."]
@@ -1163,6 +1195,8 @@ pub struct DataframeAnalyticsFieldSelection {
     pub name: crate::types::Field,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalyticsMemoryEstimation`."]
@@ -1172,6 +1206,8 @@ pub struct DataframeAnalyticsMemoryEstimation {
     pub expected_memory_with_disk: String,
     #[serde(default)]
     pub expected_memory_without_disk: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalyticsSource`."]
@@ -1211,6 +1247,8 @@ pub struct DataframeAnalyticsStatsDataCounts {
     pub test_docs_count: i64,
     #[serde(default)]
     pub training_docs_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalyticsStatsHyperparameters`."]
@@ -1226,6 +1264,8 @@ pub struct DataframeAnalyticsStatsHyperparameters {
     pub timing_stats: crate::ml::TimingStats,
     #[serde(default)]
     pub validation_loss: crate::ml::ValidationLoss,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalyticsStatsMemoryUsage`."]
@@ -1239,6 +1279,8 @@ pub struct DataframeAnalyticsStatsMemoryUsage {
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalyticsStatsOutlierDetection`."]
@@ -1250,6 +1292,8 @@ pub struct DataframeAnalyticsStatsOutlierDetection {
     pub timestamp: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(default)]
     pub timing_stats: crate::ml::TimingStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalyticsStatsProgress`."]
@@ -1259,6 +1303,8 @@ pub struct DataframeAnalyticsStatsProgress {
     pub phase: String,
     #[serde(default)]
     pub progress_percent: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeAnalyticsSummary`."]
@@ -1291,6 +1337,8 @@ pub struct DataframeAnalyticsSummary {
     pub version: Option<crate::types::VersionString>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _meta: Option<crate::types::Metadata>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DataframeEvaluationClassification`."]
@@ -1659,6 +1707,8 @@ pub struct DetectorRead {
     pub partition_field_name: Option<crate::types::Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub use_null: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DetectorUpdate`."]
@@ -1688,6 +1738,8 @@ pub struct DiscoveryNodeCompact {
     pub transport_address: crate::types::TransportAddress,
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::DiscoveryNodeContent`."]
@@ -1711,6 +1763,8 @@ pub struct DiscoveryNodeContent {
     pub min_index_version: i64,
     #[serde(default)]
     pub max_index_version: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ml._types::ExcludeFrequent`; unknown values are kept."]
@@ -1782,6 +1836,8 @@ pub struct ExponentialAverageCalculationContext {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_exponential_average_ms:
         Option<crate::types::DurationValue<crate::types::UnitFloatMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `ml._types::FeatureExtractor`."]
@@ -1822,6 +1878,8 @@ pub struct Filter {
     pub filter_id: crate::types::Id,
     #[serde(default)]
     pub items: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::FilterRef`."]
@@ -1890,6 +1948,8 @@ pub struct GeoResults {
     pub actual_point: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub typical_point: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::Hyperparameter`."]
@@ -1905,6 +1965,8 @@ pub struct Hyperparameter {
     pub supplied: bool,
     #[serde(default)]
     pub value: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::Hyperparameters`."]
@@ -1938,6 +2000,8 @@ pub struct Hyperparameters {
     pub soft_tree_depth_limit: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub soft_tree_depth_tolerance: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ml._types::Include`; unknown values are kept."]
@@ -2081,6 +2145,8 @@ pub struct InferenceResponseResult {
     pub warning: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_importance: Option<Vec<crate::ml::TrainedModelInferenceFeatureImportance>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::Influence`."]
@@ -2090,6 +2156,8 @@ pub struct Influence {
     pub influencer_field_name: String,
     #[serde(default)]
     pub influencer_field_values: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::Influencer`."]
@@ -2117,6 +2185,8 @@ pub struct Influencer {
     pub timestamp: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub foo: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::Job`."]
@@ -2168,6 +2238,8 @@ pub struct Job {
     pub results_index_name: crate::types::IndexName,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results_retention_days: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::JobBlocked`."]
@@ -2177,6 +2249,8 @@ pub struct JobBlocked {
     pub reason: Option<crate::ml::JobBlockedReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<crate::types::TaskId>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ml._types::JobBlockedReason`; unknown values are kept."]
@@ -2287,6 +2361,8 @@ pub struct JobForecastStatistics {
     pub total: i64,
     #[serde(default)]
     pub forecasted_jobs: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ml._types::JobState`; unknown values are kept."]
@@ -2362,6 +2438,8 @@ pub struct JobStatistics {
     pub min: f64,
     #[serde(default)]
     pub total: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::JobStats`."]
@@ -2387,6 +2465,8 @@ pub struct JobStats {
     pub timing_stats: crate::ml::JobTimingStats,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleting: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::JobTimingStats`."]
@@ -2414,6 +2494,8 @@ pub struct JobTimingStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_bucket_processing_time_ms:
         Option<crate::types::DurationValue<crate::types::UnitFloatMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::LearningToRankConfig`."]
@@ -2512,6 +2594,8 @@ pub struct ModelPackageConfig {
     pub tags: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vocabulary_file: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::ModelPlotConfig`."]
@@ -2572,6 +2656,8 @@ pub struct ModelSizeStats {
     pub total_category_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::ModelSnapshot`."]
@@ -2597,6 +2683,8 @@ pub struct ModelSnapshot {
     pub snapshot_id: crate::types::Id,
     #[serde(default)]
     pub timestamp: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::ModelSnapshotUpgrade`."]
@@ -2612,6 +2700,8 @@ pub struct ModelSnapshotUpgrade {
     pub node: crate::ml::DiscoveryNode,
     #[serde(default)]
     pub assignment_explanation: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::NerInferenceOptions`."]
@@ -2692,6 +2782,8 @@ pub struct OutlierDetectionParameters {
     pub outlier_fraction: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub standardization_enabled: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::OverallBucket`."]
@@ -2711,6 +2803,8 @@ pub struct OverallBucket {
     pub timestamp: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp_string: Option<crate::types::DateTime>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::OverallBucketJob`."]
@@ -2720,6 +2814,8 @@ pub struct OverallBucketJob {
     pub job_id: crate::types::Id,
     #[serde(default)]
     pub max_anomaly_score: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::Page`."]
@@ -2952,6 +3048,8 @@ pub struct RunningStateSearchInterval {
     pub start: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_ms: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ml._types::SnapshotUpgradeState`; unknown values are kept."]
@@ -3089,6 +3187,8 @@ pub struct TimingStats {
     pub elapsed_time: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iteration_time: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `ml._types::TokenizationConfigContainer`: one variant, externally tagged."]
@@ -3172,6 +3272,8 @@ pub struct TopClassEntry {
     pub class_probability: f64,
     #[serde(default)]
     pub class_score: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TotalFeatureImportance`."]
@@ -3183,6 +3285,8 @@ pub struct TotalFeatureImportance {
     pub importance: Vec<crate::ml::TotalFeatureImportanceStatistics>,
     #[serde(default)]
     pub classes: Vec<crate::ml::TotalFeatureImportanceClass>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TotalFeatureImportanceClass`."]
@@ -3192,6 +3296,8 @@ pub struct TotalFeatureImportanceClass {
     pub class_name: crate::types::Name,
     #[serde(default)]
     pub importance: Vec<crate::ml::TotalFeatureImportanceStatistics>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TotalFeatureImportanceStatistics`."]
@@ -3203,6 +3309,8 @@ pub struct TotalFeatureImportanceStatistics {
     pub max: i64,
     #[serde(default)]
     pub min: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelAssignment`."]
@@ -3222,6 +3330,8 @@ pub struct TrainedModelAssignment {
     pub start_time: Option<crate::types::DateTime>,
     #[serde(default)]
     pub task_parameters: crate::ml::TrainedModelAssignmentTaskParameters,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelAssignmentRoutingStateAndReason`."]
@@ -3231,6 +3341,8 @@ pub struct TrainedModelAssignmentRoutingStateAndReason {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing_state: Option<crate::ml::RoutingState>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelAssignmentRoutingTable`."]
@@ -3244,6 +3356,8 @@ pub struct TrainedModelAssignmentRoutingTable {
     pub current_allocations: i64,
     #[serde(default)]
     pub target_allocations: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelAssignmentTaskParameters`."]
@@ -3269,6 +3383,8 @@ pub struct TrainedModelAssignmentTaskParameters {
     pub queue_capacity: i64,
     #[serde(default)]
     pub threads_per_allocation: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelConfig`."]
@@ -3316,6 +3432,8 @@ pub struct TrainedModelConfig {
     pub platform_architecture: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix_strings: Option<crate::ml::TrainedModelPrefixStrings>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelConfigInput`."]
@@ -3323,6 +3441,8 @@ pub struct TrainedModelConfig {
 pub struct TrainedModelConfigInput {
     #[serde(default)]
     pub field_names: Vec<crate::types::Field>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelConfigMetadata`."]
@@ -3336,6 +3456,8 @@ pub struct TrainedModelConfigMetadata {
     pub hyperparameters: Option<Vec<crate::ml::Hyperparameter>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_feature_importance: Option<Vec<crate::ml::TotalFeatureImportance>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelDeploymentAllocationStatus`."]
@@ -3347,6 +3469,8 @@ pub struct TrainedModelDeploymentAllocationStatus {
     pub state: Option<crate::ml::DeploymentAllocationState>,
     #[serde(default)]
     pub target_allocation_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelDeploymentNodesStats`."]
@@ -3393,6 +3517,8 @@ pub struct TrainedModelDeploymentNodesStats {
     pub throughput_last_minute: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelDeploymentStats`."]
@@ -3434,6 +3560,8 @@ pub struct TrainedModelDeploymentStats {
     pub threads_per_allocation: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelEntities`."]
@@ -3449,6 +3577,8 @@ pub struct TrainedModelEntities {
     pub start_pos: i64,
     #[serde(default)]
     pub end_pos: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelInferenceClassImportance`."]
@@ -3458,6 +3588,8 @@ pub struct TrainedModelInferenceClassImportance {
     pub class_name: String,
     #[serde(default)]
     pub importance: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelInferenceFeatureImportance`."]
@@ -3469,6 +3601,8 @@ pub struct TrainedModelInferenceFeatureImportance {
     pub importance: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classes: Option<Vec<crate::ml::TrainedModelInferenceClassImportance>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelInferenceStats`."]
@@ -3484,6 +3618,8 @@ pub struct TrainedModelInferenceStats {
     pub missing_all_fields_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelLocation`."]
@@ -3491,6 +3627,8 @@ pub struct TrainedModelInferenceStats {
 pub struct TrainedModelLocation {
     #[serde(default)]
     pub index: crate::ml::TrainedModelLocationIndex,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelLocationIndex`."]
@@ -3498,6 +3636,8 @@ pub struct TrainedModelLocation {
 pub struct TrainedModelLocationIndex {
     #[serde(default)]
     pub name: crate::types::IndexName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelPrefixStrings`."]
@@ -3516,6 +3656,8 @@ pub struct TrainedModelSizeStats {
     pub model_size_bytes: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required_native_memory_bytes: Option<crate::types::ByteSize>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::TrainedModelStats`."]
@@ -3533,6 +3675,8 @@ pub struct TrainedModelStats {
     pub model_size_stats: crate::ml::TrainedModelSizeStats,
     #[serde(default)]
     pub pipeline_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `ml._types::TrainedModelType`; unknown values are kept."]
@@ -3648,6 +3792,8 @@ pub struct TransformAuthorization {
     pub roles: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::ValidationLoss`."]
@@ -3657,6 +3803,8 @@ pub struct ValidationLoss {
     pub fold_values: Vec<String>,
     #[serde(default)]
     pub loss_type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `ml._types::Vocabulary`."]

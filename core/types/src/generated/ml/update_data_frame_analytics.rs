@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.update_data_frame_analytics`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.update_data_frame_analytics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -44,4 +45,6 @@ pub struct UpdateDataFrameAnalyticsResponse {
     pub source: crate::ml::DataframeAnalyticsSource,
     #[serde(default)]
     pub version: crate::types::VersionString,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

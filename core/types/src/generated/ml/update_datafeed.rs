@@ -73,4 +73,6 @@ pub struct UpdateDatafeedResponse {
     pub script_fields: Option<BTreeMap<String, crate::types::ScriptField>>,
     #[serde(default)]
     pub scroll_size: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

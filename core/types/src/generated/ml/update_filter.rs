@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.update_filter`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.update_filter`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -23,4 +24,6 @@ pub struct UpdateFilterResponse {
     pub filter_id: crate::types::Id,
     #[serde(default)]
     pub items: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

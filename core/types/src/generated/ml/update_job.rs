@@ -84,4 +84,6 @@ pub struct UpdateJobResponse {
     pub results_index_name: crate::types::IndexName,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results_retention_days: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.update_model_snapshot`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.update_model_snapshot`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct UpdateModelSnapshotResponse {
     pub acknowledged: bool,
     #[serde(default)]
     pub model: crate::ml::ModelSnapshot,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

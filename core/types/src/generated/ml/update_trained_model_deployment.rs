@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.update_trained_model_deployment`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `ml.update_trained_model_deployment`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,4 +18,6 @@ pub struct UpdateTrainedModelDeploymentRequestBody {
 pub struct UpdateTrainedModelDeploymentResponse {
     #[serde(default)]
     pub assignment: crate::ml::TrainedModelAssignment,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

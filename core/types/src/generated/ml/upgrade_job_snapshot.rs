@@ -2,6 +2,7 @@
 //! Types of spec namespace `ml.upgrade_job_snapshot`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `ml.upgrade_job_snapshot`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct UpgradeJobSnapshotResponse {
     pub node: crate::types::NodeId,
     #[serde(default)]
     pub completed: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

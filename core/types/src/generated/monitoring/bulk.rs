@@ -2,6 +2,7 @@
 //! Types of spec namespace `monitoring.bulk`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `monitoring.bulk`."]
 pub type BulkRequestBody<TDocument = serde_json::Value, TPartialDocument = serde_json::Value> =
@@ -18,6 +19,8 @@ pub struct BulkResponse {
     pub ignored: bool,
     #[serde(default)]
     pub took: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `monitoring.bulk::Request` (field `body`)."]

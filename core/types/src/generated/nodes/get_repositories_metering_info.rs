@@ -17,4 +17,6 @@ pub struct GetRepositoriesMeteringInfoResponseBase {
     pub cluster_name: crate::types::Name,
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::nodes::RepositoryMeteringInformation>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

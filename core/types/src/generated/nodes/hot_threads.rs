@@ -2,7 +2,11 @@
 //! Types of spec namespace `nodes.hot_threads`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `nodes.hot_threads`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct HotThreadsResponse {}
+pub struct HotThreadsResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct DeprecationIndexing {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<crate::nodes::DeprecationIndexingEnabled>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfo`."]
@@ -68,6 +70,8 @@ pub struct NodeInfo {
     pub aggregations: Option<BTreeMap<String, crate::nodes::NodeInfoAggregation>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_cluster_server: Option<crate::nodes::RemoveClusterServer>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoAction`."]
@@ -75,6 +79,8 @@ pub struct NodeInfo {
 pub struct NodeInfoAction {
     #[serde(default)]
     pub destructive_requires_name: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoAggregation`."]
@@ -82,6 +88,8 @@ pub struct NodeInfoAction {
 pub struct NodeInfoAggregation {
     #[serde(default)]
     pub types: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoBootstrap`."]
@@ -89,6 +97,8 @@ pub struct NodeInfoAggregation {
 pub struct NodeInfoBootstrap {
     #[serde(default)]
     pub memory_lock: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoClient`."]
@@ -96,6 +106,8 @@ pub struct NodeInfoBootstrap {
 pub struct NodeInfoClient {
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoDiscover`."]
@@ -122,6 +134,8 @@ pub struct NodeInfoHttp {
     pub max_content_length_in_bytes: i64,
     #[serde(default)]
     pub publish_address: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoIngest`."]
@@ -129,6 +143,8 @@ pub struct NodeInfoHttp {
 pub struct NodeInfoIngest {
     #[serde(default)]
     pub processors: Vec<crate::nodes::NodeInfoIngestProcessor>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoIngestDownloader`."]
@@ -136,6 +152,8 @@ pub struct NodeInfoIngest {
 pub struct NodeInfoIngestDownloader {
     #[serde(default)]
     pub enabled: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoIngestInfo`."]
@@ -143,6 +161,8 @@ pub struct NodeInfoIngestDownloader {
 pub struct NodeInfoIngestInfo {
     #[serde(default)]
     pub downloader: crate::nodes::NodeInfoIngestDownloader,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoIngestProcessor`."]
@@ -150,6 +170,8 @@ pub struct NodeInfoIngestInfo {
 pub struct NodeInfoIngestProcessor {
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoJvmMemory`."]
@@ -175,6 +197,8 @@ pub struct NodeInfoJvmMemory {
     pub non_heap_max: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub non_heap_max_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoMemory`."]
@@ -184,6 +208,8 @@ pub struct NodeInfoMemory {
     pub total: String,
     #[serde(default)]
     pub total_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoOSCPU`."]
@@ -205,6 +231,8 @@ pub struct NodeInfoOSCPU {
     pub total_sockets: i64,
     #[serde(default)]
     pub vendor: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoPath`."]
@@ -218,6 +246,8 @@ pub struct NodeInfoPath {
     pub repo: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<crate::nodes::NodeInfoPathData>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoRepositories`."]
@@ -225,6 +255,8 @@ pub struct NodeInfoPath {
 pub struct NodeInfoRepositories {
     #[serde(default)]
     pub url: crate::nodes::NodeInfoRepositoriesUrl,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoRepositoriesUrl`."]
@@ -232,6 +264,8 @@ pub struct NodeInfoRepositories {
 pub struct NodeInfoRepositoriesUrl {
     #[serde(default)]
     pub allowed_urls: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoScript`."]
@@ -241,6 +275,8 @@ pub struct NodeInfoScript {
     pub allowed_types: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_max_compilations_rate: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSearch`."]
@@ -248,6 +284,8 @@ pub struct NodeInfoScript {
 pub struct NodeInfoSearch {
     #[serde(default)]
     pub remote: crate::nodes::NodeInfoSearchRemote,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSearchRemote`."]
@@ -255,6 +293,8 @@ pub struct NodeInfoSearch {
 pub struct NodeInfoSearchRemote {
     #[serde(default)]
     pub connect: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettings`."]
@@ -290,6 +330,8 @@ pub struct NodeInfoSettings {
     pub search: Option<crate::nodes::NodeInfoSearch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ingest: Option<crate::nodes::NodeInfoSettingsIngest>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsCluster`."]
@@ -305,6 +347,8 @@ pub struct NodeInfoSettingsCluster {
     pub initial_master_nodes: Option<crate::nodes::NodeInfoSettingsClusterInitialMasterNodes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deprecation_indexing: Option<crate::nodes::DeprecationIndexing>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsClusterElection`."]
@@ -312,6 +356,8 @@ pub struct NodeInfoSettingsCluster {
 pub struct NodeInfoSettingsClusterElection {
     #[serde(default)]
     pub strategy: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsHttp`."]
@@ -325,6 +371,8 @@ pub struct NodeInfoSettingsHttp {
     pub compression: Option<crate::nodes::NodeInfoSettingsHttpCompression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<crate::nodes::NodeInfoSettingsHttpPort>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsHttpType`."]
@@ -332,6 +380,8 @@ pub struct NodeInfoSettingsHttp {
 pub struct NodeInfoSettingsHttpType {
     #[serde(default)]
     pub default: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsIngest`."]
@@ -405,6 +455,8 @@ pub struct NodeInfoSettingsIngest {
     pub circle: Option<crate::nodes::NodeInfoIngestInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inference: Option<crate::nodes::NodeInfoIngestInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsNetwork`."]
@@ -412,6 +464,8 @@ pub struct NodeInfoSettingsIngest {
 pub struct NodeInfoSettingsNetwork {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<crate::nodes::NodeInfoSettingsNetworkHost>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsNode`."]
@@ -423,6 +477,8 @@ pub struct NodeInfoSettingsNode {
     pub attr: BTreeMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_local_storage_nodes: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsTransport`."]
@@ -437,6 +493,8 @@ pub struct NodeInfoSettingsTransport {
     pub features: Option<crate::nodes::NodeInfoSettingsTransportFeatures>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore_deserialization_errors: Option<crate::spec_utils::Stringified<bool>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsTransportFeatures`."]
@@ -444,6 +502,8 @@ pub struct NodeInfoSettingsTransport {
 pub struct NodeInfoSettingsTransportFeatures {
     #[serde(default, rename = "x-pack")]
     pub x_pack: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoSettingsTransportType`."]
@@ -451,6 +511,8 @@ pub struct NodeInfoSettingsTransportFeatures {
 pub struct NodeInfoSettingsTransportType {
     #[serde(default)]
     pub default: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoTransport`."]
@@ -462,6 +524,8 @@ pub struct NodeInfoTransport {
     pub publish_address: String,
     #[serde(default)]
     pub profiles: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpack`."]
@@ -475,6 +539,8 @@ pub struct NodeInfoXpack {
     pub notification: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ml: Option<crate::nodes::NodeInfoXpackMl>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpackLicense`."]
@@ -482,6 +548,8 @@ pub struct NodeInfoXpack {
 pub struct NodeInfoXpackLicense {
     #[serde(default)]
     pub self_generated: crate::nodes::NodeInfoXpackLicenseType,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpackLicenseType`."]
@@ -489,6 +557,8 @@ pub struct NodeInfoXpackLicense {
 pub struct NodeInfoXpackLicenseType {
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpackMl`."]
@@ -496,6 +566,8 @@ pub struct NodeInfoXpackLicenseType {
 pub struct NodeInfoXpackMl {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub use_auto_machine_memory_percent: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpackSecurity`."]
@@ -509,6 +581,8 @@ pub struct NodeInfoXpackSecurity {
     pub transport: Option<crate::nodes::NodeInfoXpackSecuritySsl>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authc: Option<crate::nodes::NodeInfoXpackSecurityAuthc>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpackSecurityAuthc`."]
@@ -518,6 +592,8 @@ pub struct NodeInfoXpackSecurityAuthc {
     pub realms: Option<crate::nodes::NodeInfoXpackSecurityAuthcRealms>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<crate::nodes::NodeInfoXpackSecurityAuthcToken>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpackSecurityAuthcRealms`."]
@@ -529,6 +605,8 @@ pub struct NodeInfoXpackSecurityAuthcRealms {
     pub native: Option<BTreeMap<String, crate::nodes::NodeInfoXpackSecurityAuthcRealmsStatus>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pki: Option<BTreeMap<String, crate::nodes::NodeInfoXpackSecurityAuthcRealmsStatus>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpackSecurityAuthcRealmsStatus`."]
@@ -538,6 +616,8 @@ pub struct NodeInfoXpackSecurityAuthcRealmsStatus {
     pub enabled: Option<String>,
     #[serde(default)]
     pub order: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpackSecurityAuthcToken`."]
@@ -545,6 +625,8 @@ pub struct NodeInfoXpackSecurityAuthcRealmsStatus {
 pub struct NodeInfoXpackSecurityAuthcToken {
     #[serde(default)]
     pub enabled: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeInfoXpackSecuritySsl`."]
@@ -552,6 +634,8 @@ pub struct NodeInfoXpackSecurityAuthcToken {
 pub struct NodeInfoXpackSecuritySsl {
     #[serde(default)]
     pub ssl: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeJvmInfo`."]
@@ -582,6 +666,8 @@ pub struct NodeJvmInfo {
         Option<crate::nodes::NodeJvmInfoUsingCompressedOrdinaryObjectPointers>,
     #[serde(default)]
     pub input_arguments: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeOperatingSystemInfo`."]
@@ -607,6 +693,8 @@ pub struct NodeOperatingSystemInfo {
     pub mem: Option<crate::nodes::NodeInfoMemory>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub swap: Option<crate::nodes::NodeInfoMemory>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeProcessInfo`."]
@@ -618,6 +706,8 @@ pub struct NodeProcessInfo {
     pub mlockall: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_interval_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes.info::NodeThreadPoolInfo`."]
@@ -635,6 +725,8 @@ pub struct NodeThreadPoolInfo {
     pub size: Option<i64>,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `nodes.info::NodesInfoMetric`; unknown values are kept."]
@@ -752,6 +844,8 @@ pub struct RemoveClusterServer {
     pub bound_address: Vec<crate::types::TransportAddress>,
     #[serde(default)]
     pub publish_address: crate::types::TransportAddress,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `nodes.info`."]
@@ -766,6 +860,8 @@ pub struct InfoResponseBase {
     pub cluster_name: crate::types::Name,
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::nodes::NodeInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `nodes.info::DeprecationIndexing` (field `enabled`)."]

@@ -23,4 +23,6 @@ pub struct ReloadSecureSettingsResponseBase {
     pub cluster_name: crate::types::Name,
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::nodes::NodeReloadResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -144,4 +144,6 @@ pub struct StatsResponseBase {
     pub cluster_name: Option<crate::types::Name>,
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::nodes::Stats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

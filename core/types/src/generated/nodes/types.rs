@@ -21,6 +21,8 @@ pub struct AdaptiveSelection {
     pub outgoing_searches: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rank: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Allocations`."]
@@ -40,6 +42,8 @@ pub struct Allocations {
     pub current_disk_usage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_disk_usage_in_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Breaker`."]
@@ -57,6 +61,8 @@ pub struct Breaker {
     pub overhead: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tripped: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Cgroup`."]
@@ -68,6 +74,8 @@ pub struct Cgroup {
     pub cpu: Option<crate::nodes::CgroupCpu>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<crate::nodes::CgroupMemory>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::CgroupCpu`."]
@@ -81,6 +89,8 @@ pub struct CgroupCpu {
     pub cfs_quota_micros: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stat: Option<crate::nodes::CgroupCpuStat>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::CgroupCpuStat`."]
@@ -92,6 +102,8 @@ pub struct CgroupCpuStat {
     pub number_of_times_throttled: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_throttled_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::CgroupMemory`."]
@@ -103,6 +115,8 @@ pub struct CgroupMemory {
     pub limit_in_bytes: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_in_bytes: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Client`."]
@@ -136,6 +150,8 @@ pub struct Client {
     pub request_size_bytes: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub x_opaque_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::ClusterAppliedStats`."]
@@ -143,6 +159,8 @@ pub struct Client {
 pub struct ClusterAppliedStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recordings: Option<Vec<crate::nodes::Recording>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::ClusterStateQueue`."]
@@ -154,6 +172,8 @@ pub struct ClusterStateQueue {
     pub pending: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub committed: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::ClusterStateUpdate`."]
@@ -190,6 +210,8 @@ pub struct ClusterStateUpdate {
     pub notification_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_time_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Context`."]
@@ -203,6 +225,8 @@ pub struct Context {
     pub cache_evictions: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compilation_limit_triggered: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Cpu`."]
@@ -226,6 +250,8 @@ pub struct Cpu {
     pub user_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_average: Option<BTreeMap<String, f64>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::CpuAcct`."]
@@ -235,6 +261,8 @@ pub struct CpuAcct {
     pub control_group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::DataPathStats`."]
@@ -288,6 +316,8 @@ pub struct DataPathStats {
     pub total_in_bytes: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Discovery`."]
@@ -303,6 +333,8 @@ pub struct Discovery {
     pub serialized_cluster_states: Option<crate::nodes::SerializedClusterState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_applier_stats: Option<crate::nodes::ClusterAppliedStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::ExtendedMemoryStats`."]
@@ -340,6 +372,8 @@ pub struct ExtendedMemoryStats {
     pub free_percent: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub used_percent: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::FileSystem`."]
@@ -353,6 +387,8 @@ pub struct FileSystem {
     pub total: Option<crate::nodes::FileSystemTotal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub io_stats: Option<crate::nodes::IoStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::FileSystemTotal`."]
@@ -370,6 +406,8 @@ pub struct FileSystemTotal {
     pub total: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_in_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::GarbageCollector`."]
@@ -377,6 +415,8 @@ pub struct FileSystemTotal {
 pub struct GarbageCollector {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collectors: Option<BTreeMap<String, crate::nodes::GarbageCollectorTotal>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::GarbageCollectorTotal`."]
@@ -388,6 +428,8 @@ pub struct GarbageCollectorTotal {
     pub collection_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collection_time_in_millis: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Http`."]
@@ -401,6 +443,8 @@ pub struct Http {
     pub clients: Option<Vec<crate::nodes::Client>>,
     #[serde(default)]
     pub routes: BTreeMap<String, crate::nodes::HttpRoute>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::HttpRoute`."]
@@ -410,6 +454,8 @@ pub struct HttpRoute {
     pub requests: crate::nodes::HttpRouteRequests,
     #[serde(default)]
     pub responses: crate::nodes::HttpRouteResponses,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::HttpRouteRequests`."]
@@ -423,6 +469,8 @@ pub struct HttpRouteRequests {
     pub total_size_in_bytes: i64,
     #[serde(default)]
     pub size_histogram: Vec<crate::nodes::SizeHttpHistogram>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::HttpRouteResponses`."]
@@ -438,6 +486,8 @@ pub struct HttpRouteResponses {
     pub handling_time_histogram: Vec<crate::nodes::TimeHttpHistogram>,
     #[serde(default)]
     pub size_histogram: Vec<crate::nodes::SizeHttpHistogram>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::IndexingPressure`."]
@@ -445,6 +495,8 @@ pub struct HttpRouteResponses {
 pub struct IndexingPressure {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<crate::nodes::IndexingPressureMemory>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::IndexingPressureMemory`."]
@@ -458,6 +510,8 @@ pub struct IndexingPressureMemory {
     pub current: Option<crate::nodes::PressureMemory>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<crate::nodes::PressureMemory>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Ingest`."]
@@ -467,6 +521,8 @@ pub struct Ingest {
     pub pipelines: Option<BTreeMap<String, crate::nodes::IngestStats>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<crate::nodes::IngestTotal>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::IngestStats`."]
@@ -492,6 +548,8 @@ pub struct IngestStats {
     pub produced_as_first_pipeline: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub produced_as_first_pipeline_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::IngestTotal`."]
@@ -507,6 +565,8 @@ pub struct IngestTotal {
     pub time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::IoStatDevice`."]
@@ -524,6 +584,8 @@ pub struct IoStatDevice {
     pub write_kilobytes: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub write_operations: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::IoStats`."]
@@ -533,6 +595,8 @@ pub struct IoStats {
     pub devices: Option<Vec<crate::nodes::IoStatDevice>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<crate::nodes::IoStatDevice>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Jvm`."]
@@ -554,6 +618,8 @@ pub struct Jvm {
     pub uptime: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uptime_in_millis: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::JvmClasses`."]
@@ -565,6 +631,8 @@ pub struct JvmClasses {
     pub total_loaded_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_unloaded_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::JvmMemoryStats`."]
@@ -594,6 +662,8 @@ pub struct JvmMemoryStats {
     pub non_heap_committed_in_bytes: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pools: Option<BTreeMap<String, crate::nodes::Pool>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::JvmThreads`."]
@@ -603,6 +673,8 @@ pub struct JvmThreads {
     pub count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::KeyedProcessor`."]
@@ -612,6 +684,8 @@ pub struct KeyedProcessor {
     pub stats: Option<crate::nodes::Processor>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::MemoryStats`."]
@@ -645,6 +719,8 @@ pub struct MemoryStats {
     pub used: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub used_in_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::NodeBufferPool`."]
@@ -660,6 +736,8 @@ pub struct NodeBufferPool {
     pub used: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub used_in_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::NodeReloadResult`."]
@@ -677,6 +755,8 @@ pub struct NodeReloadResult {
     pub keystore_digest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keystore_last_modified_time: Option<crate::types::DateTime>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::NodesResponseBase`."]
@@ -684,6 +764,8 @@ pub struct NodeReloadResult {
 pub struct NodesResponseBase {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _nodes: Option<crate::types::NodeStatistics>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::OperatingSystem`."]
@@ -699,6 +781,8 @@ pub struct OperatingSystem {
     pub cgroup: Option<crate::nodes::Cgroup>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Pool`."]
@@ -720,6 +804,8 @@ pub struct Pool {
     pub peak_max: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_max_in_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::PressureMemory`."]
@@ -755,6 +841,8 @@ pub struct PressureMemory {
     pub primary_document_rejections: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub large_operation_rejections: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Process`."]
@@ -770,6 +858,8 @@ pub struct Process {
     pub max_file_descriptors: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Processor`."]
@@ -785,6 +875,8 @@ pub struct Processor {
     pub time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::PublishedClusterStates`."]
@@ -796,6 +888,8 @@ pub struct PublishedClusterStates {
     pub incompatible_diffs: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compatible_diffs: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Recording`."]
@@ -810,6 +904,8 @@ pub struct Recording {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cumulative_execution_time_millis:
         Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::RepositoryLocation`."]
@@ -821,6 +917,8 @@ pub struct RepositoryLocation {
     pub container: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::RepositoryMeteringInformation`."]
@@ -844,6 +942,8 @@ pub struct RepositoryMeteringInformation {
     pub cluster_version: Option<crate::types::VersionNumber>,
     #[serde(default)]
     pub request_counts: crate::nodes::RequestCounts,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::RepositorySnapshotStats`."]
@@ -879,6 +979,8 @@ pub struct RepositorySnapshotStats {
     pub total_read_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_read_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::RequestCounts`."]
@@ -906,6 +1008,8 @@ pub struct RequestCounts {
     pub put_object: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none", rename = "PutMultipartObject")]
     pub put_multipart_object: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::ScriptCache`."]
@@ -919,6 +1023,8 @@ pub struct ScriptCache {
     pub compilations: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Scripting`."]
@@ -934,6 +1040,8 @@ pub struct Scripting {
     pub compilation_limit_triggered: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contexts: Option<Vec<crate::nodes::Context>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::SerializedClusterState`."]
@@ -943,6 +1051,8 @@ pub struct SerializedClusterState {
     pub full_states: Option<crate::nodes::SerializedClusterStateDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diffs: Option<crate::nodes::SerializedClusterStateDetail>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::SerializedClusterStateDetail`."]
@@ -958,6 +1068,8 @@ pub struct SerializedClusterStateDetail {
     pub compressed_size: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compressed_size_in_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::SizeHttpHistogram`."]
@@ -973,6 +1085,8 @@ pub struct SizeHttpHistogram {
     pub lt: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lt_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Stats`."]
@@ -1026,6 +1140,8 @@ pub struct Stats {
     pub indices: Option<crate::indices::ShardStats>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repositories: Option<BTreeMap<String, crate::nodes::RepositorySnapshotStats>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::ThreadCount`."]
@@ -1043,6 +1159,8 @@ pub struct ThreadCount {
     pub rejected: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threads: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::TimeHttpHistogram`."]
@@ -1058,6 +1176,8 @@ pub struct TimeHttpHistogram {
     pub lt: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lt_millis: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::Transport`."]
@@ -1085,6 +1205,8 @@ pub struct Transport {
     pub total_outbound_connections: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actions: Option<BTreeMap<String, crate::nodes::TransportActionStats>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::TransportActionMessageStats`."]
@@ -1098,6 +1220,8 @@ pub struct TransportActionMessageStats {
     pub total_size_in_bytes: i64,
     #[serde(default)]
     pub histogram: Vec<crate::nodes::TransportMessageSizeHistogramBucket>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::TransportActionStats`."]
@@ -1107,6 +1231,8 @@ pub struct TransportActionStats {
     pub requests: crate::nodes::TransportActionMessageStats,
     #[serde(default)]
     pub responses: crate::nodes::TransportActionMessageStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::TransportHistogram`."]
@@ -1122,6 +1248,8 @@ pub struct TransportHistogram {
     pub ge: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ge_millis: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `nodes._types::TransportMessageSizeHistogramBucket`."]
@@ -1137,6 +1265,8 @@ pub struct TransportMessageSizeHistogramBucket {
     pub lt: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lt_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `nodes._types::Stats` (field `ip`)."]

@@ -15,6 +15,8 @@ pub struct NodeUsage {
     pub timestamp: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(default)]
     pub aggregations: BTreeMap<String, serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `nodes.usage::NodesUsageMetric`; unknown values are kept."]
@@ -93,4 +95,6 @@ pub struct UsageResponseBase {
     pub cluster_name: crate::types::Name,
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::nodes::NodeUsage>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

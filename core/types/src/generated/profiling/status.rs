@@ -2,6 +2,7 @@
 //! Types of spec namespace `profiling.status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec enum `profiling.status::ProfilingOperationMode`; unknown values are kept."]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -62,4 +63,6 @@ impl<'de> Deserialize<'de> for ProfilingOperationMode {
 pub struct StatusResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_mode: Option<crate::profiling::ProfilingOperationMode>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -11,6 +11,8 @@ pub struct ProjectTags {
     pub origin: BTreeMap<String, crate::project::Tags>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linked_projects: Option<BTreeMap<String, crate::project::Tags>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `project.tags`."]

@@ -15,6 +15,8 @@ pub struct QueryRulesetListItem {
     pub rule_criteria_types_counts: BTreeMap<String, i64>,
     #[serde(default)]
     pub rule_type_counts: BTreeMap<String, i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `query_rules.list_rulesets`."]
@@ -24,4 +26,6 @@ pub struct ListRulesetsResponse {
     pub count: i64,
     #[serde(default)]
     pub results: Vec<crate::query_rules::QueryRulesetListItem>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `query_rules.put_rule`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `query_rules.put_rule`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,6 +22,8 @@ pub struct PutRuleRequestBody {
 pub struct PutRuleResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::OperationResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `query_rules.put_rule::Request` (field `criteria`)."]

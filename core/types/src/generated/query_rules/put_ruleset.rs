@@ -2,6 +2,7 @@
 //! Types of spec namespace `query_rules.put_ruleset`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `query_rules.put_ruleset`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -15,6 +16,8 @@ pub struct PutRulesetRequestBody {
 pub struct PutRulesetResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::OperationResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `query_rules.put_ruleset::Request` (field `rules`)."]

@@ -11,6 +11,8 @@ pub struct QueryRulesetMatchedRule {
     pub ruleset_id: crate::types::Id,
     #[serde(default)]
     pub rule_id: crate::types::Id,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `query_rules.test`."]
@@ -27,4 +29,6 @@ pub struct TestResponse {
     pub total_matched_rules: i64,
     #[serde(default)]
     pub matched_rules: Vec<crate::query_rules::QueryRulesetMatchedRule>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

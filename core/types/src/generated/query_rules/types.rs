@@ -2,6 +2,7 @@
 //! Types of spec namespace `query_rules._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `query_rules._types::QueryRule`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -181,6 +182,8 @@ pub struct QueryRuleset {
     pub ruleset_id: crate::types::Id,
     #[serde(default)]
     pub rules: Vec<crate::query_rules::QueryRule>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `query_rules._types::QueryRule` (field `criteria`)."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `rollup.delete_job`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `rollup.delete_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct DeleteJobResponse {
     pub acknowledged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_failures: Option<Vec<crate::types::TaskFailure>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

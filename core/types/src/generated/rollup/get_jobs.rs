@@ -71,6 +71,8 @@ impl<'de> Deserialize<'de> for IndexingJobState {
 pub struct GetJobsResponse {
     #[serde(default)]
     pub jobs: Vec<crate::rollup::RollupJob>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `rollup.get_jobs::RollupJob`."]
@@ -82,6 +84,8 @@ pub struct RollupJob {
     pub stats: crate::rollup::RollupJobStats,
     #[serde(default)]
     pub status: crate::rollup::RollupJobStatus,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `rollup.get_jobs::RollupJobConfiguration`."]
@@ -103,6 +107,8 @@ pub struct RollupJobConfiguration {
     pub rollup_index: crate::types::IndexName,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<crate::types::Duration>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `rollup.get_jobs::RollupJobStats`."]
@@ -132,6 +138,8 @@ pub struct RollupJobStats {
     pub processing_time_in_ms: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(default)]
     pub processing_total: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `rollup.get_jobs::RollupJobStatus`."]
@@ -143,4 +151,6 @@ pub struct RollupJobStatus {
     pub job_state: Option<crate::rollup::IndexingJobState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgraded_doc_id: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

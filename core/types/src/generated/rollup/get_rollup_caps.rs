@@ -12,6 +12,8 @@ pub type GetRollupCapsResponse = BTreeMap<String, crate::rollup::RollupCapabilit
 pub struct RollupCapabilities {
     #[serde(default)]
     pub rollup_jobs: Vec<crate::rollup::RollupCapabilitySummary>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `rollup.get_rollup_caps::RollupCapabilitySummary`."]
@@ -25,6 +27,8 @@ pub struct RollupCapabilitySummary {
     pub job_id: String,
     #[serde(default)]
     pub rollup_index: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `rollup.get_rollup_caps::RollupFieldSummary`."]
@@ -36,4 +40,6 @@ pub struct RollupFieldSummary {
     pub calendar_interval: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<crate::types::TimeZone>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

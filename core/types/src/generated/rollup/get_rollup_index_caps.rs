@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct IndexCapabilities {
     #[serde(default)]
     pub rollup_jobs: Vec<crate::rollup::RollupJobSummary>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `rollup.get_rollup_index_caps`."]
@@ -25,6 +27,8 @@ pub struct RollupJobSummary {
     pub job_id: crate::types::Id,
     #[serde(default)]
     pub rollup_index: crate::types::IndexName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `rollup.get_rollup_index_caps::RollupJobSummaryField`."]
@@ -36,4 +40,6 @@ pub struct RollupJobSummaryField {
     pub time_zone: Option<crate::types::TimeZone>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calendar_interval: Option<crate::types::Duration>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -33,4 +33,6 @@ pub struct RollupSearchResponse<TDocument = serde_json::Value> {
     pub hits: Option<crate::global::HitsMetadata<TDocument>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<crate::support::TypedMap<crate::types::Aggregate>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

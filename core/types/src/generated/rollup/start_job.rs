@@ -2,10 +2,13 @@
 //! Types of spec namespace `rollup.start_job`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `rollup.start_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StartJobResponse {
     #[serde(default)]
     pub started: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

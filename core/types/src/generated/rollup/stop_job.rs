@@ -2,10 +2,13 @@
 //! Types of spec namespace `rollup.stop_job`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `rollup.stop_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StopJobResponse {
     #[serde(default)]
     pub stopped: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `search_application.list`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `search_application.list`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct ListResponse {
     pub count: i64,
     #[serde(default)]
     pub results: Vec<crate::search_application::SearchApplication>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `search_application.post_behavioral_analytics_event`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `search_application.post_behavioral_analytics_event`."]
 pub type PostBehavioralAnalyticsEventRequestBody = serde_json::Value;
@@ -13,4 +14,6 @@ pub struct PostBehavioralAnalyticsEventResponse {
     pub accepted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

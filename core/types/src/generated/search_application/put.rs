@@ -2,6 +2,7 @@
 //! Types of spec namespace `search_application.put`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `search_application.put`."]
 pub type PutRequestBody = crate::search_application::SearchApplicationParameters;
@@ -11,4 +12,6 @@ pub type PutRequestBody = crate::search_application::SearchApplicationParameters
 pub struct PutResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::OperationResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `search_application.put_behavioral_analytics`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `search_application.put_behavioral_analytics::AnalyticsAcknowledgeResponseBase`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct AnalyticsAcknowledgeResponseBase {
     pub acknowledged: bool,
     #[serde(default)]
     pub name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `search_application.put_behavioral_analytics`."]

@@ -13,4 +13,7 @@ pub struct RenderQueryRequestBody {
 
 #[doc = "The response body of `search_application.render_query`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct RenderQueryResponse {}
+pub struct RenderQueryResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

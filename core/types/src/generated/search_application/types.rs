@@ -2,12 +2,15 @@
 //! Types of spec namespace `search_application._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `search_application._types::AnalyticsCollection`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AnalyticsCollection {
     #[serde(default)]
     pub event_data_stream: crate::search_application::EventDataStream,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `search_application._types::EventDataStream`."]
@@ -15,6 +18,8 @@ pub struct AnalyticsCollection {
 pub struct EventDataStream {
     #[serde(default)]
     pub name: crate::types::IndexName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `search_application._types::EventType`; unknown values are kept."]
@@ -84,6 +89,8 @@ pub struct SearchApplication {
     pub name: crate::types::Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `search_application._types::SearchApplicationParameters`."]

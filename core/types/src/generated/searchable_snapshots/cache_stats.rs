@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct Node {
     #[serde(default)]
     pub shared_cache: crate::searchable_snapshots::Shared,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `searchable_snapshots.cache_stats`."]
@@ -16,6 +18,8 @@ pub struct Node {
 pub struct CacheStatsResponse {
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::searchable_snapshots::Node>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `searchable_snapshots.cache_stats::Shared`."]
@@ -37,4 +41,6 @@ pub struct Shared {
     pub size_in_bytes: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region_size_in_bytes: Option<crate::types::ByteSize>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -13,6 +13,8 @@ pub struct MountedSnapshot {
     pub indices: Option<crate::types::Indices>,
     #[serde(default)]
     pub shards: crate::types::ShardStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `searchable_snapshots.mount`."]
@@ -33,6 +35,8 @@ pub struct MountRequestBody {
 pub struct MountResponse {
     #[serde(default)]
     pub snapshot: crate::searchable_snapshots::MountedSnapshot,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `searchable_snapshots.mount::StorageOption`; unknown values are kept."]

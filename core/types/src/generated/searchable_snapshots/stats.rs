@@ -2,6 +2,7 @@
 //! Types of spec namespace `searchable_snapshots.stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `searchable_snapshots.stats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct StatsResponse {
     pub stats: serde_json::Value,
     #[serde(default)]
     pub total: serde_json::Value,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.authenticate`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `security.authenticate::AuthenticateApiKey`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,6 +15,8 @@ pub struct AuthenticateApiKey {
     pub managed_by: Option<crate::security::CredentialManagedBy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `security.authenticate`."]
@@ -41,6 +44,8 @@ pub struct AuthenticateResponse {
     pub authentication_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<crate::security::AuthenticateToken>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security.authenticate::Token`."]
@@ -52,4 +57,6 @@ pub struct AuthenticateToken {
     pub r#type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_by: Option<crate::security::CredentialManagedBy>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.bulk_delete_role`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.bulk_delete_role`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct BulkDeleteRoleResponse {
     pub not_found: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<crate::security::BulkError>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -22,4 +22,6 @@ pub struct BulkPutRoleResponse {
     pub noop: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<crate::security::BulkError>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -26,6 +26,8 @@ pub struct BulkUpdateApiKeysResponse {
     pub noops: Vec<String>,
     #[serde(default)]
     pub updated: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `security.bulk_update_api_keys::Request` (field `ids`)."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.change_password`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.change_password`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,4 +15,7 @@ pub struct ChangePasswordRequestBody {
 
 #[doc = "The response body of `security.change_password`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct ChangePasswordResponse {}
+pub struct ChangePasswordResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

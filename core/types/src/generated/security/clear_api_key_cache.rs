@@ -13,4 +13,6 @@ pub struct ClearApiKeyCacheResponse {
     pub cluster_name: crate::types::Name,
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::security::ClusterNode>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

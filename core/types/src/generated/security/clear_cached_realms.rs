@@ -13,4 +13,6 @@ pub struct ClearCachedRealmsResponse {
     pub cluster_name: crate::types::Name,
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::security::ClusterNode>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

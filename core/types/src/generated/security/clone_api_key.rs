@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.clone_api_key`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.clone_api_key`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,4 +30,6 @@ pub struct CloneApiKeyResponse {
     pub name: crate::types::Name,
     #[serde(default)]
     pub encoded: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -30,4 +30,6 @@ pub struct CreateApiKeyResponse {
     pub name: crate::types::Name,
     #[serde(default)]
     pub encoded: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.create_cross_cluster_api_key`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.create_cross_cluster_api_key`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -31,4 +32,6 @@ pub struct CreateCrossClusterApiKeyResponse {
     pub name: crate::types::Name,
     #[serde(default)]
     pub encoded: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.create_service_token`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.create_service_token`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct CreateServiceTokenResponse {
     pub created: bool,
     #[serde(default)]
     pub token: crate::security::CreateServiceTokenToken,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security.create_service_token::Token`."]
@@ -19,4 +22,6 @@ pub struct CreateServiceTokenToken {
     pub name: crate::types::Name,
     #[serde(default)]
     pub value: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

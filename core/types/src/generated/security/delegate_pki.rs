@@ -29,6 +29,8 @@ pub struct Authentication {
     pub authentication_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<BTreeMap<String, String>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security.delegate_pki::AuthenticationRealm`."]
@@ -40,6 +42,8 @@ pub struct AuthenticationRealm {
     pub r#type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `security.delegate_pki`."]
@@ -60,4 +64,6 @@ pub struct DelegatePkiResponse {
     pub r#type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication: Option<crate::security::Authentication>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

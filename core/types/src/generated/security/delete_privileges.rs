@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct FoundStatus {
     #[serde(default)]
     pub found: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `security.delete_privileges`."]

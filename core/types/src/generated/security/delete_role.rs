@@ -2,10 +2,13 @@
 //! Types of spec namespace `security.delete_role`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.delete_role`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeleteRoleResponse {
     #[serde(default)]
     pub found: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `security.delete_service_token`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.delete_service_token`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeleteServiceTokenResponse {
     #[serde(default)]
     pub found: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

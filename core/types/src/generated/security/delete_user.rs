@@ -2,10 +2,13 @@
 //! Types of spec namespace `security.delete_user`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.delete_user`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeleteUserResponse {
     #[serde(default)]
     pub found: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,7 +2,11 @@
 //! Types of spec namespace `security.disable_user`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.disable_user`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct DisableUserResponse {}
+pub struct DisableUserResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

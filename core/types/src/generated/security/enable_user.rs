@@ -2,7 +2,11 @@
 //! Types of spec namespace `security.enable_user`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.enable_user`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct EnableUserResponse {}
+pub struct EnableUserResponse {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}

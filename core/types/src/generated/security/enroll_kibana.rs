@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.enroll_kibana`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.enroll_kibana`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct EnrollKibanaResponse {
     pub token: crate::security::EnrollKibanaToken,
     #[serde(default)]
     pub http_ca: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security.enroll_kibana::Token`."]
@@ -19,4 +22,6 @@ pub struct EnrollKibanaToken {
     pub name: String,
     #[serde(default)]
     pub value: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

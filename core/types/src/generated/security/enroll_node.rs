@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.enroll_node`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.enroll_node`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -18,4 +19,6 @@ pub struct EnrollNodeResponse {
     pub transport_cert: String,
     #[serde(default)]
     pub nodes_addresses: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

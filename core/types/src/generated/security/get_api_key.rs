@@ -2,10 +2,13 @@
 //! Types of spec namespace `security.get_api_key`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.get_api_key`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetApiKeyResponse {
     #[serde(default)]
     pub api_keys: Vec<crate::security::ApiKey>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

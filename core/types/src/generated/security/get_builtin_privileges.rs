@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.get_builtin_privileges`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.get_builtin_privileges`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,4 +13,6 @@ pub struct GetBuiltinPrivilegesResponse {
     pub index: Vec<crate::types::IndexName>,
     #[serde(default)]
     pub remote_cluster: Vec<crate::security::RemoteClusterPrivilege>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -19,6 +19,8 @@ pub struct IndicesPrivilegesRead {
     pub query: Option<crate::security::IndicesPrivilegesQuery>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_restricted_indices: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `security.get_role`."]
@@ -49,6 +51,8 @@ pub struct Role {
     pub role_templates: Option<Vec<crate::security::RoleTemplate>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub global: Option<BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<String>>>>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `security.get_role::IndicesPrivilegesRead` (field `names`)."]

@@ -12,4 +12,6 @@ pub type GetServiceAccountsResponse = BTreeMap<String, crate::security::RoleDesc
 pub struct RoleDescriptorWrapper {
     #[serde(default)]
     pub role_descriptor: crate::security::RoleDescriptorRead,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

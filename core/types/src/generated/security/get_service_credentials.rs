@@ -11,6 +11,8 @@ pub struct NodesCredentials {
     pub _nodes: crate::types::NodeStatistics,
     #[serde(default)]
     pub file_tokens: BTreeMap<String, crate::security::NodesCredentialsFileToken>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security.get_service_credentials::NodesCredentialsFileToken`."]
@@ -18,6 +20,8 @@ pub struct NodesCredentials {
 pub struct NodesCredentialsFileToken {
     #[serde(default)]
     pub nodes: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `security.get_service_credentials`."]
@@ -31,4 +35,6 @@ pub struct GetServiceCredentialsResponse {
     pub tokens: BTreeMap<String, crate::types::Metadata>,
     #[serde(default)]
     pub nodes_credentials: crate::security::NodesCredentials,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.get_settings`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.get_settings`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,4 +13,6 @@ pub struct GetSettingsResponse {
     pub security_profile: crate::security::SecuritySettings,
     #[serde(default, rename = "security-tokens")]
     pub security_tokens: crate::security::SecuritySettings,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -9,4 +9,6 @@ use std::collections::BTreeMap;
 pub struct GetStatsResponse {
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::security::NodeSecurityStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

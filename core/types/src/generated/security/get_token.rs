@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.get_token`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec enum `security.get_token::AccessTokenGrantType`; unknown values are kept."]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -86,6 +87,8 @@ pub struct AuthenticatedUser {
     pub authentication_provider: Option<crate::security::AuthenticationProvider>,
     #[serde(default)]
     pub authentication_type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security.get_token::AuthenticationProvider`."]
@@ -95,6 +98,8 @@ pub struct AuthenticationProvider {
     pub r#type: String,
     #[serde(default)]
     pub name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `security.get_token`."]
@@ -131,6 +136,8 @@ pub struct GetTokenResponse {
     pub kerberos_authentication_response_token: Option<String>,
     #[serde(default)]
     pub authentication: crate::security::AuthenticatedUser,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security.get_token::UserRealm`."]
@@ -140,4 +147,6 @@ pub struct UserRealm {
     pub name: crate::types::Name,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

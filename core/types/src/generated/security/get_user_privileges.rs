@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.get_user_privileges`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.get_user_privileges`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -20,4 +21,6 @@ pub struct GetUserPrivilegesResponse {
     pub remote_indices: Option<Vec<crate::security::RemoteUserIndicesPrivileges>>,
     #[serde(default)]
     pub run_as: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

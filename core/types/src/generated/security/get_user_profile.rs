@@ -11,6 +11,8 @@ pub struct GetUserProfileErrors {
     pub count: i64,
     #[serde(default)]
     pub details: BTreeMap<String, crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `security.get_user_profile`."]
@@ -20,4 +22,6 @@ pub struct GetUserProfileResponse {
     pub profiles: Vec<crate::security::UserProfileWithMetadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<crate::security::GetUserProfileErrors>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

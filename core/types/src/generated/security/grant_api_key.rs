@@ -97,6 +97,8 @@ pub struct GrantApiKeyResponse {
     pub expiration: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(default)]
     pub encoded: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `security.grant_api_key::GrantApiKey` (field `role_descriptors`)."]

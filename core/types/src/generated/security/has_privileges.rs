@@ -59,4 +59,6 @@ pub struct HasPrivilegesResponse {
     pub index: BTreeMap<String, crate::security::Privileges>,
     #[serde(default)]
     pub username: crate::types::Username,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -11,6 +11,8 @@ pub struct HasPrivilegesUserProfileErrors {
     pub count: i64,
     #[serde(default)]
     pub details: BTreeMap<String, crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security.has_privileges_user_profile::PrivilegesCheck`."]
@@ -40,4 +42,6 @@ pub struct HasPrivilegesUserProfileResponse {
     pub has_privilege_uids: Vec<crate::security::UserProfileId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<crate::security::HasPrivilegesUserProfileErrors>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

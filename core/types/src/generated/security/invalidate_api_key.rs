@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.invalidate_api_key`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.invalidate_api_key`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -31,4 +32,6 @@ pub struct InvalidateApiKeyResponse {
     pub invalidated_api_keys: Vec<String>,
     #[serde(default)]
     pub previously_invalidated_api_keys: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

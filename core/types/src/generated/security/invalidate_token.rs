@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.invalidate_token`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.invalidate_token`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -27,4 +28,6 @@ pub struct InvalidateTokenResponse {
     pub invalidated_tokens: i64,
     #[serde(default)]
     pub previously_invalidated_tokens: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.oidc_authenticate`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.oidc_authenticate`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -27,4 +28,6 @@ pub struct OidcAuthenticateResponse {
     pub refresh_token: String,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

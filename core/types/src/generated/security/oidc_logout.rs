@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.oidc_logout`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.oidc_logout`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,4 +18,6 @@ pub struct OidcLogoutRequestBody {
 pub struct OidcLogoutResponse {
     #[serde(default)]
     pub redirect: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

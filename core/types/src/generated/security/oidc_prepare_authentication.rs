@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.oidc_prepare_authentication`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.oidc_prepare_authentication`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,4 +30,6 @@ pub struct OidcPrepareAuthenticationResponse {
     pub redirect: String,
     #[serde(default)]
     pub state: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -34,4 +34,6 @@ pub struct PutRoleRequestBody {
 pub struct PutRoleResponse {
     #[serde(default)]
     pub role: crate::security::CreatedStatus,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.put_role_mapping`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.put_role_mapping`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -27,4 +28,6 @@ pub struct PutRoleMappingResponse {
     pub created: Option<bool>,
     #[serde(default)]
     pub role_mapping: crate::security::CreatedStatus,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.put_user`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.put_user`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,4 +30,6 @@ pub struct PutUserRequestBody {
 pub struct PutUserResponse {
     #[serde(default)]
     pub created: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

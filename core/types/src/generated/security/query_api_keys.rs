@@ -152,4 +152,6 @@ pub struct QueryApiKeysResponse {
     pub api_keys: Vec<crate::security::ApiKey>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<crate::support::TypedMap<crate::security::ApiKeyAggregate>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

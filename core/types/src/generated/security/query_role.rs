@@ -36,6 +36,8 @@ pub struct QueryRole {
     pub _sort: Option<crate::types::SortResults>,
     #[serde(default)]
     pub name: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `security.query_role`."]
@@ -62,6 +64,8 @@ pub struct QueryRoleResponse {
     pub count: i64,
     #[serde(default)]
     pub roles: Vec<crate::security::QueryRole>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `security.query_role::RoleQueryContainer`: one variant, externally tagged."]

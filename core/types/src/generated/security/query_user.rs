@@ -23,6 +23,8 @@ pub struct QueryUser {
     pub profile_uid: Option<crate::security::UserProfileId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _sort: Option<crate::types::SortResults>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `security.query_user`."]
@@ -49,6 +51,8 @@ pub struct QueryUserResponse {
     pub count: i64,
     #[serde(default)]
     pub users: Vec<crate::security::QueryUser>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `security.query_user::UserQueryContainer`: one variant, externally tagged."]

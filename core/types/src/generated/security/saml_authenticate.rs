@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.saml_authenticate`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.saml_authenticate`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,4 +30,6 @@ pub struct SamlAuthenticateResponse {
     pub realm: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_response_to: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.saml_logout`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.saml_logout`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,4 +18,6 @@ pub struct SamlLogoutRequestBody {
 pub struct SamlLogoutResponse {
     #[serde(default)]
     pub redirect: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.saml_prepare_authentication`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.saml_prepare_authentication`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -23,4 +24,6 @@ pub struct SamlPrepareAuthenticationResponse {
     pub realm: String,
     #[serde(default)]
     pub redirect: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

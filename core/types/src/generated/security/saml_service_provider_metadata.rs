@@ -2,10 +2,13 @@
 //! Types of spec namespace `security.saml_service_provider_metadata`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `security.saml_service_provider_metadata`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SamlServiceProviderMetadataResponse {
     #[serde(default)]
     pub metadata: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -35,6 +35,8 @@ pub struct SuggestUserProfilesResponse {
     pub took: i64,
     #[serde(default)]
     pub profiles: Vec<crate::security::UserProfile>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security.suggest_user_profiles::TotalUserProfiles`."]
@@ -44,6 +46,8 @@ pub struct TotalUserProfiles {
     pub value: i64,
     #[serde(default)]
     pub relation: crate::types::RelationName,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `security.suggest_user_profiles::Hint` (field `labels`)."]

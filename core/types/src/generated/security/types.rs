@@ -50,6 +50,8 @@ pub struct ApiKey {
     pub profile_uid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _sort: Option<crate::types::SortResults>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `security._types::ApiKeyType`; unknown values are kept."]
@@ -127,6 +129,8 @@ pub struct BulkError {
     pub count: i64,
     #[serde(default)]
     pub details: BTreeMap<String, crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::ClusterNode`."]
@@ -134,6 +138,8 @@ pub struct BulkError {
 pub struct ClusterNode {
     #[serde(default)]
     pub name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `security._types::ClusterPrivilege`; unknown values are kept."]
@@ -451,6 +457,8 @@ impl<'de> Deserialize<'de> for ClusterPrivilege {
 pub struct CreatedStatus {
     #[serde(default)]
     pub created: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `security._types::CredentialManagedBy`; unknown values are kept."]
@@ -841,6 +849,8 @@ pub struct ManageUserPrivileges {
 pub struct NodeSecurityStats {
     #[serde(default)]
     pub roles: crate::security::RolesStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::RealmInfo`."]
@@ -850,6 +860,8 @@ pub struct RealmInfo {
     pub name: crate::types::Name,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `security._types::RemoteClusterPrivilege`; unknown values are kept."]
@@ -943,6 +955,8 @@ pub struct RemoteUserIndicesPrivileges {
     pub query: Option<Vec<crate::security::IndicesPrivilegesQuery>>,
     #[serde(default)]
     pub allow_restricted_indices: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::ReplicationAccess`."]
@@ -1065,6 +1079,8 @@ pub struct RoleDescriptorRead {
     pub restriction: Option<crate::security::Restriction>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_metadata: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::RoleMapping`."]
@@ -1080,6 +1096,8 @@ pub struct RoleMapping {
     pub role_templates: Option<Vec<crate::security::RoleTemplate>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<crate::security::RoleMappingRule>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `security._types::RoleMappingRule`: one variant, externally tagged."]
@@ -1150,6 +1168,8 @@ pub struct RoleTemplateScript {
 pub struct RolesStats {
     #[serde(default)]
     pub dls: crate::xpack::SecurityRolesDls,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::SearchAccess`."]
@@ -1239,6 +1259,8 @@ pub struct User {
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_uid: Option<crate::security::UserProfileId>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::UserIndicesPrivileges`."]
@@ -1254,6 +1276,8 @@ pub struct UserIndicesPrivileges {
     pub query: Option<Vec<crate::security::IndicesPrivilegesQuery>>,
     #[serde(default)]
     pub allow_restricted_indices: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::UserIndicesPrivilegesBase`."]
@@ -1269,6 +1293,8 @@ pub struct UserIndicesPrivilegesBase {
     pub query: Option<Vec<crate::security::IndicesPrivilegesQuery>>,
     #[serde(default)]
     pub allow_restricted_indices: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::UserProfile`."]
@@ -1284,6 +1310,8 @@ pub struct UserProfile {
     pub labels: BTreeMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::UserProfileHitMetadata`."]
@@ -1293,6 +1321,8 @@ pub struct UserProfileHitMetadata {
     pub _primary_term: i64,
     #[serde(default)]
     pub _seq_no: crate::types::SequenceNumber,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `security._types::UserProfileId`."]
@@ -1313,6 +1343,8 @@ pub struct UserProfileUser {
     pub roles: Vec<String>,
     #[serde(default)]
     pub username: crate::types::Username,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `security._types::UserProfileWithMetadata`."]
@@ -1332,6 +1364,8 @@ pub struct UserProfileWithMetadata {
     pub last_synchronized: i64,
     #[serde(default)]
     pub _doc: crate::security::UserProfileHitMetadata,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `security._types::IndicesPrivileges` (field `names`)."]

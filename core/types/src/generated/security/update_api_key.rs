@@ -20,4 +20,6 @@ pub struct UpdateApiKeyRequestBody {
 pub struct UpdateApiKeyResponse {
     #[serde(default)]
     pub updated: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

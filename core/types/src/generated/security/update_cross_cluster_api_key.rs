@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.update_cross_cluster_api_key`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.update_cross_cluster_api_key`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,4 +22,6 @@ pub struct UpdateCrossClusterApiKeyRequestBody {
 pub struct UpdateCrossClusterApiKeyResponse {
     #[serde(default)]
     pub updated: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

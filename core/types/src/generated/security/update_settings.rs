@@ -2,6 +2,7 @@
 //! Types of spec namespace `security.update_settings`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `security.update_settings`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct UpdateSettingsRequestBody {
 pub struct UpdateSettingsResponse {
     #[serde(default)]
     pub acknowledged: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

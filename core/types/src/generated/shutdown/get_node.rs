@@ -2,6 +2,7 @@
 //! Types of spec namespace `shutdown.get_node`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `shutdown.get_node::NodeShutdownStatus`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -22,6 +23,8 @@ pub struct NodeShutdownStatus {
     pub persistent_tasks: crate::shutdown::PersistentTaskStatus,
     #[serde(default)]
     pub plugins: crate::shutdown::PluginsStatus,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `shutdown.get_node::PersistentTaskStatus`."]
@@ -29,6 +32,8 @@ pub struct NodeShutdownStatus {
 pub struct PersistentTaskStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::shutdown::ShutdownStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `shutdown.get_node::PluginsStatus`."]
@@ -36,6 +41,8 @@ pub struct PersistentTaskStatus {
 pub struct PluginsStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::shutdown::ShutdownStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `shutdown.get_node`."]
@@ -43,6 +50,8 @@ pub struct PluginsStatus {
 pub struct GetNodeResponse {
     #[serde(default)]
     pub nodes: Vec<crate::shutdown::NodeShutdownStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `shutdown.get_node::ShardMigrationStatus`."]
@@ -50,6 +59,8 @@ pub struct GetNodeResponse {
 pub struct ShardMigrationStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::shutdown::ShutdownStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `shutdown.get_node::ShutdownStatus`; unknown values are kept."]

@@ -98,6 +98,8 @@ pub struct IngestRequestBody {
 pub struct IngestResponse {
     #[serde(default)]
     pub docs: Vec<crate::simulate::SimulateIngestDocumentResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `simulate.ingest::SimulateIngestDocumentResult`."]
@@ -105,4 +107,6 @@ pub struct IngestResponse {
 pub struct SimulateIngestDocumentResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<crate::simulate::IngestDocumentSimulation>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `slm.execute_lifecycle`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `slm.execute_lifecycle`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ExecuteLifecycleResponse {
     #[serde(default)]
     pub snapshot_name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `slm.get_stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `slm.get_stats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -27,4 +28,6 @@ pub struct GetStatsResponse {
     pub total_snapshots_taken: i64,
     #[serde(default)]
     pub policy_stats: Vec<crate::slm::SnapshotPolicyStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

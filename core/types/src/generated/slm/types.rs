@@ -2,6 +2,7 @@
 //! Types of spec namespace `slm._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `slm._types::Configuration`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -31,6 +32,8 @@ pub struct InProgress {
     pub state: String,
     #[serde(default)]
     pub uuid: crate::types::Uuid,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `slm._types::Invocation`."]
@@ -40,6 +43,8 @@ pub struct Invocation {
     pub snapshot_name: crate::types::Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<crate::types::DateTime>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `slm._types::Policy`."]
@@ -55,6 +60,8 @@ pub struct Policy {
     pub retention: Option<crate::slm::Retention>,
     #[serde(default)]
     pub schedule: crate::watcher::CronExpression,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `slm._types::Retention`."]
@@ -91,6 +98,8 @@ pub struct SnapshotLifecycle {
     pub version: crate::types::VersionNumber,
     #[serde(default)]
     pub stats: crate::slm::Statistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `slm._types::SnapshotPolicyStats`."]
@@ -106,6 +115,8 @@ pub struct SnapshotPolicyStats {
     pub snapshots_deleted: i64,
     #[serde(default)]
     pub snapshot_deletion_failures: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `slm._types::Statistics`."]
@@ -144,4 +155,6 @@ pub struct Statistics {
     pub snapshots_taken: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_snapshots_taken: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

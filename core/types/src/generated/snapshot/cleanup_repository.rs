@@ -2,6 +2,7 @@
 //! Types of spec namespace `snapshot.cleanup_repository`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `snapshot.cleanup_repository::CleanupRepositoryResults`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct CleanupRepositoryResults {
     pub deleted_blobs: i64,
     #[serde(default)]
     pub deleted_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `snapshot.cleanup_repository`."]
@@ -17,4 +20,6 @@ pub struct CleanupRepositoryResults {
 pub struct CleanupRepositoryResponse {
     #[serde(default)]
     pub results: crate::snapshot::CleanupRepositoryResults,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `snapshot.create`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `snapshot.create`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,4 +30,6 @@ pub struct CreateResponse {
     pub accepted: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<crate::snapshot::SnapshotInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

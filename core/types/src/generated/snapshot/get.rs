@@ -2,6 +2,7 @@
 //! Types of spec namespace `snapshot.get`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `snapshot.get`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -16,6 +17,8 @@ pub struct GetResponse {
     pub responses: Option<Vec<crate::snapshot::SnapshotResponseItem>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Vec<crate::snapshot::SnapshotInfo>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot.get::SnapshotResponseItem`."]
@@ -27,4 +30,6 @@ pub struct SnapshotResponseItem {
     pub snapshots: Option<Vec<crate::snapshot::SnapshotInfo>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `snapshot.repository_analyze`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `snapshot.repository_analyze::BlobDetails`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -22,6 +23,8 @@ pub struct BlobDetails {
     pub size: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub size_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot.repository_analyze::DetailsInfo`."]
@@ -43,6 +46,8 @@ pub struct DetailsInfo {
     pub write_throttled_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
     #[serde(default)]
     pub writer_node: crate::snapshot::SnapshotNodeInfo,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot.repository_analyze::ReadBlobDetails`."]
@@ -66,6 +71,8 @@ pub struct ReadBlobDetails {
     pub throttled: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot.repository_analyze::ReadSummaryInfo`."]
@@ -93,6 +100,8 @@ pub struct ReadSummaryInfo {
     pub total_wait: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_wait_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `snapshot.repository_analyze`."]
@@ -138,6 +147,8 @@ pub struct RepositoryAnalyzeResponse {
     pub seed: i64,
     #[serde(default)]
     pub summary: crate::snapshot::SummaryInfo,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot.repository_analyze::SnapshotNodeInfo`."]
@@ -147,6 +158,8 @@ pub struct SnapshotNodeInfo {
     pub id: crate::types::Id,
     #[serde(default)]
     pub name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot.repository_analyze::SummaryInfo`."]
@@ -156,6 +169,8 @@ pub struct SummaryInfo {
     pub read: crate::snapshot::ReadSummaryInfo,
     #[serde(default)]
     pub write: crate::snapshot::WriteSummaryInfo,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot.repository_analyze::WriteSummaryInfo`."]
@@ -175,4 +190,6 @@ pub struct WriteSummaryInfo {
     pub total_throttled: Option<crate::types::Duration>,
     #[serde(default)]
     pub total_throttled_nanos: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

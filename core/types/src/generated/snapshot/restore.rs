@@ -2,6 +2,7 @@
 //! Types of spec namespace `snapshot.restore`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `snapshot.restore`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -35,6 +36,8 @@ pub struct RestoreResponse {
     pub accepted: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<crate::snapshot::SnapshotRestore>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot.restore::SnapshotRestore`."]
@@ -46,4 +49,6 @@ pub struct SnapshotRestore {
     pub snapshot: String,
     #[serde(default)]
     pub shards: crate::types::ShardStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

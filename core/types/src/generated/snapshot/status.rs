@@ -2,10 +2,13 @@
 //! Types of spec namespace `snapshot.status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `snapshot.status`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StatusResponse {
     #[serde(default)]
     pub snapshots: Vec<crate::snapshot::Status>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -47,6 +47,8 @@ pub struct FileCountSnapshotStats {
     pub file_count: i64,
     #[serde(default)]
     pub size_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot._types::GcsRepository`."]
@@ -92,6 +94,8 @@ pub struct IndexDetails {
     pub size_in_bytes: i64,
     #[serde(default)]
     pub max_segments_per_shard: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot._types::InfoFeatureState`."]
@@ -101,6 +105,8 @@ pub struct InfoFeatureState {
     pub feature_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indices: Option<crate::types::Indices>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot._types::ReadOnlyUrlRepository`."]
@@ -134,24 +140,82 @@ pub struct ReadOnlyUrlRepositorySettings {
 }
 
 #[doc = "Spec type alias `snapshot._types::Repository`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum Repository {
-    #[serde(rename = "azure")]
+    #[doc = "`type: \"azure\"`"]
     AzureRepository(crate::snapshot::AzureRepository),
-    #[serde(rename = "gcs")]
+    #[doc = "`type: \"gcs\"`"]
     GcsRepository(crate::snapshot::GcsRepository),
-    #[serde(rename = "s3")]
+    #[doc = "`type: \"s3\"`"]
     S3Repository(crate::snapshot::S3Repository),
-    #[serde(rename = "fs")]
+    #[doc = "`type: \"fs\"`"]
     SharedFileSystemRepository(crate::snapshot::SharedFileSystemRepository),
-    #[serde(rename = "url")]
+    #[doc = "`type: \"url\"`"]
     ReadOnlyUrlRepository(crate::snapshot::ReadOnlyUrlRepository),
-    #[serde(rename = "source")]
+    #[doc = "`type: \"source\"`"]
     SourceOnlyRepository(crate::snapshot::SourceOnlyRepository),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for Repository {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Repository::AzureRepository(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("azure".to_owned())),
+                v,
+            ),
+            Repository::GcsRepository(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("gcs".to_owned())),
+                v,
+            ),
+            Repository::S3Repository(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("s3".to_owned())),
+                v,
+            ),
+            Repository::SharedFileSystemRepository(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("fs".to_owned())),
+                v,
+            ),
+            Repository::ReadOnlyUrlRepository(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("url".to_owned())),
+                v,
+            ),
+            Repository::SourceOnlyRepository(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("source".to_owned())),
+                v,
+            ),
+            Repository::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Repository {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", None);
+        Ok(match tag.as_deref() {
+            Some("azure") => Repository::AzureRepository(crate::support::variant(rest)?),
+            Some("gcs") => Repository::GcsRepository(crate::support::variant(rest)?),
+            Some("s3") => Repository::S3Repository(crate::support::variant(rest)?),
+            Some("fs") => Repository::SharedFileSystemRepository(crate::support::variant(rest)?),
+            Some("url") => Repository::ReadOnlyUrlRepository(crate::support::variant(rest)?),
+            Some("source") => Repository::SourceOnlyRepository(crate::support::variant(rest)?),
+            _ => Repository::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `snapshot._types::RepositoryBase`."]
@@ -250,6 +314,8 @@ pub struct ShardsStats {
     pub started: i64,
     #[serde(default)]
     pub total: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `snapshot._types::ShardsStatsStage`; unknown values are kept."]
@@ -327,6 +393,8 @@ pub struct ShardsStatsSummary {
     pub time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot._types::ShardsStatsSummaryItem`."]
@@ -336,6 +404,8 @@ pub struct ShardsStatsSummaryItem {
     pub file_count: i64,
     #[serde(default)]
     pub size_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot._types::SharedFileSystemRepository`."]
@@ -375,6 +445,8 @@ pub struct SnapshotIndexStats {
     pub shards_stats: crate::snapshot::ShardsStats,
     #[serde(default)]
     pub stats: crate::snapshot::SnapshotStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot._types::SnapshotInfo`."]
@@ -422,6 +494,8 @@ pub struct SnapshotInfo {
     pub version_id: Option<crate::types::VersionNumber>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_states: Option<Vec<crate::snapshot::InfoFeatureState>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot._types::SnapshotShardFailure`."]
@@ -439,6 +513,8 @@ pub struct SnapshotShardFailure {
     pub index_uuid: crate::types::Id,
     #[serde(default)]
     pub status: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot._types::SnapshotShardsStatus`."]
@@ -448,6 +524,8 @@ pub struct SnapshotShardsStatus {
     pub stage: Option<crate::snapshot::ShardsStatsStage>,
     #[serde(default)]
     pub stats: crate::snapshot::ShardsStatsSummary,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `snapshot._types::SnapshotSort`; unknown values are kept."]
@@ -595,6 +673,8 @@ pub struct SnapshotStats {
     pub time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(default)]
     pub total: crate::snapshot::FileCountSnapshotStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `snapshot._types::SourceOnlyRepository`."]
@@ -607,26 +687,101 @@ pub struct SourceOnlyRepository {
 }
 
 #[doc = "Spec type alias `snapshot._types::SourceOnlyRepositorySettings`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "delegate_type")]
+#[derive(Clone, Debug)]
 pub enum SourceOnlyRepositorySettings {
-    #[serde(rename = "fs")]
+    #[doc = "`delegate_type: \"fs\"`"]
     SourceOnlyRepositorySettingsForSharedFileSystem(
         crate::snapshot::SourceOnlyRepositorySettingsForSharedFileSystem,
     ),
-    #[serde(rename = "url")]
+    #[doc = "`delegate_type: \"url\"`"]
     SourceOnlyRepositorySettingsForReadOnlyUrl(
         crate::snapshot::SourceOnlyRepositorySettingsForReadOnlyUrl,
     ),
-    #[serde(rename = "azure")]
+    #[doc = "`delegate_type: \"azure\"`"]
     SourceOnlyRepositorySettingsForAzure(crate::snapshot::SourceOnlyRepositorySettingsForAzure),
-    #[serde(rename = "gcs")]
+    #[doc = "`delegate_type: \"gcs\"`"]
     SourceOnlyRepositorySettingsForGcs(crate::snapshot::SourceOnlyRepositorySettingsForGcs),
-    #[serde(rename = "s3")]
+    #[doc = "`delegate_type: \"s3\"`"]
     SourceOnlyRepositorySettingsForS3(crate::snapshot::SourceOnlyRepositorySettingsForS3),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for SourceOnlyRepositorySettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForSharedFileSystem(v) => {
+                crate::support::tagged(
+                    serializer,
+                    "delegate_type",
+                    Some(serde_json::Value::String("fs".to_owned())),
+                    v,
+                )
+            }
+            SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForReadOnlyUrl(v) => {
+                crate::support::tagged(
+                    serializer,
+                    "delegate_type",
+                    Some(serde_json::Value::String("url".to_owned())),
+                    v,
+                )
+            }
+            SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForAzure(v) => {
+                crate::support::tagged(
+                    serializer,
+                    "delegate_type",
+                    Some(serde_json::Value::String("azure".to_owned())),
+                    v,
+                )
+            }
+            SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForGcs(v) => {
+                crate::support::tagged(
+                    serializer,
+                    "delegate_type",
+                    Some(serde_json::Value::String("gcs".to_owned())),
+                    v,
+                )
+            }
+            SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForS3(v) => {
+                crate::support::tagged(
+                    serializer,
+                    "delegate_type",
+                    Some(serde_json::Value::String("s3".to_owned())),
+                    v,
+                )
+            }
+            SourceOnlyRepositorySettings::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceOnlyRepositorySettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "delegate_type", None);
+        Ok(match tag.as_deref() {
+            Some("fs") => {
+                SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForSharedFileSystem(
+                    crate::support::variant(rest)?,
+                )
+            }
+            Some("url") => {
+                SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForReadOnlyUrl(
+                    crate::support::variant(rest)?,
+                )
+            }
+            Some("azure") => SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForAzure(
+                crate::support::variant(rest)?,
+            ),
+            Some("gcs") => SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForGcs(
+                crate::support::variant(rest)?,
+            ),
+            Some("s3") => SourceOnlyRepositorySettings::SourceOnlyRepositorySettingsForS3(
+                crate::support::variant(rest)?,
+            ),
+            _ => SourceOnlyRepositorySettings::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `snapshot._types::SourceOnlyRepositorySettingsForAzure`."]
@@ -750,4 +905,6 @@ pub struct Status {
     pub stats: crate::snapshot::SnapshotStats,
     #[serde(default)]
     pub uuid: crate::types::Uuid,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct CompactNodeInfo {
     #[serde(default)]
     pub name: crate::types::Name,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `snapshot.verify_repository`."]
@@ -16,4 +18,6 @@ pub struct CompactNodeInfo {
 pub struct VerifyRepositoryResponse {
     #[serde(default)]
     pub nodes: BTreeMap<String, crate::snapshot::CompactNodeInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -37,6 +37,8 @@ pub struct BaseNode {
     pub roles: Option<crate::types::NodeRoles>,
     #[serde(default)]
     pub transport_address: crate::types::TransportAddress,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_spec_utils::CommonCatQueryParameters`."]
@@ -52,6 +54,8 @@ pub struct CommonCatQueryParameters {
     pub bytes: Option<crate::types::Bytes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<crate::types::TimeUnit>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_spec_utils::CommonQueryParameters`."]
@@ -65,6 +69,8 @@ pub struct CommonQueryParameters {
     pub human: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pretty: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_spec_utils::NullValue`."]

@@ -2,6 +2,7 @@
 //! Types of spec namespace `sql.clear_cursor`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `sql.clear_cursor`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -15,4 +16,6 @@ pub struct ClearCursorRequestBody {
 pub struct ClearCursorResponse {
     #[serde(default)]
     pub succeeded: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `sql.get_async`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `sql.get_async`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -18,4 +19,6 @@ pub struct GetAsyncResponse {
     pub cursor: Option<String>,
     #[serde(default)]
     pub rows: Vec<crate::sql::Row>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `sql.get_async_status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `sql.get_async_status`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -18,4 +19,6 @@ pub struct GetAsyncStatusResponse {
     pub start_time_in_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completion_status: Option<u64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

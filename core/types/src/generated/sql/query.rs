@@ -2,6 +2,7 @@
 //! Types of spec namespace `sql.query`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `sql.query`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -59,6 +60,8 @@ pub struct QueryResponse {
     pub is_partial: Option<bool>,
     #[serde(default)]
     pub rows: Vec<crate::sql::Row>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `sql.query::SqlFormat`; unknown values are kept."]

@@ -35,4 +35,6 @@ pub struct TranslateResponse {
     pub sort: Option<crate::types::Sort>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track_total_hits: Option<crate::global::TrackHits>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

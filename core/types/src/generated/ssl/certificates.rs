@@ -2,6 +2,7 @@
 //! Types of spec namespace `ssl.certificates`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `ssl.certificates::CertificateInformation`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -22,6 +23,8 @@ pub struct CertificateInformation {
     pub serial_number: String,
     #[serde(default)]
     pub subject_dn: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `ssl.certificates`."]

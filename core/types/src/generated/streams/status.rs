@@ -2,6 +2,7 @@
 //! Types of spec namespace `streams.status`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `streams.status`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct StatusResponse {
     pub logs_otel: crate::streams::StreamStatus,
     #[serde(default, rename = "logs.ecs")]
     pub logs_ecs: crate::streams::StreamStatus,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `streams.status::StreamStatus`."]
@@ -19,4 +22,6 @@ pub struct StatusResponse {
 pub struct StreamStatus {
     #[serde(default)]
     pub enabled: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `synonyms.get_synonym`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `synonyms.get_synonym`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,4 +11,6 @@ pub struct GetSynonymResponse {
     pub count: i64,
     #[serde(default)]
     pub synonyms_set: Vec<crate::synonyms::SynonymRuleRead>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

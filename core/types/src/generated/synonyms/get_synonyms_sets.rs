@@ -2,6 +2,7 @@
 //! Types of spec namespace `synonyms.get_synonyms_sets`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `synonyms.get_synonyms_sets`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct GetSynonymsSetsResponse {
     pub count: i64,
     #[serde(default)]
     pub results: Vec<crate::synonyms::SynonymsSetItem>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `synonyms.get_synonyms_sets::SynonymsSetItem`."]
@@ -19,4 +22,6 @@ pub struct SynonymsSetItem {
     pub synonyms_set: crate::types::Id,
     #[serde(default)]
     pub count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `synonyms.put_synonym`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `synonyms.put_synonym`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,6 +18,8 @@ pub struct PutSynonymResponse {
     pub result: Option<crate::types::OperationResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reload_analyzers_details: Option<crate::indices::ReloadResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `synonyms.put_synonym::Request` (field `synonyms_set`)."]

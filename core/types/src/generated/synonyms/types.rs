@@ -2,6 +2,7 @@
 //! Types of spec namespace `synonyms._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `synonyms._types::SynonymRule`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,6 +20,8 @@ pub struct SynonymRuleRead {
     pub id: crate::types::Id,
     #[serde(default)]
     pub synonyms: crate::synonyms::SynonymString,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `synonyms._types::SynonymString`."]
@@ -31,4 +34,6 @@ pub struct SynonymsUpdateResult {
     pub result: Option<crate::types::OperationResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reload_analyzers_details: Option<crate::indices::ReloadResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

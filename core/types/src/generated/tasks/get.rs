@@ -2,6 +2,7 @@
 //! Types of spec namespace `tasks.get`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `tasks.get`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,4 +15,6 @@ pub struct GetResponse {
     pub response: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -75,6 +75,8 @@ pub struct NodeTasks {
     pub attributes: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub tasks: BTreeMap<String, crate::tasks::TaskInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `tasks._types::ParentTaskInfo`."]
@@ -114,6 +116,8 @@ pub struct ParentTaskInfo {
     pub original_start_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<crate::tasks::TaskInfo>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `tasks._types::TaskInfo`."]
@@ -151,6 +155,8 @@ pub struct TaskInfo {
     pub original_start_time_in_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original_start_time: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `tasks._types::TaskInfos`."]
@@ -174,4 +180,6 @@ pub struct TaskListResponseBase {
     pub nodes: Option<BTreeMap<String, crate::tasks::NodeTasks>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks: Option<crate::tasks::TaskInfos>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

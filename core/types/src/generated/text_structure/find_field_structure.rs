@@ -37,4 +37,6 @@ pub struct FindFieldStructureResponse {
     pub sample_start: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp_field: Option<crate::types::Field>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

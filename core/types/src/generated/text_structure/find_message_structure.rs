@@ -44,4 +44,6 @@ pub struct FindMessageStructureResponse {
     pub sample_start: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp_field: Option<crate::types::Field>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

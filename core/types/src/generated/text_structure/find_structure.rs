@@ -112,4 +112,6 @@ pub struct FindStructureResponse {
     pub should_trim_fields: Option<bool>,
     #[serde(default)]
     pub ingest_pipeline: crate::ingest::PipelineConfig,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -13,6 +13,8 @@ pub struct MatchedField {
     pub offset: i64,
     #[serde(default)]
     pub length: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `text_structure.test_grok_pattern::MatchedText`."]
@@ -22,6 +24,8 @@ pub struct MatchedText {
     pub matched: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, Vec<crate::text_structure::MatchedField>>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The request body of `text_structure.test_grok_pattern`."]
@@ -38,4 +42,6 @@ pub struct TestGrokPatternRequestBody {
 pub struct TestGrokPatternResponse {
     #[serde(default)]
     pub matches: Vec<crate::text_structure::MatchedText>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `text_structure._types`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec enum `text_structure._types::EcsCompatibilityType`; unknown values are kept."]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -74,6 +75,8 @@ pub struct FieldStat {
     pub earliest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latest: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `text_structure._types::FormatType`; unknown values are kept."]
@@ -141,4 +144,6 @@ pub struct TopHit {
     pub count: i64,
     #[serde(default)]
     pub value: serde_json::Value,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

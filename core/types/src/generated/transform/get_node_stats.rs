@@ -21,6 +21,8 @@ pub struct TransformNodeFullStats {
 pub struct TransformNodeStats {
     #[serde(default)]
     pub scheduler: crate::transform::TransformSchedulerStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `transform.get_node_stats::TransformSchedulerStats`."]
@@ -30,4 +32,6 @@ pub struct TransformSchedulerStats {
     pub registered_transform_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peek_transform: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

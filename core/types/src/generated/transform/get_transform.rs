@@ -2,6 +2,7 @@
 //! Types of spec namespace `transform.get_transform`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `transform.get_transform`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct GetTransformResponse {
     pub count: i64,
     #[serde(default)]
     pub transforms: Vec<crate::transform::TransformSummary>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `transform.get_transform::TransformSummary`."]
@@ -45,4 +48,6 @@ pub struct TransformSummary {
     pub version: Option<crate::types::VersionString>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _meta: Option<crate::types::Metadata>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `transform.get_transform_stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `transform.get_transform_stats::CheckpointStats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -18,6 +19,8 @@ pub struct CheckpointStats {
     pub time_upper_bound: Option<crate::types::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_upper_bound_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `transform.get_transform_stats::Checkpointing`."]
@@ -37,6 +40,8 @@ pub struct Checkpointing {
     pub last_search_time: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_search_time_string: Option<crate::types::DateTime>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `transform.get_transform_stats`."]
@@ -46,6 +51,8 @@ pub struct GetTransformStatsResponse {
     pub count: i64,
     #[serde(default)]
     pub transforms: Vec<crate::transform::TransformStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `transform.get_transform_stats::TransformHealthIssue`."]
@@ -63,6 +70,8 @@ pub struct TransformHealthIssue {
     pub first_occurrence: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_occurence_string: Option<crate::types::DateTime>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `transform.get_transform_stats::TransformIndexerStats`."]
@@ -103,6 +112,8 @@ pub struct TransformIndexerStats {
     pub search_total: i64,
     #[serde(default)]
     pub trigger_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `transform.get_transform_stats::TransformProgress`."]
@@ -118,6 +129,8 @@ pub struct TransformProgress {
     pub percent_complete: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_docs: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `transform.get_transform_stats::TransformStats`."]
@@ -137,6 +150,8 @@ pub struct TransformStats {
     pub state: String,
     #[serde(default)]
     pub stats: crate::transform::TransformIndexerStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `transform.get_transform_stats::TransformStatsHealth`."]
@@ -146,4 +161,6 @@ pub struct TransformStatsHealth {
     pub status: Option<crate::types::HealthStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issues: Option<Vec<crate::transform::TransformHealthIssue>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

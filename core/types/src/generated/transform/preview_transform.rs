@@ -2,6 +2,7 @@
 //! Types of spec namespace `transform.preview_transform`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `transform.preview_transform`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -33,4 +34,6 @@ pub struct PreviewTransformResponse<TTransform = serde_json::Value> {
     pub generated_dest_index: crate::indices::IndexState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview: Option<Vec<TTransform>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

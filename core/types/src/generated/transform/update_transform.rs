@@ -2,6 +2,7 @@
 //! Types of spec namespace `transform.update_transform`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `transform.update_transform`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -57,4 +58,6 @@ pub struct UpdateTransformResponse {
     pub version: crate::types::VersionString,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _meta: Option<crate::types::Metadata>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

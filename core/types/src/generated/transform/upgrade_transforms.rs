@@ -2,6 +2,7 @@
 //! Types of spec namespace `transform.upgrade_transforms`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `transform.upgrade_transforms`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,4 +13,6 @@ pub struct UpgradeTransformsResponse {
     pub no_action: i64,
     #[serde(default)]
     pub updated: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

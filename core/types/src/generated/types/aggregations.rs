@@ -11,6 +11,8 @@ pub struct AbstractChangePoint {
     pub p_value: f64,
     #[serde(default)]
     pub change_point: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::AdjacencyMatrixAggregate`."]
@@ -20,6 +22,8 @@ pub struct AdjacencyMatrixAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::AdjacencyMatrixBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::AdjacencyMatrixAggregation`."]
@@ -38,6 +42,8 @@ pub struct AdjacencyMatrixBucket {
     pub doc_count: i64,
     #[serde(default)]
     pub key: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types.aggregations::Aggregate`."]
@@ -199,6 +205,8 @@ pub enum Aggregate {
 pub struct AggregateBase {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types.aggregations::AggregateOrder`."]
@@ -412,6 +420,8 @@ pub struct ArrayPercentilesItem {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::AutoDateHistogramAggregate`."]
@@ -423,6 +433,8 @@ pub struct AutoDateHistogramAggregate {
     pub buckets: Option<crate::types::Buckets<crate::types::DateHistogramBucket>>,
     #[serde(default)]
     pub interval: crate::types::DurationLarge,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::AutoDateHistogramAggregation`."]
@@ -481,6 +493,8 @@ pub struct AvgAggregate {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::BoxPlotAggregate`."]
@@ -516,6 +530,8 @@ pub struct BoxPlotAggregate {
     pub lower_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upper_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::BoxplotAggregation`."]
@@ -595,6 +611,8 @@ pub struct BucketMetricValueAggregate {
     pub value_as_string: Option<String>,
     #[serde(default)]
     pub keys: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::BucketPathAggregation`."]
@@ -745,6 +763,8 @@ pub struct CardinalityAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub value: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::CardinalityAggregation`."]
@@ -833,6 +853,8 @@ pub struct CartesianBoundsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bounds: Option<crate::types::TopLeftBottomRightGeoBounds>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::CartesianBoundsAggregation`."]
@@ -855,6 +877,8 @@ pub struct CartesianCentroidAggregate {
     pub count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<crate::types::CartesianPoint>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::CartesianCentroidAggregation`."]
@@ -912,6 +936,8 @@ pub struct ChangePointAggregate {
     pub r#type: Option<crate::types::ChangeType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<crate::types::ChangePointBucket>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::ChangePointAggregation`."]
@@ -932,6 +958,8 @@ pub struct ChangePointBucket {
     pub doc_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<crate::types::FieldValue>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `_types.aggregations::ChangeType`: one variant, externally tagged."]
@@ -974,6 +1002,8 @@ pub struct ChildrenAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::ChildrenAggregation`."]
@@ -992,6 +1022,8 @@ pub struct CompositeAggregate {
     pub buckets: Option<crate::types::Buckets<crate::types::CompositeBucket>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_key: Option<crate::types::CompositeAggregateKey>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types.aggregations::CompositeAggregateKey`."]
@@ -1048,6 +1080,8 @@ pub struct CompositeBucket {
     pub doc_count: i64,
     #[serde(default)]
     pub key: crate::types::CompositeAggregateKey,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::CompositeDateHistogramAggregation`."]
@@ -1143,6 +1177,8 @@ pub struct CumulativeCardinalityAggregate {
     pub value: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::CumulativeCardinalityAggregation`."]
@@ -1185,6 +1221,8 @@ pub struct DateHistogramAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::DateHistogramBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::DateHistogramAggregation`."]
@@ -1231,6 +1269,8 @@ pub struct DateHistogramBucket {
     pub key_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::DateRangeAggregate`."]
@@ -1240,6 +1280,8 @@ pub struct DateRangeAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::RangeBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::DateRangeAggregation`."]
@@ -1283,6 +1325,8 @@ pub struct DerivativeAggregate {
     pub normalized_value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub normalized_value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::DerivativeAggregation`."]
@@ -1303,6 +1347,8 @@ pub struct Dip {
     pub p_value: f64,
     #[serde(default)]
     pub change_point: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::DistributionChange`."]
@@ -1312,6 +1358,8 @@ pub struct DistributionChange {
     pub p_value: f64,
     #[serde(default)]
     pub change_point: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::DiversifiedSamplerAggregation`."]
@@ -1340,6 +1388,8 @@ pub struct DoubleTermsAggregate {
     pub doc_count_error_upper_bound: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_other_doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::DoubleTermsBucket`."]
@@ -1353,6 +1403,8 @@ pub struct DoubleTermsBucket {
     pub key: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::EwmaModelSettings`."]
@@ -1441,6 +1493,8 @@ pub struct ExtendedStatsAggregate {
     pub std_deviation_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub std_deviation_bounds_as_string: Option<crate::types::StandardDeviationBoundsAsString>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::ExtendedStatsAggregation`."]
@@ -1509,6 +1563,8 @@ pub struct ExtendedStatsBucketAggregate {
     pub std_deviation_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub std_deviation_bounds_as_string: Option<crate::types::StandardDeviationBoundsAsString>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::ExtendedStatsBucketAggregation`."]
@@ -1541,6 +1597,8 @@ pub struct FilterAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::FiltersAggregate`."]
@@ -1550,6 +1608,8 @@ pub struct FiltersAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::FiltersBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::FiltersAggregation`."]
@@ -1572,6 +1632,8 @@ pub struct FiltersBucket {
     pub doc_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::FormatMetricAggregationBase`."]
@@ -1607,6 +1669,8 @@ pub struct FrequentItemSetsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::FrequentItemSetsBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::FrequentItemSetsAggregation`."]
@@ -1633,6 +1697,8 @@ pub struct FrequentItemSetsBucket {
     pub key: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub support: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::FrequentItemSetsField`."]
@@ -1707,6 +1773,8 @@ pub struct GeoBoundsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bounds: Option<crate::types::GeoBounds>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeoBoundsAggregation`."]
@@ -1731,6 +1799,8 @@ pub struct GeoCentroidAggregate {
     pub count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<crate::types::GeoLocation>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeoCentroidAggregation`."]
@@ -1755,6 +1825,8 @@ pub struct GeoDistanceAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::RangeBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeoDistanceAggregation`."]
@@ -1779,6 +1851,8 @@ pub struct GeoHashGridAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::GeoHashGridBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeoHashGridAggregation`."]
@@ -1803,6 +1877,8 @@ pub struct GeoHashGridBucket {
     pub doc_count: i64,
     #[serde(default)]
     pub key: crate::types::GeoHash,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeoHexGridAggregate`."]
@@ -1812,6 +1888,8 @@ pub struct GeoHexGridAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::GeoHexGridBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeoHexGridBucket`."]
@@ -1821,6 +1899,8 @@ pub struct GeoHexGridBucket {
     pub doc_count: i64,
     #[serde(default)]
     pub key: crate::types::GeoHexCell,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeoLineAggregate`."]
@@ -1834,6 +1914,8 @@ pub struct GeoLineAggregate {
     pub geometry: crate::types::GeoLine,
     #[serde(default)]
     pub properties: serde_json::Value,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeoLineAggregation`."]
@@ -1872,6 +1954,8 @@ pub struct GeoTileGridAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::GeoTileGridBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeoTileGridAggregation`."]
@@ -1896,6 +1980,8 @@ pub struct GeoTileGridBucket {
     pub doc_count: i64,
     #[serde(default)]
     pub key: crate::types::GeoTile,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GeohexGridAggregation`."]
@@ -1920,6 +2006,8 @@ pub struct GlobalAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::GlobalAggregation`."]
@@ -1947,6 +2035,8 @@ pub struct HdrPercentileRanksAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<crate::types::Percentiles>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::HdrPercentilesAggregate`."]
@@ -1956,6 +2046,8 @@ pub struct HdrPercentilesAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<crate::types::Percentiles>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::HistogramAggregate`."]
@@ -1965,6 +2057,8 @@ pub struct HistogramAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::HistogramBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::HistogramAggregation`."]
@@ -2003,6 +2097,8 @@ pub struct HistogramBucket {
     pub key_as_string: Option<String>,
     #[serde(default)]
     pub key: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::HoltLinearModelSettings`."]
@@ -2124,6 +2220,8 @@ impl<'de> Deserialize<'de> for HoltWintersType {
 pub struct Indeterminable {
     #[serde(default)]
     pub reason: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::InferenceAggregate`."]
@@ -2165,6 +2263,8 @@ pub struct InferenceClassImportance {
     pub class_name: String,
     #[serde(default)]
     pub importance: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `_types.aggregations::InferenceConfigContainer`: one variant, externally tagged."]
@@ -2188,6 +2288,8 @@ pub struct InferenceFeatureImportance {
     pub importance: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classes: Option<Vec<crate::types::InferenceClassImportance>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::InferenceTopClassEntry`."]
@@ -2199,6 +2301,8 @@ pub struct InferenceTopClassEntry {
     pub class_probability: f64,
     #[serde(default)]
     pub class_score: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::IpPrefixAggregate`."]
@@ -2208,6 +2312,8 @@ pub struct IpPrefixAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::IpPrefixBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::IpPrefixAggregation`."]
@@ -2240,6 +2346,8 @@ pub struct IpPrefixBucket {
     pub prefix_length: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub netmask: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::IpRangeAggregate`."]
@@ -2249,6 +2357,8 @@ pub struct IpRangeAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::IpRangeBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::IpRangeAggregation`."]
@@ -2282,6 +2392,8 @@ pub struct IpRangeBucket {
     pub from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types.aggregations::KeyedPercentiles`."]
@@ -2313,6 +2425,8 @@ pub struct LongRareTermsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::LongRareTermsBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::LongRareTermsBucket`."]
@@ -2324,6 +2438,8 @@ pub struct LongRareTermsBucket {
     pub key: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::LongTermsAggregate`."]
@@ -2337,6 +2453,8 @@ pub struct LongTermsAggregate {
     pub doc_count_error_upper_bound: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_other_doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::LongTermsBucket`."]
@@ -2350,6 +2468,8 @@ pub struct LongTermsBucket {
     pub key: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MatrixAggregation`."]
@@ -2370,6 +2490,8 @@ pub struct MatrixStatsAggregate {
     pub doc_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<crate::types::MatrixStatsFields>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MatrixStatsAggregation`."]
@@ -2402,6 +2524,8 @@ pub struct MatrixStatsFields {
     pub covariance: BTreeMap<String, f64>,
     #[serde(default)]
     pub correlation: BTreeMap<String, f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MaxAggregate`."]
@@ -2413,6 +2537,8 @@ pub struct MaxAggregate {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MaxAggregation`."]
@@ -2448,6 +2574,8 @@ pub struct MedianAbsoluteDeviationAggregate {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MedianAbsoluteDeviationAggregation`."]
@@ -2487,6 +2615,8 @@ pub struct MinAggregate {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MinAggregation`."]
@@ -2598,6 +2728,8 @@ pub struct MissingAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MissingAggregation`."]
@@ -2664,22 +2796,85 @@ impl<'de> Deserialize<'de> for MissingOrder {
 }
 
 #[doc = "Spec type alias `_types.aggregations::MovingAverageAggregation`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "model")]
+#[derive(Clone, Debug)]
 pub enum MovingAverageAggregation {
-    #[serde(rename = "linear")]
+    #[doc = "`model: \"linear\"`"]
     LinearMovingAverageAggregation(crate::types::LinearMovingAverageAggregation),
-    #[serde(rename = "simple")]
+    #[doc = "`model: \"simple\"`"]
     SimpleMovingAverageAggregation(crate::types::SimpleMovingAverageAggregation),
-    #[serde(rename = "ewma")]
+    #[doc = "`model: \"ewma\"`"]
     EwmaMovingAverageAggregation(crate::types::EwmaMovingAverageAggregation),
-    #[serde(rename = "holt")]
+    #[doc = "`model: \"holt\"`"]
     HoltMovingAverageAggregation(crate::types::HoltMovingAverageAggregation),
-    #[serde(rename = "holt_winters")]
+    #[doc = "`model: \"holt_winters\"`"]
     HoltWintersMovingAverageAggregation(crate::types::HoltWintersMovingAverageAggregation),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for MovingAverageAggregation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            MovingAverageAggregation::LinearMovingAverageAggregation(v) => crate::support::tagged(
+                serializer,
+                "model",
+                Some(serde_json::Value::String("linear".to_owned())),
+                v,
+            ),
+            MovingAverageAggregation::SimpleMovingAverageAggregation(v) => crate::support::tagged(
+                serializer,
+                "model",
+                Some(serde_json::Value::String("simple".to_owned())),
+                v,
+            ),
+            MovingAverageAggregation::EwmaMovingAverageAggregation(v) => crate::support::tagged(
+                serializer,
+                "model",
+                Some(serde_json::Value::String("ewma".to_owned())),
+                v,
+            ),
+            MovingAverageAggregation::HoltMovingAverageAggregation(v) => crate::support::tagged(
+                serializer,
+                "model",
+                Some(serde_json::Value::String("holt".to_owned())),
+                v,
+            ),
+            MovingAverageAggregation::HoltWintersMovingAverageAggregation(v) => {
+                crate::support::tagged(
+                    serializer,
+                    "model",
+                    Some(serde_json::Value::String("holt_winters".to_owned())),
+                    v,
+                )
+            }
+            MovingAverageAggregation::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MovingAverageAggregation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "model", None);
+        Ok(match tag.as_deref() {
+            Some("linear") => MovingAverageAggregation::LinearMovingAverageAggregation(
+                crate::support::variant(rest)?,
+            ),
+            Some("simple") => MovingAverageAggregation::SimpleMovingAverageAggregation(
+                crate::support::variant(rest)?,
+            ),
+            Some("ewma") => MovingAverageAggregation::EwmaMovingAverageAggregation(
+                crate::support::variant(rest)?,
+            ),
+            Some("holt") => MovingAverageAggregation::HoltMovingAverageAggregation(
+                crate::support::variant(rest)?,
+            ),
+            Some("holt_winters") => MovingAverageAggregation::HoltWintersMovingAverageAggregation(
+                crate::support::variant(rest)?,
+            ),
+            _ => MovingAverageAggregation::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `_types.aggregations::MovingAverageAggregationBase`."]
@@ -2740,6 +2935,8 @@ pub struct MultiBucketAggregateBase<TBucket = serde_json::Value> {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<TBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MultiBucketBase`."]
@@ -2773,6 +2970,8 @@ pub struct MultiTermsAggregate {
     pub doc_count_error_upper_bound: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_other_doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MultiTermsAggregation`."]
@@ -2807,6 +3006,8 @@ pub struct MultiTermsBucket {
     pub key_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_count_error_upper_bound: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::MutualInformationHeuristic`."]
@@ -2825,6 +3026,8 @@ pub struct NestedAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::NestedAggregation`."]
@@ -2843,6 +3046,8 @@ pub struct NonStationary {
     pub r_value: f64,
     #[serde(default)]
     pub trend: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::NormalizeAggregation`."]
@@ -2940,6 +3145,8 @@ pub struct ParentAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::ParentAggregation`."]
@@ -2991,6 +3198,8 @@ pub struct PercentilesAggregateBase {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<crate::types::Percentiles>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::PercentilesAggregation`."]
@@ -3021,6 +3230,8 @@ pub struct PercentilesBucketAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<crate::types::Percentiles>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::PercentilesBucketAggregation`."]
@@ -3065,6 +3276,8 @@ pub struct RangeAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::RangeBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::RangeAggregation`."]
@@ -3099,6 +3312,8 @@ pub struct RangeBucket {
     pub to_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::RareTermsAggregation`."]
@@ -3129,6 +3344,8 @@ pub struct RateAggregate {
     pub value: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::RateAggregation`."]
@@ -3205,6 +3422,8 @@ pub struct ReverseNestedAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::ReverseNestedAggregation`."]
@@ -3221,6 +3440,8 @@ pub struct SamplerAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SamplerAggregation`."]
@@ -3298,6 +3519,8 @@ pub struct ScriptedMetricAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub value: serde_json::Value,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::ScriptedMetricAggregation`."]
@@ -3349,6 +3572,8 @@ pub struct SignificantLongTermsAggregate {
     pub bg_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SignificantLongTermsBucket`."]
@@ -3364,6 +3589,8 @@ pub struct SignificantLongTermsBucket {
     pub key: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SignificantStringTermsAggregate`."]
@@ -3377,6 +3604,8 @@ pub struct SignificantStringTermsAggregate {
     pub bg_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SignificantStringTermsBucket`."]
@@ -3390,6 +3619,8 @@ pub struct SignificantStringTermsBucket {
     pub bg_count: i64,
     #[serde(default)]
     pub key: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SignificantTermsAggregateBase`."]
@@ -3403,6 +3634,8 @@ pub struct SignificantTermsAggregateBase<T = serde_json::Value> {
     pub bg_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SignificantTermsAggregation`."]
@@ -3451,6 +3684,8 @@ pub struct SignificantTermsBucketBase {
     pub score: f64,
     #[serde(default)]
     pub bg_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SignificantTextAggregation`."]
@@ -3520,6 +3755,8 @@ pub struct SimpleValueAggregate {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SingleBucketAggregateBase`."]
@@ -3542,6 +3779,8 @@ pub struct SingleMetricAggregateBase {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::Spike`."]
@@ -3551,6 +3790,8 @@ pub struct Spike {
     pub p_value: f64,
     #[serde(default)]
     pub change_point: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::StandardDeviationBounds`."]
@@ -3568,6 +3809,8 @@ pub struct StandardDeviationBounds {
     pub upper_sampling: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lower_sampling: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::StandardDeviationBoundsAsString`."]
@@ -3585,11 +3828,16 @@ pub struct StandardDeviationBoundsAsString {
     pub upper_sampling: String,
     #[serde(default)]
     pub lower_sampling: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::Stationary`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Stationary {}
+pub struct Stationary {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
 
 #[doc = "Spec interface `_types.aggregations::StatsAggregate`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -3614,6 +3862,8 @@ pub struct StatsAggregate {
     pub avg_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::StatsAggregation`."]
@@ -3652,6 +3902,8 @@ pub struct StatsBucketAggregate {
     pub avg_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::StatsBucketAggregation`."]
@@ -3672,6 +3924,8 @@ pub struct StepChange {
     pub p_value: f64,
     #[serde(default)]
     pub change_point: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::StringRareTermsAggregate`."]
@@ -3681,6 +3935,8 @@ pub struct StringRareTermsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::StringRareTermsBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::StringRareTermsBucket`."]
@@ -3690,6 +3946,8 @@ pub struct StringRareTermsBucket {
     pub doc_count: i64,
     #[serde(default)]
     pub key: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::StringStatsAggregate`."]
@@ -3715,6 +3973,8 @@ pub struct StringStatsAggregate {
     pub max_length_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_length_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::StringStatsAggregation`."]
@@ -3741,6 +4001,8 @@ pub struct StringTermsAggregate {
     pub doc_count_error_upper_bound: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_other_doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::StringTermsBucket`."]
@@ -3752,6 +4014,8 @@ pub struct StringTermsBucket {
     pub doc_count_error_upper_bound: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<crate::types::FieldValue>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SumAggregate`."]
@@ -3763,6 +4027,8 @@ pub struct SumAggregate {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::SumAggregation`."]
@@ -3855,6 +4121,8 @@ pub struct TDigestPercentileRanksAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<crate::types::Percentiles>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::TDigestPercentilesAggregate`."]
@@ -3864,6 +4132,8 @@ pub struct TDigestPercentilesAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<crate::types::Percentiles>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::TTestAggregate`."]
@@ -3875,6 +4145,8 @@ pub struct TTestAggregate {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::TTestAggregation`."]
@@ -3953,6 +4225,8 @@ pub struct TermsAggregateBase<TBucket = serde_json::Value> {
     pub doc_count_error_upper_bound: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_other_doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::TermsAggregation`."]
@@ -4113,6 +4387,8 @@ pub struct TermsBucketBase {
     pub doc_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_count_error_upper_bound: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types.aggregations::TermsExclude`."]
@@ -4163,6 +4439,8 @@ pub struct TimeSeriesAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::TimeSeriesBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::TimeSeriesAggregation`."]
@@ -4181,6 +4459,8 @@ pub struct TimeSeriesBucket {
     pub doc_count: i64,
     #[serde(default)]
     pub key: BTreeMap<String, crate::types::FieldValue>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::TopHitsAggregate`."]
@@ -4190,6 +4470,8 @@ pub struct TopHitsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub hits: crate::global::HitsMetadata<serde_json::Value>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::TopHitsAggregation`."]
@@ -4238,6 +4520,8 @@ pub struct TopMetrics {
     pub sort: Vec<Option<crate::types::FieldValue>>,
     #[serde(default)]
     pub metrics: BTreeMap<String, Option<crate::types::FieldValue>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::TopMetricsAggregate`."]
@@ -4247,6 +4531,8 @@ pub struct TopMetricsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub top: Vec<crate::types::TopMetrics>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::TopMetricsAggregation`."]
@@ -4282,6 +4568,8 @@ pub struct TrendChange {
     pub r_value: f64,
     #[serde(default)]
     pub change_point: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::UnmappedRareTermsAggregate`."]
@@ -4291,6 +4579,8 @@ pub struct UnmappedRareTermsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::spec_utils::Void>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::UnmappedSamplerAggregate`."]
@@ -4300,6 +4590,8 @@ pub struct UnmappedSamplerAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub doc_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::UnmappedSignificantTermsAggregate`."]
@@ -4313,6 +4605,8 @@ pub struct UnmappedSignificantTermsAggregate {
     pub bg_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::UnmappedTermsAggregate`."]
@@ -4326,6 +4620,8 @@ pub struct UnmappedTermsAggregate {
     pub doc_count_error_upper_bound: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_other_doc_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::ValueCountAggregate`."]
@@ -4337,6 +4633,8 @@ pub struct ValueCountAggregate {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::ValueCountAggregation`."]
@@ -4441,6 +4739,8 @@ pub struct VariableWidthHistogramAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<crate::types::Buckets<crate::types::VariableWidthHistogramBucket>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::VariableWidthHistogramAggregation`."]
@@ -4475,6 +4775,8 @@ pub struct VariableWidthHistogramBucket {
     pub key_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.aggregations::WeightedAverageAggregation`."]
@@ -4510,6 +4812,8 @@ pub struct WeightedAvgAggregate {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `_types.aggregations::KeyedPercentiles` (field `value`)."]

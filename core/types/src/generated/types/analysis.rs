@@ -4,110 +4,469 @@
 use serde::{Deserialize, Serialize};
 
 #[doc = "Spec type alias `_types.analysis::Analyzer`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum Analyzer {
-    #[serde(rename = "custom")]
+    #[doc = "`type: \"custom\"`"]
     CustomAnalyzer(crate::types::CustomAnalyzer),
-    #[serde(rename = "fingerprint")]
+    #[doc = "`type: \"fingerprint\"`"]
     FingerprintAnalyzer(crate::types::FingerprintAnalyzer),
-    #[serde(rename = "keyword")]
+    #[doc = "`type: \"keyword\"`"]
     KeywordAnalyzer(crate::types::KeywordAnalyzer),
-    #[serde(rename = "nori")]
+    #[doc = "`type: \"nori\"`"]
     NoriAnalyzer(crate::types::NoriAnalyzer),
-    #[serde(rename = "pattern")]
+    #[doc = "`type: \"pattern\"`"]
     PatternAnalyzer(crate::types::PatternAnalyzer),
-    #[serde(rename = "simple")]
+    #[doc = "`type: \"simple\"`"]
     SimpleAnalyzer(crate::types::SimpleAnalyzer),
-    #[serde(rename = "standard")]
+    #[doc = "`type: \"standard\"`"]
     StandardAnalyzer(crate::types::StandardAnalyzer),
-    #[serde(rename = "stop")]
+    #[doc = "`type: \"stop\"`"]
     StopAnalyzer(crate::types::StopAnalyzer),
-    #[serde(rename = "whitespace")]
+    #[doc = "`type: \"whitespace\"`"]
     WhitespaceAnalyzer(crate::types::WhitespaceAnalyzer),
-    #[serde(rename = "icu_analyzer")]
+    #[doc = "`type: \"icu_analyzer\"`"]
     IcuAnalyzer(crate::types::IcuAnalyzer),
-    #[serde(rename = "kuromoji")]
+    #[doc = "`type: \"kuromoji\"`"]
     KuromojiAnalyzer(crate::types::KuromojiAnalyzer),
-    #[serde(rename = "snowball")]
+    #[doc = "`type: \"snowball\"`"]
     SnowballAnalyzer(crate::types::SnowballAnalyzer),
-    #[serde(rename = "arabic")]
+    #[doc = "`type: \"arabic\"`"]
     ArabicAnalyzer(crate::types::ArabicAnalyzer),
-    #[serde(rename = "armenian")]
+    #[doc = "`type: \"armenian\"`"]
     ArmenianAnalyzer(crate::types::ArmenianAnalyzer),
-    #[serde(rename = "basque")]
+    #[doc = "`type: \"basque\"`"]
     BasqueAnalyzer(crate::types::BasqueAnalyzer),
-    #[serde(rename = "bengali")]
+    #[doc = "`type: \"bengali\"`"]
     BengaliAnalyzer(crate::types::BengaliAnalyzer),
-    #[serde(rename = "brazilian")]
+    #[doc = "`type: \"brazilian\"`"]
     BrazilianAnalyzer(crate::types::BrazilianAnalyzer),
-    #[serde(rename = "bulgarian")]
+    #[doc = "`type: \"bulgarian\"`"]
     BulgarianAnalyzer(crate::types::BulgarianAnalyzer),
-    #[serde(rename = "catalan")]
+    #[doc = "`type: \"catalan\"`"]
     CatalanAnalyzer(crate::types::CatalanAnalyzer),
-    #[serde(rename = "chinese")]
+    #[doc = "`type: \"chinese\"`"]
     ChineseAnalyzer(crate::types::ChineseAnalyzer),
-    #[serde(rename = "cjk")]
+    #[doc = "`type: \"cjk\"`"]
     CjkAnalyzer(crate::types::CjkAnalyzer),
-    #[serde(rename = "czech")]
+    #[doc = "`type: \"czech\"`"]
     CzechAnalyzer(crate::types::CzechAnalyzer),
-    #[serde(rename = "danish")]
+    #[doc = "`type: \"danish\"`"]
     DanishAnalyzer(crate::types::DanishAnalyzer),
-    #[serde(rename = "dutch")]
+    #[doc = "`type: \"dutch\"`"]
     DutchAnalyzer(crate::types::DutchAnalyzer),
-    #[serde(rename = "english")]
+    #[doc = "`type: \"english\"`"]
     EnglishAnalyzer(crate::types::EnglishAnalyzer),
-    #[serde(rename = "estonian")]
+    #[doc = "`type: \"estonian\"`"]
     EstonianAnalyzer(crate::types::EstonianAnalyzer),
-    #[serde(rename = "finnish")]
+    #[doc = "`type: \"finnish\"`"]
     FinnishAnalyzer(crate::types::FinnishAnalyzer),
-    #[serde(rename = "french")]
+    #[doc = "`type: \"french\"`"]
     FrenchAnalyzer(crate::types::FrenchAnalyzer),
-    #[serde(rename = "galician")]
+    #[doc = "`type: \"galician\"`"]
     GalicianAnalyzer(crate::types::GalicianAnalyzer),
-    #[serde(rename = "german")]
+    #[doc = "`type: \"german\"`"]
     GermanAnalyzer(crate::types::GermanAnalyzer),
-    #[serde(rename = "greek")]
+    #[doc = "`type: \"greek\"`"]
     GreekAnalyzer(crate::types::GreekAnalyzer),
-    #[serde(rename = "hindi")]
+    #[doc = "`type: \"hindi\"`"]
     HindiAnalyzer(crate::types::HindiAnalyzer),
-    #[serde(rename = "hungarian")]
+    #[doc = "`type: \"hungarian\"`"]
     HungarianAnalyzer(crate::types::HungarianAnalyzer),
-    #[serde(rename = "indonesian")]
+    #[doc = "`type: \"indonesian\"`"]
     IndonesianAnalyzer(crate::types::IndonesianAnalyzer),
-    #[serde(rename = "irish")]
+    #[doc = "`type: \"irish\"`"]
     IrishAnalyzer(crate::types::IrishAnalyzer),
-    #[serde(rename = "italian")]
+    #[doc = "`type: \"italian\"`"]
     ItalianAnalyzer(crate::types::ItalianAnalyzer),
-    #[serde(rename = "latvian")]
+    #[doc = "`type: \"latvian\"`"]
     LatvianAnalyzer(crate::types::LatvianAnalyzer),
-    #[serde(rename = "lithuanian")]
+    #[doc = "`type: \"lithuanian\"`"]
     LithuanianAnalyzer(crate::types::LithuanianAnalyzer),
-    #[serde(rename = "norwegian")]
+    #[doc = "`type: \"norwegian\"`"]
     NorwegianAnalyzer(crate::types::NorwegianAnalyzer),
-    #[serde(rename = "persian")]
+    #[doc = "`type: \"persian\"`"]
     PersianAnalyzer(crate::types::PersianAnalyzer),
-    #[serde(rename = "portuguese")]
+    #[doc = "`type: \"portuguese\"`"]
     PortugueseAnalyzer(crate::types::PortugueseAnalyzer),
-    #[serde(rename = "romanian")]
+    #[doc = "`type: \"romanian\"`"]
     RomanianAnalyzer(crate::types::RomanianAnalyzer),
-    #[serde(rename = "russian")]
+    #[doc = "`type: \"russian\"`"]
     RussianAnalyzer(crate::types::RussianAnalyzer),
-    #[serde(rename = "serbian")]
+    #[doc = "`type: \"serbian\"`"]
     SerbianAnalyzer(crate::types::SerbianAnalyzer),
-    #[serde(rename = "sorani")]
+    #[doc = "`type: \"sorani\"`"]
     SoraniAnalyzer(crate::types::SoraniAnalyzer),
-    #[serde(rename = "spanish")]
+    #[doc = "`type: \"spanish\"`"]
     SpanishAnalyzer(crate::types::SpanishAnalyzer),
-    #[serde(rename = "swedish")]
+    #[doc = "`type: \"swedish\"`"]
     SwedishAnalyzer(crate::types::SwedishAnalyzer),
-    #[serde(rename = "turkish")]
+    #[doc = "`type: \"turkish\"`"]
     TurkishAnalyzer(crate::types::TurkishAnalyzer),
-    #[serde(rename = "thai")]
+    #[doc = "`type: \"thai\"`"]
     ThaiAnalyzer(crate::types::ThaiAnalyzer),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for Analyzer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Analyzer::CustomAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("custom".to_owned())),
+                v,
+            ),
+            Analyzer::FingerprintAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("fingerprint".to_owned())),
+                v,
+            ),
+            Analyzer::KeywordAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("keyword".to_owned())),
+                v,
+            ),
+            Analyzer::NoriAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("nori".to_owned())),
+                v,
+            ),
+            Analyzer::PatternAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("pattern".to_owned())),
+                v,
+            ),
+            Analyzer::SimpleAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("simple".to_owned())),
+                v,
+            ),
+            Analyzer::StandardAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("standard".to_owned())),
+                v,
+            ),
+            Analyzer::StopAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("stop".to_owned())),
+                v,
+            ),
+            Analyzer::WhitespaceAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("whitespace".to_owned())),
+                v,
+            ),
+            Analyzer::IcuAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("icu_analyzer".to_owned())),
+                v,
+            ),
+            Analyzer::KuromojiAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("kuromoji".to_owned())),
+                v,
+            ),
+            Analyzer::SnowballAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("snowball".to_owned())),
+                v,
+            ),
+            Analyzer::ArabicAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("arabic".to_owned())),
+                v,
+            ),
+            Analyzer::ArmenianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("armenian".to_owned())),
+                v,
+            ),
+            Analyzer::BasqueAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("basque".to_owned())),
+                v,
+            ),
+            Analyzer::BengaliAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("bengali".to_owned())),
+                v,
+            ),
+            Analyzer::BrazilianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("brazilian".to_owned())),
+                v,
+            ),
+            Analyzer::BulgarianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("bulgarian".to_owned())),
+                v,
+            ),
+            Analyzer::CatalanAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("catalan".to_owned())),
+                v,
+            ),
+            Analyzer::ChineseAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("chinese".to_owned())),
+                v,
+            ),
+            Analyzer::CjkAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("cjk".to_owned())),
+                v,
+            ),
+            Analyzer::CzechAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("czech".to_owned())),
+                v,
+            ),
+            Analyzer::DanishAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("danish".to_owned())),
+                v,
+            ),
+            Analyzer::DutchAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("dutch".to_owned())),
+                v,
+            ),
+            Analyzer::EnglishAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("english".to_owned())),
+                v,
+            ),
+            Analyzer::EstonianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("estonian".to_owned())),
+                v,
+            ),
+            Analyzer::FinnishAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("finnish".to_owned())),
+                v,
+            ),
+            Analyzer::FrenchAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("french".to_owned())),
+                v,
+            ),
+            Analyzer::GalicianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("galician".to_owned())),
+                v,
+            ),
+            Analyzer::GermanAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("german".to_owned())),
+                v,
+            ),
+            Analyzer::GreekAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("greek".to_owned())),
+                v,
+            ),
+            Analyzer::HindiAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("hindi".to_owned())),
+                v,
+            ),
+            Analyzer::HungarianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("hungarian".to_owned())),
+                v,
+            ),
+            Analyzer::IndonesianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("indonesian".to_owned())),
+                v,
+            ),
+            Analyzer::IrishAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("irish".to_owned())),
+                v,
+            ),
+            Analyzer::ItalianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("italian".to_owned())),
+                v,
+            ),
+            Analyzer::LatvianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("latvian".to_owned())),
+                v,
+            ),
+            Analyzer::LithuanianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("lithuanian".to_owned())),
+                v,
+            ),
+            Analyzer::NorwegianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("norwegian".to_owned())),
+                v,
+            ),
+            Analyzer::PersianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("persian".to_owned())),
+                v,
+            ),
+            Analyzer::PortugueseAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("portuguese".to_owned())),
+                v,
+            ),
+            Analyzer::RomanianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("romanian".to_owned())),
+                v,
+            ),
+            Analyzer::RussianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("russian".to_owned())),
+                v,
+            ),
+            Analyzer::SerbianAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("serbian".to_owned())),
+                v,
+            ),
+            Analyzer::SoraniAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("sorani".to_owned())),
+                v,
+            ),
+            Analyzer::SpanishAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("spanish".to_owned())),
+                v,
+            ),
+            Analyzer::SwedishAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("swedish".to_owned())),
+                v,
+            ),
+            Analyzer::TurkishAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("turkish".to_owned())),
+                v,
+            ),
+            Analyzer::ThaiAnalyzer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("thai".to_owned())),
+                v,
+            ),
+            Analyzer::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Analyzer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", Some("custom"));
+        Ok(match tag.as_deref() {
+            Some("custom") => Analyzer::CustomAnalyzer(crate::support::variant(rest)?),
+            Some("fingerprint") => Analyzer::FingerprintAnalyzer(crate::support::variant(rest)?),
+            Some("keyword") => Analyzer::KeywordAnalyzer(crate::support::variant(rest)?),
+            Some("nori") => Analyzer::NoriAnalyzer(crate::support::variant(rest)?),
+            Some("pattern") => Analyzer::PatternAnalyzer(crate::support::variant(rest)?),
+            Some("simple") => Analyzer::SimpleAnalyzer(crate::support::variant(rest)?),
+            Some("standard") => Analyzer::StandardAnalyzer(crate::support::variant(rest)?),
+            Some("stop") => Analyzer::StopAnalyzer(crate::support::variant(rest)?),
+            Some("whitespace") => Analyzer::WhitespaceAnalyzer(crate::support::variant(rest)?),
+            Some("icu_analyzer") => Analyzer::IcuAnalyzer(crate::support::variant(rest)?),
+            Some("kuromoji") => Analyzer::KuromojiAnalyzer(crate::support::variant(rest)?),
+            Some("snowball") => Analyzer::SnowballAnalyzer(crate::support::variant(rest)?),
+            Some("arabic") => Analyzer::ArabicAnalyzer(crate::support::variant(rest)?),
+            Some("armenian") => Analyzer::ArmenianAnalyzer(crate::support::variant(rest)?),
+            Some("basque") => Analyzer::BasqueAnalyzer(crate::support::variant(rest)?),
+            Some("bengali") => Analyzer::BengaliAnalyzer(crate::support::variant(rest)?),
+            Some("brazilian") => Analyzer::BrazilianAnalyzer(crate::support::variant(rest)?),
+            Some("bulgarian") => Analyzer::BulgarianAnalyzer(crate::support::variant(rest)?),
+            Some("catalan") => Analyzer::CatalanAnalyzer(crate::support::variant(rest)?),
+            Some("chinese") => Analyzer::ChineseAnalyzer(crate::support::variant(rest)?),
+            Some("cjk") => Analyzer::CjkAnalyzer(crate::support::variant(rest)?),
+            Some("czech") => Analyzer::CzechAnalyzer(crate::support::variant(rest)?),
+            Some("danish") => Analyzer::DanishAnalyzer(crate::support::variant(rest)?),
+            Some("dutch") => Analyzer::DutchAnalyzer(crate::support::variant(rest)?),
+            Some("english") => Analyzer::EnglishAnalyzer(crate::support::variant(rest)?),
+            Some("estonian") => Analyzer::EstonianAnalyzer(crate::support::variant(rest)?),
+            Some("finnish") => Analyzer::FinnishAnalyzer(crate::support::variant(rest)?),
+            Some("french") => Analyzer::FrenchAnalyzer(crate::support::variant(rest)?),
+            Some("galician") => Analyzer::GalicianAnalyzer(crate::support::variant(rest)?),
+            Some("german") => Analyzer::GermanAnalyzer(crate::support::variant(rest)?),
+            Some("greek") => Analyzer::GreekAnalyzer(crate::support::variant(rest)?),
+            Some("hindi") => Analyzer::HindiAnalyzer(crate::support::variant(rest)?),
+            Some("hungarian") => Analyzer::HungarianAnalyzer(crate::support::variant(rest)?),
+            Some("indonesian") => Analyzer::IndonesianAnalyzer(crate::support::variant(rest)?),
+            Some("irish") => Analyzer::IrishAnalyzer(crate::support::variant(rest)?),
+            Some("italian") => Analyzer::ItalianAnalyzer(crate::support::variant(rest)?),
+            Some("latvian") => Analyzer::LatvianAnalyzer(crate::support::variant(rest)?),
+            Some("lithuanian") => Analyzer::LithuanianAnalyzer(crate::support::variant(rest)?),
+            Some("norwegian") => Analyzer::NorwegianAnalyzer(crate::support::variant(rest)?),
+            Some("persian") => Analyzer::PersianAnalyzer(crate::support::variant(rest)?),
+            Some("portuguese") => Analyzer::PortugueseAnalyzer(crate::support::variant(rest)?),
+            Some("romanian") => Analyzer::RomanianAnalyzer(crate::support::variant(rest)?),
+            Some("russian") => Analyzer::RussianAnalyzer(crate::support::variant(rest)?),
+            Some("serbian") => Analyzer::SerbianAnalyzer(crate::support::variant(rest)?),
+            Some("sorani") => Analyzer::SoraniAnalyzer(crate::support::variant(rest)?),
+            Some("spanish") => Analyzer::SpanishAnalyzer(crate::support::variant(rest)?),
+            Some("swedish") => Analyzer::SwedishAnalyzer(crate::support::variant(rest)?),
+            Some("turkish") => Analyzer::TurkishAnalyzer(crate::support::variant(rest)?),
+            Some("thai") => Analyzer::ThaiAnalyzer(crate::support::variant(rest)?),
+            _ => Analyzer::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `_types.analysis::ApostropheTokenFilter`."]
@@ -247,22 +606,87 @@ pub struct CharFilterBase {
 }
 
 #[doc = "Spec type alias `_types.analysis::CharFilterDefinition`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum CharFilterDefinition {
-    #[serde(rename = "html_strip")]
+    #[doc = "`type: \"html_strip\"`"]
     HtmlStripCharFilter(crate::types::HtmlStripCharFilter),
-    #[serde(rename = "mapping")]
+    #[doc = "`type: \"mapping\"`"]
     MappingCharFilter(crate::types::MappingCharFilter),
-    #[serde(rename = "pattern_replace")]
+    #[doc = "`type: \"pattern_replace\"`"]
     PatternReplaceCharFilter(crate::types::PatternReplaceCharFilter),
-    #[serde(rename = "icu_normalizer")]
+    #[doc = "`type: \"icu_normalizer\"`"]
     IcuNormalizationCharFilter(crate::types::IcuNormalizationCharFilter),
-    #[serde(rename = "kuromoji_iteration_mark")]
+    #[doc = "`type: \"kuromoji_iteration_mark\"`"]
     KuromojiIterationMarkCharFilter(crate::types::KuromojiIterationMarkCharFilter),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for CharFilterDefinition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CharFilterDefinition::HtmlStripCharFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("html_strip".to_owned())),
+                v,
+            ),
+            CharFilterDefinition::MappingCharFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("mapping".to_owned())),
+                v,
+            ),
+            CharFilterDefinition::PatternReplaceCharFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("pattern_replace".to_owned())),
+                v,
+            ),
+            CharFilterDefinition::IcuNormalizationCharFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("icu_normalizer".to_owned())),
+                v,
+            ),
+            CharFilterDefinition::KuromojiIterationMarkCharFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "kuromoji_iteration_mark".to_owned(),
+                )),
+                v,
+            ),
+            CharFilterDefinition::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CharFilterDefinition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", None);
+        Ok(match tag.as_deref() {
+            Some("html_strip") => {
+                CharFilterDefinition::HtmlStripCharFilter(crate::support::variant(rest)?)
+            }
+            Some("mapping") => {
+                CharFilterDefinition::MappingCharFilter(crate::support::variant(rest)?)
+            }
+            Some("pattern_replace") => {
+                CharFilterDefinition::PatternReplaceCharFilter(crate::support::variant(rest)?)
+            }
+            Some("icu_normalizer") => {
+                CharFilterDefinition::IcuNormalizationCharFilter(crate::support::variant(rest)?)
+            }
+            Some("kuromoji_iteration_mark") => {
+                CharFilterDefinition::KuromojiIterationMarkCharFilter(crate::support::variant(
+                    rest,
+                )?)
+            }
+            _ => CharFilterDefinition::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `_types.analysis::CharGroupTokenizer`."]
@@ -1927,16 +2351,46 @@ pub struct NoriTokenizer {
 }
 
 #[doc = "Spec type alias `_types.analysis::Normalizer`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum Normalizer {
-    #[serde(rename = "lowercase")]
+    #[doc = "`type: \"lowercase\"`"]
     LowercaseNormalizer(crate::types::LowercaseNormalizer),
-    #[serde(rename = "custom")]
+    #[doc = "`type: \"custom\"`"]
     CustomNormalizer(crate::types::CustomNormalizer),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for Normalizer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Normalizer::LowercaseNormalizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("lowercase".to_owned())),
+                v,
+            ),
+            Normalizer::CustomNormalizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("custom".to_owned())),
+                v,
+            ),
+            Normalizer::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Normalizer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", Some("custom"));
+        Ok(match tag.as_deref() {
+            Some("lowercase") => Normalizer::LowercaseNormalizer(crate::support::variant(rest)?),
+            Some("custom") => Normalizer::CustomNormalizer(crate::support::variant(rest)?),
+            _ => Normalizer::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `_types.analysis::NorwegianAnalyzer`."]
@@ -3206,160 +3660,870 @@ pub struct TokenFilterBase {
 }
 
 #[doc = "Spec type alias `_types.analysis::TokenFilterDefinition`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum TokenFilterDefinition {
-    #[serde(rename = "apostrophe")]
+    #[doc = "`type: \"apostrophe\"`"]
     ApostropheTokenFilter(crate::types::ApostropheTokenFilter),
-    #[serde(rename = "arabic_stem")]
+    #[doc = "`type: \"arabic_stem\"`"]
     ArabicStemTokenFilter(crate::types::ArabicStemTokenFilter),
-    #[serde(rename = "arabic_normalization")]
+    #[doc = "`type: \"arabic_normalization\"`"]
     ArabicNormalizationTokenFilter(crate::types::ArabicNormalizationTokenFilter),
-    #[serde(rename = "asciifolding")]
+    #[doc = "`type: \"asciifolding\"`"]
     AsciiFoldingTokenFilter(crate::types::AsciiFoldingTokenFilter),
-    #[serde(rename = "bengali_normalization")]
+    #[doc = "`type: \"bengali_normalization\"`"]
     BengaliNormalizationTokenFilter(crate::types::BengaliNormalizationTokenFilter),
-    #[serde(rename = "brazilian_stem")]
+    #[doc = "`type: \"brazilian_stem\"`"]
     BrazilianStemTokenFilter(crate::types::BrazilianStemTokenFilter),
-    #[serde(rename = "cjk_bigram")]
+    #[doc = "`type: \"cjk_bigram\"`"]
     CjkBigramTokenFilter(crate::types::CjkBigramTokenFilter),
-    #[serde(rename = "cjk_width")]
+    #[doc = "`type: \"cjk_width\"`"]
     CjkWidthTokenFilter(crate::types::CjkWidthTokenFilter),
-    #[serde(rename = "classic")]
+    #[doc = "`type: \"classic\"`"]
     ClassicTokenFilter(crate::types::ClassicTokenFilter),
-    #[serde(rename = "common_grams")]
+    #[doc = "`type: \"common_grams\"`"]
     CommonGramsTokenFilter(crate::types::CommonGramsTokenFilter),
-    #[serde(rename = "condition")]
+    #[doc = "`type: \"condition\"`"]
     ConditionTokenFilter(crate::types::ConditionTokenFilter),
-    #[serde(rename = "czech_stem")]
+    #[doc = "`type: \"czech_stem\"`"]
     CzechStemTokenFilter(crate::types::CzechStemTokenFilter),
-    #[serde(rename = "decimal_digit")]
+    #[doc = "`type: \"decimal_digit\"`"]
     DecimalDigitTokenFilter(crate::types::DecimalDigitTokenFilter),
-    #[serde(rename = "delimited_payload")]
+    #[doc = "`type: \"delimited_payload\"`"]
     DelimitedPayloadTokenFilter(crate::types::DelimitedPayloadTokenFilter),
-    #[serde(rename = "dutch_stem")]
+    #[doc = "`type: \"dutch_stem\"`"]
     DutchStemTokenFilter(crate::types::DutchStemTokenFilter),
-    #[serde(rename = "edge_ngram")]
+    #[doc = "`type: \"edge_ngram\"`"]
     EdgeNGramTokenFilter(crate::types::EdgeNGramTokenFilter),
-    #[serde(rename = "elision")]
+    #[doc = "`type: \"elision\"`"]
     ElisionTokenFilter(crate::types::ElisionTokenFilter),
-    #[serde(rename = "fingerprint")]
+    #[doc = "`type: \"fingerprint\"`"]
     FingerprintTokenFilter(crate::types::FingerprintTokenFilter),
-    #[serde(rename = "flatten_graph")]
+    #[doc = "`type: \"flatten_graph\"`"]
     FlattenGraphTokenFilter(crate::types::FlattenGraphTokenFilter),
-    #[serde(rename = "french_stem")]
+    #[doc = "`type: \"french_stem\"`"]
     FrenchStemTokenFilter(crate::types::FrenchStemTokenFilter),
-    #[serde(rename = "german_normalization")]
+    #[doc = "`type: \"german_normalization\"`"]
     GermanNormalizationTokenFilter(crate::types::GermanNormalizationTokenFilter),
-    #[serde(rename = "german_stem")]
+    #[doc = "`type: \"german_stem\"`"]
     GermanStemTokenFilter(crate::types::GermanStemTokenFilter),
-    #[serde(rename = "hindi_normalization")]
+    #[doc = "`type: \"hindi_normalization\"`"]
     HindiNormalizationTokenFilter(crate::types::HindiNormalizationTokenFilter),
-    #[serde(rename = "hunspell")]
+    #[doc = "`type: \"hunspell\"`"]
     HunspellTokenFilter(crate::types::HunspellTokenFilter),
-    #[serde(rename = "hyphenation_decompounder")]
+    #[doc = "`type: \"hyphenation_decompounder\"`"]
     HyphenationDecompounderTokenFilter(crate::types::HyphenationDecompounderTokenFilter),
-    #[serde(rename = "indic_normalization")]
+    #[doc = "`type: \"indic_normalization\"`"]
     IndicNormalizationTokenFilter(crate::types::IndicNormalizationTokenFilter),
-    #[serde(rename = "keep_types")]
+    #[doc = "`type: \"keep_types\"`"]
     KeepTypesTokenFilter(crate::types::KeepTypesTokenFilter),
-    #[serde(rename = "keep")]
+    #[doc = "`type: \"keep\"`"]
     KeepWordsTokenFilter(crate::types::KeepWordsTokenFilter),
-    #[serde(rename = "keyword_marker")]
+    #[doc = "`type: \"keyword_marker\"`"]
     KeywordMarkerTokenFilter(crate::types::KeywordMarkerTokenFilter),
-    #[serde(rename = "keyword_repeat")]
+    #[doc = "`type: \"keyword_repeat\"`"]
     KeywordRepeatTokenFilter(crate::types::KeywordRepeatTokenFilter),
-    #[serde(rename = "kstem")]
+    #[doc = "`type: \"kstem\"`"]
     KStemTokenFilter(crate::types::KStemTokenFilter),
-    #[serde(rename = "length")]
+    #[doc = "`type: \"length\"`"]
     LengthTokenFilter(crate::types::LengthTokenFilter),
-    #[serde(rename = "limit")]
+    #[doc = "`type: \"limit\"`"]
     LimitTokenCountTokenFilter(crate::types::LimitTokenCountTokenFilter),
-    #[serde(rename = "lowercase")]
+    #[doc = "`type: \"lowercase\"`"]
     LowercaseTokenFilter(crate::types::LowercaseTokenFilter),
-    #[serde(rename = "min_hash")]
+    #[doc = "`type: \"min_hash\"`"]
     MinHashTokenFilter(crate::types::MinHashTokenFilter),
-    #[serde(rename = "multiplexer")]
+    #[doc = "`type: \"multiplexer\"`"]
     MultiplexerTokenFilter(crate::types::MultiplexerTokenFilter),
-    #[serde(rename = "ngram")]
+    #[doc = "`type: \"ngram\"`"]
     NGramTokenFilter(crate::types::NGramTokenFilter),
-    #[serde(rename = "nori_part_of_speech")]
+    #[doc = "`type: \"nori_part_of_speech\"`"]
     NoriPartOfSpeechTokenFilter(crate::types::NoriPartOfSpeechTokenFilter),
-    #[serde(rename = "pattern_capture")]
+    #[doc = "`type: \"pattern_capture\"`"]
     PatternCaptureTokenFilter(crate::types::PatternCaptureTokenFilter),
-    #[serde(rename = "pattern_replace")]
+    #[doc = "`type: \"pattern_replace\"`"]
     PatternReplaceTokenFilter(crate::types::PatternReplaceTokenFilter),
-    #[serde(rename = "persian_normalization")]
+    #[doc = "`type: \"persian_normalization\"`"]
     PersianNormalizationTokenFilter(crate::types::PersianNormalizationTokenFilter),
-    #[serde(rename = "persian_stem")]
+    #[doc = "`type: \"persian_stem\"`"]
     PersianStemTokenFilter(crate::types::PersianStemTokenFilter),
-    #[serde(rename = "porter_stem")]
+    #[doc = "`type: \"porter_stem\"`"]
     PorterStemTokenFilter(crate::types::PorterStemTokenFilter),
-    #[serde(rename = "predicate_token_filter")]
+    #[doc = "`type: \"predicate_token_filter\"`"]
     PredicateTokenFilter(crate::types::PredicateTokenFilter),
-    #[serde(rename = "remove_duplicates")]
+    #[doc = "`type: \"remove_duplicates\"`"]
     RemoveDuplicatesTokenFilter(crate::types::RemoveDuplicatesTokenFilter),
-    #[serde(rename = "reverse")]
+    #[doc = "`type: \"reverse\"`"]
     ReverseTokenFilter(crate::types::ReverseTokenFilter),
-    #[serde(rename = "russian_stem")]
+    #[doc = "`type: \"russian_stem\"`"]
     RussianStemTokenFilter(crate::types::RussianStemTokenFilter),
-    #[serde(rename = "scandinavian_folding")]
+    #[doc = "`type: \"scandinavian_folding\"`"]
     ScandinavianFoldingTokenFilter(crate::types::ScandinavianFoldingTokenFilter),
-    #[serde(rename = "scandinavian_normalization")]
+    #[doc = "`type: \"scandinavian_normalization\"`"]
     ScandinavianNormalizationTokenFilter(crate::types::ScandinavianNormalizationTokenFilter),
-    #[serde(rename = "serbian_normalization")]
+    #[doc = "`type: \"serbian_normalization\"`"]
     SerbianNormalizationTokenFilter(crate::types::SerbianNormalizationTokenFilter),
-    #[serde(rename = "shingle")]
+    #[doc = "`type: \"shingle\"`"]
     ShingleTokenFilter(crate::types::ShingleTokenFilter),
-    #[serde(rename = "snowball")]
+    #[doc = "`type: \"snowball\"`"]
     SnowballTokenFilter(crate::types::SnowballTokenFilter),
-    #[serde(rename = "sorani_normalization")]
+    #[doc = "`type: \"sorani_normalization\"`"]
     SoraniNormalizationTokenFilter(crate::types::SoraniNormalizationTokenFilter),
-    #[serde(rename = "stemmer_override")]
+    #[doc = "`type: \"stemmer_override\"`"]
     StemmerOverrideTokenFilter(crate::types::StemmerOverrideTokenFilter),
-    #[serde(rename = "stemmer")]
+    #[doc = "`type: \"stemmer\"`"]
     StemmerTokenFilter(crate::types::StemmerTokenFilter),
-    #[serde(rename = "stop")]
+    #[doc = "`type: \"stop\"`"]
     StopTokenFilter(crate::types::StopTokenFilter),
-    #[serde(rename = "synonym_graph")]
+    #[doc = "`type: \"synonym_graph\"`"]
     SynonymGraphTokenFilter(crate::types::SynonymGraphTokenFilter),
-    #[serde(rename = "synonym")]
+    #[doc = "`type: \"synonym\"`"]
     SynonymTokenFilter(crate::types::SynonymTokenFilter),
-    #[serde(rename = "trim")]
+    #[doc = "`type: \"trim\"`"]
     TrimTokenFilter(crate::types::TrimTokenFilter),
-    #[serde(rename = "truncate")]
+    #[doc = "`type: \"truncate\"`"]
     TruncateTokenFilter(crate::types::TruncateTokenFilter),
-    #[serde(rename = "unique")]
+    #[doc = "`type: \"unique\"`"]
     UniqueTokenFilter(crate::types::UniqueTokenFilter),
-    #[serde(rename = "uppercase")]
+    #[doc = "`type: \"uppercase\"`"]
     UppercaseTokenFilter(crate::types::UppercaseTokenFilter),
-    #[serde(rename = "word_delimiter_graph")]
+    #[doc = "`type: \"word_delimiter_graph\"`"]
     WordDelimiterGraphTokenFilter(crate::types::WordDelimiterGraphTokenFilter),
-    #[serde(rename = "word_delimiter")]
+    #[doc = "`type: \"word_delimiter\"`"]
     WordDelimiterTokenFilter(crate::types::WordDelimiterTokenFilter),
-    #[serde(rename = "ja_stop")]
+    #[doc = "`type: \"ja_stop\"`"]
     JaStopTokenFilter(crate::types::JaStopTokenFilter),
-    #[serde(rename = "kuromoji_stemmer")]
+    #[doc = "`type: \"kuromoji_stemmer\"`"]
     KuromojiStemmerTokenFilter(crate::types::KuromojiStemmerTokenFilter),
-    #[serde(rename = "kuromoji_readingform")]
+    #[doc = "`type: \"kuromoji_readingform\"`"]
     KuromojiReadingFormTokenFilter(crate::types::KuromojiReadingFormTokenFilter),
-    #[serde(rename = "kuromoji_part_of_speech")]
+    #[doc = "`type: \"kuromoji_part_of_speech\"`"]
     KuromojiPartOfSpeechTokenFilter(crate::types::KuromojiPartOfSpeechTokenFilter),
-    #[serde(rename = "icu_collation")]
+    #[doc = "`type: \"icu_collation\"`"]
     IcuCollationTokenFilter(crate::types::IcuCollationTokenFilter),
-    #[serde(rename = "icu_folding")]
+    #[doc = "`type: \"icu_folding\"`"]
     IcuFoldingTokenFilter(crate::types::IcuFoldingTokenFilter),
-    #[serde(rename = "icu_normalizer")]
+    #[doc = "`type: \"icu_normalizer\"`"]
     IcuNormalizationTokenFilter(crate::types::IcuNormalizationTokenFilter),
-    #[serde(rename = "icu_transform")]
+    #[doc = "`type: \"icu_transform\"`"]
     IcuTransformTokenFilter(crate::types::IcuTransformTokenFilter),
-    #[serde(rename = "phonetic")]
+    #[doc = "`type: \"phonetic\"`"]
     PhoneticTokenFilter(crate::types::PhoneticTokenFilter),
-    #[serde(rename = "dictionary_decompounder")]
+    #[doc = "`type: \"dictionary_decompounder\"`"]
     DictionaryDecompounderTokenFilter(crate::types::DictionaryDecompounderTokenFilter),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for TokenFilterDefinition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TokenFilterDefinition::ApostropheTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("apostrophe".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::ArabicStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("arabic_stem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::ArabicNormalizationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("arabic_normalization".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::AsciiFoldingTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("asciifolding".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::BengaliNormalizationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "bengali_normalization".to_owned(),
+                )),
+                v,
+            ),
+            TokenFilterDefinition::BrazilianStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("brazilian_stem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::CjkBigramTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("cjk_bigram".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::CjkWidthTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("cjk_width".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::ClassicTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("classic".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::CommonGramsTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("common_grams".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::ConditionTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("condition".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::CzechStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("czech_stem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::DecimalDigitTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("decimal_digit".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::DelimitedPayloadTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("delimited_payload".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::DutchStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("dutch_stem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::EdgeNGramTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("edge_ngram".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::ElisionTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("elision".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::FingerprintTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("fingerprint".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::FlattenGraphTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("flatten_graph".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::FrenchStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("french_stem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::GermanNormalizationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("german_normalization".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::GermanStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("german_stem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::HindiNormalizationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("hindi_normalization".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::HunspellTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("hunspell".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::HyphenationDecompounderTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "hyphenation_decompounder".to_owned(),
+                )),
+                v,
+            ),
+            TokenFilterDefinition::IndicNormalizationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("indic_normalization".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::KeepTypesTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("keep_types".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::KeepWordsTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("keep".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::KeywordMarkerTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("keyword_marker".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::KeywordRepeatTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("keyword_repeat".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::KStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("kstem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::LengthTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("length".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::LimitTokenCountTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("limit".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::LowercaseTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("lowercase".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::MinHashTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("min_hash".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::MultiplexerTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("multiplexer".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::NGramTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("ngram".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::NoriPartOfSpeechTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("nori_part_of_speech".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::PatternCaptureTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("pattern_capture".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::PatternReplaceTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("pattern_replace".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::PersianNormalizationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "persian_normalization".to_owned(),
+                )),
+                v,
+            ),
+            TokenFilterDefinition::PersianStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("persian_stem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::PorterStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("porter_stem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::PredicateTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "predicate_token_filter".to_owned(),
+                )),
+                v,
+            ),
+            TokenFilterDefinition::RemoveDuplicatesTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("remove_duplicates".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::ReverseTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("reverse".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::RussianStemTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("russian_stem".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::ScandinavianFoldingTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("scandinavian_folding".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::ScandinavianNormalizationTokenFilter(v) => {
+                crate::support::tagged(
+                    serializer,
+                    "type",
+                    Some(serde_json::Value::String(
+                        "scandinavian_normalization".to_owned(),
+                    )),
+                    v,
+                )
+            }
+            TokenFilterDefinition::SerbianNormalizationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "serbian_normalization".to_owned(),
+                )),
+                v,
+            ),
+            TokenFilterDefinition::ShingleTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("shingle".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::SnowballTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("snowball".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::SoraniNormalizationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("sorani_normalization".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::StemmerOverrideTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("stemmer_override".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::StemmerTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("stemmer".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::StopTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("stop".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::SynonymGraphTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("synonym_graph".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::SynonymTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("synonym".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::TrimTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("trim".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::TruncateTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("truncate".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::UniqueTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("unique".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::UppercaseTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("uppercase".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::WordDelimiterGraphTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("word_delimiter_graph".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::WordDelimiterTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("word_delimiter".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::JaStopTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("ja_stop".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::KuromojiStemmerTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("kuromoji_stemmer".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::KuromojiReadingFormTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("kuromoji_readingform".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::KuromojiPartOfSpeechTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "kuromoji_part_of_speech".to_owned(),
+                )),
+                v,
+            ),
+            TokenFilterDefinition::IcuCollationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("icu_collation".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::IcuFoldingTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("icu_folding".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::IcuNormalizationTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("icu_normalizer".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::IcuTransformTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("icu_transform".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::PhoneticTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("phonetic".to_owned())),
+                v,
+            ),
+            TokenFilterDefinition::DictionaryDecompounderTokenFilter(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "dictionary_decompounder".to_owned(),
+                )),
+                v,
+            ),
+            TokenFilterDefinition::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenFilterDefinition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", None);
+        Ok(match tag.as_deref() {
+            Some("apostrophe") => {
+                TokenFilterDefinition::ApostropheTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("arabic_stem") => {
+                TokenFilterDefinition::ArabicStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("arabic_normalization") => TokenFilterDefinition::ArabicNormalizationTokenFilter(
+                crate::support::variant(rest)?,
+            ),
+            Some("asciifolding") => {
+                TokenFilterDefinition::AsciiFoldingTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("bengali_normalization") => {
+                TokenFilterDefinition::BengaliNormalizationTokenFilter(crate::support::variant(
+                    rest,
+                )?)
+            }
+            Some("brazilian_stem") => {
+                TokenFilterDefinition::BrazilianStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("cjk_bigram") => {
+                TokenFilterDefinition::CjkBigramTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("cjk_width") => {
+                TokenFilterDefinition::CjkWidthTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("classic") => {
+                TokenFilterDefinition::ClassicTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("common_grams") => {
+                TokenFilterDefinition::CommonGramsTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("condition") => {
+                TokenFilterDefinition::ConditionTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("czech_stem") => {
+                TokenFilterDefinition::CzechStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("decimal_digit") => {
+                TokenFilterDefinition::DecimalDigitTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("delimited_payload") => {
+                TokenFilterDefinition::DelimitedPayloadTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("dutch_stem") => {
+                TokenFilterDefinition::DutchStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("edge_ngram") => {
+                TokenFilterDefinition::EdgeNGramTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("elision") => {
+                TokenFilterDefinition::ElisionTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("fingerprint") => {
+                TokenFilterDefinition::FingerprintTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("flatten_graph") => {
+                TokenFilterDefinition::FlattenGraphTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("french_stem") => {
+                TokenFilterDefinition::FrenchStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("german_normalization") => TokenFilterDefinition::GermanNormalizationTokenFilter(
+                crate::support::variant(rest)?,
+            ),
+            Some("german_stem") => {
+                TokenFilterDefinition::GermanStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("hindi_normalization") => {
+                TokenFilterDefinition::HindiNormalizationTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("hunspell") => {
+                TokenFilterDefinition::HunspellTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("hyphenation_decompounder") => {
+                TokenFilterDefinition::HyphenationDecompounderTokenFilter(crate::support::variant(
+                    rest,
+                )?)
+            }
+            Some("indic_normalization") => {
+                TokenFilterDefinition::IndicNormalizationTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("keep_types") => {
+                TokenFilterDefinition::KeepTypesTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("keep") => {
+                TokenFilterDefinition::KeepWordsTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("keyword_marker") => {
+                TokenFilterDefinition::KeywordMarkerTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("keyword_repeat") => {
+                TokenFilterDefinition::KeywordRepeatTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("kstem") => {
+                TokenFilterDefinition::KStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("length") => {
+                TokenFilterDefinition::LengthTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("limit") => {
+                TokenFilterDefinition::LimitTokenCountTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("lowercase") => {
+                TokenFilterDefinition::LowercaseTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("min_hash") => {
+                TokenFilterDefinition::MinHashTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("multiplexer") => {
+                TokenFilterDefinition::MultiplexerTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("ngram") => {
+                TokenFilterDefinition::NGramTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("nori_part_of_speech") => {
+                TokenFilterDefinition::NoriPartOfSpeechTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("pattern_capture") => {
+                TokenFilterDefinition::PatternCaptureTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("pattern_replace") => {
+                TokenFilterDefinition::PatternReplaceTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("persian_normalization") => {
+                TokenFilterDefinition::PersianNormalizationTokenFilter(crate::support::variant(
+                    rest,
+                )?)
+            }
+            Some("persian_stem") => {
+                TokenFilterDefinition::PersianStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("porter_stem") => {
+                TokenFilterDefinition::PorterStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("predicate_token_filter") => {
+                TokenFilterDefinition::PredicateTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("remove_duplicates") => {
+                TokenFilterDefinition::RemoveDuplicatesTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("reverse") => {
+                TokenFilterDefinition::ReverseTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("russian_stem") => {
+                TokenFilterDefinition::RussianStemTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("scandinavian_folding") => TokenFilterDefinition::ScandinavianFoldingTokenFilter(
+                crate::support::variant(rest)?,
+            ),
+            Some("scandinavian_normalization") => {
+                TokenFilterDefinition::ScandinavianNormalizationTokenFilter(
+                    crate::support::variant(rest)?,
+                )
+            }
+            Some("serbian_normalization") => {
+                TokenFilterDefinition::SerbianNormalizationTokenFilter(crate::support::variant(
+                    rest,
+                )?)
+            }
+            Some("shingle") => {
+                TokenFilterDefinition::ShingleTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("snowball") => {
+                TokenFilterDefinition::SnowballTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("sorani_normalization") => TokenFilterDefinition::SoraniNormalizationTokenFilter(
+                crate::support::variant(rest)?,
+            ),
+            Some("stemmer_override") => {
+                TokenFilterDefinition::StemmerOverrideTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("stemmer") => {
+                TokenFilterDefinition::StemmerTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("stop") => TokenFilterDefinition::StopTokenFilter(crate::support::variant(rest)?),
+            Some("synonym_graph") => {
+                TokenFilterDefinition::SynonymGraphTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("synonym") => {
+                TokenFilterDefinition::SynonymTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("trim") => TokenFilterDefinition::TrimTokenFilter(crate::support::variant(rest)?),
+            Some("truncate") => {
+                TokenFilterDefinition::TruncateTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("unique") => {
+                TokenFilterDefinition::UniqueTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("uppercase") => {
+                TokenFilterDefinition::UppercaseTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("word_delimiter_graph") => {
+                TokenFilterDefinition::WordDelimiterGraphTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("word_delimiter") => {
+                TokenFilterDefinition::WordDelimiterTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("ja_stop") => {
+                TokenFilterDefinition::JaStopTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("kuromoji_stemmer") => {
+                TokenFilterDefinition::KuromojiStemmerTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("kuromoji_readingform") => TokenFilterDefinition::KuromojiReadingFormTokenFilter(
+                crate::support::variant(rest)?,
+            ),
+            Some("kuromoji_part_of_speech") => {
+                TokenFilterDefinition::KuromojiPartOfSpeechTokenFilter(crate::support::variant(
+                    rest,
+                )?)
+            }
+            Some("icu_collation") => {
+                TokenFilterDefinition::IcuCollationTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("icu_folding") => {
+                TokenFilterDefinition::IcuFoldingTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("icu_normalizer") => {
+                TokenFilterDefinition::IcuNormalizationTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("icu_transform") => {
+                TokenFilterDefinition::IcuTransformTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("phonetic") => {
+                TokenFilterDefinition::PhoneticTokenFilter(crate::support::variant(rest)?)
+            }
+            Some("dictionary_decompounder") => {
+                TokenFilterDefinition::DictionaryDecompounderTokenFilter(crate::support::variant(
+                    rest,
+                )?)
+            }
+            _ => TokenFilterDefinition::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec type alias `_types.analysis::Tokenizer`."]
@@ -3380,48 +4544,220 @@ pub struct TokenizerBase {
 }
 
 #[doc = "Spec type alias `_types.analysis::TokenizerDefinition`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum TokenizerDefinition {
-    #[serde(rename = "char_group")]
+    #[doc = "`type: \"char_group\"`"]
     CharGroupTokenizer(crate::types::CharGroupTokenizer),
-    #[serde(rename = "classic")]
+    #[doc = "`type: \"classic\"`"]
     ClassicTokenizer(crate::types::ClassicTokenizer),
-    #[serde(rename = "edge_ngram")]
+    #[doc = "`type: \"edge_ngram\"`"]
     EdgeNGramTokenizer(crate::types::EdgeNGramTokenizer),
-    #[serde(rename = "keyword")]
+    #[doc = "`type: \"keyword\"`"]
     KeywordTokenizer(crate::types::KeywordTokenizer),
-    #[serde(rename = "letter")]
+    #[doc = "`type: \"letter\"`"]
     LetterTokenizer(crate::types::LetterTokenizer),
-    #[serde(rename = "lowercase")]
+    #[doc = "`type: \"lowercase\"`"]
     LowercaseTokenizer(crate::types::LowercaseTokenizer),
-    #[serde(rename = "ngram")]
+    #[doc = "`type: \"ngram\"`"]
     NGramTokenizer(crate::types::NGramTokenizer),
-    #[serde(rename = "path_hierarchy")]
+    #[doc = "`type: \"path_hierarchy\"`"]
     PathHierarchyTokenizer(crate::types::PathHierarchyTokenizer),
-    #[serde(rename = "pattern")]
+    #[doc = "`type: \"pattern\"`"]
     PatternTokenizer(crate::types::PatternTokenizer),
-    #[serde(rename = "simple_pattern")]
+    #[doc = "`type: \"simple_pattern\"`"]
     SimplePatternTokenizer(crate::types::SimplePatternTokenizer),
-    #[serde(rename = "simple_pattern_split")]
+    #[doc = "`type: \"simple_pattern_split\"`"]
     SimplePatternSplitTokenizer(crate::types::SimplePatternSplitTokenizer),
-    #[serde(rename = "standard")]
+    #[doc = "`type: \"standard\"`"]
     StandardTokenizer(crate::types::StandardTokenizer),
-    #[serde(rename = "thai")]
+    #[doc = "`type: \"thai\"`"]
     ThaiTokenizer(crate::types::ThaiTokenizer),
-    #[serde(rename = "uax_url_email")]
+    #[doc = "`type: \"uax_url_email\"`"]
     UaxEmailUrlTokenizer(crate::types::UaxEmailUrlTokenizer),
-    #[serde(rename = "whitespace")]
+    #[doc = "`type: \"whitespace\"`"]
     WhitespaceTokenizer(crate::types::WhitespaceTokenizer),
-    #[serde(rename = "icu_tokenizer")]
+    #[doc = "`type: \"icu_tokenizer\"`"]
     IcuTokenizer(crate::types::IcuTokenizer),
-    #[serde(rename = "kuromoji_tokenizer")]
+    #[doc = "`type: \"kuromoji_tokenizer\"`"]
     KuromojiTokenizer(crate::types::KuromojiTokenizer),
-    #[serde(rename = "nori_tokenizer")]
+    #[doc = "`type: \"nori_tokenizer\"`"]
     NoriTokenizer(crate::types::NoriTokenizer),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for TokenizerDefinition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TokenizerDefinition::CharGroupTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("char_group".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::ClassicTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("classic".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::EdgeNGramTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("edge_ngram".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::KeywordTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("keyword".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::LetterTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("letter".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::LowercaseTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("lowercase".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::NGramTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("ngram".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::PathHierarchyTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("path_hierarchy".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::PatternTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("pattern".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::SimplePatternTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("simple_pattern".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::SimplePatternSplitTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("simple_pattern_split".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::StandardTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("standard".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::ThaiTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("thai".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::UaxEmailUrlTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("uax_url_email".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::WhitespaceTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("whitespace".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::IcuTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("icu_tokenizer".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::KuromojiTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("kuromoji_tokenizer".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::NoriTokenizer(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("nori_tokenizer".to_owned())),
+                v,
+            ),
+            TokenizerDefinition::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenizerDefinition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", None);
+        Ok(match tag.as_deref() {
+            Some("char_group") => {
+                TokenizerDefinition::CharGroupTokenizer(crate::support::variant(rest)?)
+            }
+            Some("classic") => {
+                TokenizerDefinition::ClassicTokenizer(crate::support::variant(rest)?)
+            }
+            Some("edge_ngram") => {
+                TokenizerDefinition::EdgeNGramTokenizer(crate::support::variant(rest)?)
+            }
+            Some("keyword") => {
+                TokenizerDefinition::KeywordTokenizer(crate::support::variant(rest)?)
+            }
+            Some("letter") => TokenizerDefinition::LetterTokenizer(crate::support::variant(rest)?),
+            Some("lowercase") => {
+                TokenizerDefinition::LowercaseTokenizer(crate::support::variant(rest)?)
+            }
+            Some("ngram") => TokenizerDefinition::NGramTokenizer(crate::support::variant(rest)?),
+            Some("path_hierarchy") => {
+                TokenizerDefinition::PathHierarchyTokenizer(crate::support::variant(rest)?)
+            }
+            Some("pattern") => {
+                TokenizerDefinition::PatternTokenizer(crate::support::variant(rest)?)
+            }
+            Some("simple_pattern") => {
+                TokenizerDefinition::SimplePatternTokenizer(crate::support::variant(rest)?)
+            }
+            Some("simple_pattern_split") => {
+                TokenizerDefinition::SimplePatternSplitTokenizer(crate::support::variant(rest)?)
+            }
+            Some("standard") => {
+                TokenizerDefinition::StandardTokenizer(crate::support::variant(rest)?)
+            }
+            Some("thai") => TokenizerDefinition::ThaiTokenizer(crate::support::variant(rest)?),
+            Some("uax_url_email") => {
+                TokenizerDefinition::UaxEmailUrlTokenizer(crate::support::variant(rest)?)
+            }
+            Some("whitespace") => {
+                TokenizerDefinition::WhitespaceTokenizer(crate::support::variant(rest)?)
+            }
+            Some("icu_tokenizer") => {
+                TokenizerDefinition::IcuTokenizer(crate::support::variant(rest)?)
+            }
+            Some("kuromoji_tokenizer") => {
+                TokenizerDefinition::KuromojiTokenizer(crate::support::variant(rest)?)
+            }
+            Some("nori_tokenizer") => {
+                TokenizerDefinition::NoriTokenizer(crate::support::variant(rest)?)
+            }
+            _ => TokenizerDefinition::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `_types.analysis::TrimTokenFilter`."]

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 pub struct AcknowledgedResponseBase {
     #[serde(default)]
     pub acknowledged: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::AggregateName`."]
@@ -25,6 +27,8 @@ pub struct BulkIndexByScrollFailure {
     pub index: crate::types::IndexName,
     #[serde(default)]
     pub status: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::BulkStats`."]
@@ -48,6 +52,8 @@ pub struct BulkStats {
     pub avg_size: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub avg_size_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::ByteSize`."]
@@ -133,6 +139,8 @@ pub struct CartesianPoint {
     pub x: f64,
     #[serde(default)]
     pub y: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::CategoryId`."]
@@ -165,6 +173,8 @@ pub struct ClusterDetails {
     pub _shards: Option<crate::types::ShardStatistics>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failures: Option<Vec<crate::types::ShardFailure>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_types::ClusterInfoTarget`; unknown values are kept."]
@@ -318,6 +328,8 @@ pub struct ClusterStatistics {
     pub failed: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<BTreeMap<String, crate::types::ClusterDetails>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_types::CommonStatsFlag`; unknown values are kept."]
@@ -469,6 +481,8 @@ pub struct CompletionStats {
     pub size: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, crate::types::FieldSizeUsage>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_types::Conflicts`; unknown values are kept."]
@@ -906,6 +920,8 @@ pub struct DocStats {
     pub total_size_in_bytes: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_size: Option<crate::types::ByteSize>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::Duration`."]
@@ -945,6 +961,8 @@ pub struct ElasticsearchVersionInfo {
     pub minimum_wire_compatibility_version: crate::types::VersionString,
     #[serde(default)]
     pub number: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::ElasticsearchVersionMinInfo`."]
@@ -958,6 +976,8 @@ pub struct ElasticsearchVersionMinInfo {
     pub minimum_wire_compatibility_version: crate::types::VersionString,
     #[serde(default)]
     pub number: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::Embedding`."]
@@ -1004,6 +1024,8 @@ pub struct ErrorResponseBase {
     pub error: crate::types::ErrorCause,
     #[serde(default)]
     pub status: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_types::ExpandWildcard`; unknown values are kept."]
@@ -1088,6 +1110,8 @@ pub struct FieldMemoryUsage {
     pub memory_size: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub memory_size_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::FieldSizeUsage`."]
@@ -1097,6 +1121,8 @@ pub struct FieldSizeUsage {
     pub size: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub size_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::FieldSort`."]
@@ -1203,6 +1229,8 @@ pub struct FielddataStats {
     pub fields: Option<BTreeMap<String, crate::types::FieldMemoryUsage>>,
     #[serde(default)]
     pub global_ordinals: crate::types::GlobalOrdinalsStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::Fields`."]
@@ -1231,6 +1259,8 @@ pub struct FlushStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_time_excluding_waiting_on_lock_in_millis:
         Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::Fuzziness`."]
@@ -1354,6 +1384,8 @@ pub struct GeoLine {
     pub r#type: String,
     #[serde(default)]
     pub coordinates: Vec<Vec<f64>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::GeoLocation`."]
@@ -1458,6 +1490,8 @@ pub struct GetStats {
     pub time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(default)]
     pub total: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::GlobalOrdinalFieldStats`."]
@@ -1469,6 +1503,8 @@ pub struct GlobalOrdinalFieldStats {
     pub build_time: Option<String>,
     #[serde(default)]
     pub shard_max_value_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::GlobalOrdinalsStats`."]
@@ -1480,6 +1516,8 @@ pub struct GlobalOrdinalsStats {
     pub build_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, crate::types::GlobalOrdinalFieldStats>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::GrokPattern`."]
@@ -1717,6 +1755,8 @@ pub struct IndexingStats {
     pub recent_write_load: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_write_load: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::Indices`."]
@@ -1749,6 +1789,8 @@ pub struct IndicesResponseBase {
     pub acknowledged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _shards: Option<crate::types::ShardStatistics>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::InferenceString`."]
@@ -2088,6 +2130,8 @@ pub struct MergesStats {
     pub total_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::Metadata`."]
@@ -2148,6 +2192,8 @@ pub struct NodeAttributes {
     pub name: crate::types::NodeName,
     #[serde(default)]
     pub transport_address: crate::types::TransportAddress,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::NodeId`."]
@@ -2290,6 +2336,8 @@ pub struct NodeShard {
     pub relocating_node: Option<crate::types::NodeId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relocation_failure_info: Option<crate::types::RelocationFailureInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::NodeStatistics`."]
@@ -2303,6 +2351,8 @@ pub struct NodeStatistics {
     pub successful: i64,
     #[serde(default)]
     pub failed: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_types::NodeStatsLevel`; unknown values are kept."]
@@ -2527,6 +2577,8 @@ pub struct PluginStats {
     pub version: crate::types::VersionString,
     #[serde(default)]
     pub licensed: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::ProjectRouting`."]
@@ -2554,6 +2606,8 @@ pub struct QueryCacheStats {
     pub miss_count: i64,
     #[serde(default)]
     pub total_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::QueryVector`."]
@@ -2646,6 +2700,8 @@ pub struct RecoveryStats {
     pub throttle_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttle_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `_types::Refresh`; unknown values are kept."]
@@ -2689,7 +2745,10 @@ impl std::str::FromStr for Refresh {
 }
 impl Serialize for Refresh {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        match self {
+            Refresh::True | Refresh::False => serializer.serialize_bool(self.as_str() == "true"),
+            _ => serializer.serialize_str(self.as_str()),
+        }
     }
 }
 impl<'de> Deserialize<'de> for Refresh {
@@ -2720,6 +2779,8 @@ pub struct RefreshStats {
     pub total_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::ReindexStatus`."]
@@ -2755,6 +2816,8 @@ pub struct ReindexStatus {
     pub version_conflicts: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::ReindexTaskInfo`."]
@@ -2776,6 +2839,8 @@ pub struct ReindexTaskInfo {
     pub cancelled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::types::ReindexStatus>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::ReindexTaskResult`."]
@@ -2809,6 +2874,8 @@ pub struct ReindexTaskResult {
     pub updated: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_conflicts: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::RelationName`."]
@@ -2819,11 +2886,16 @@ pub type RelationName = String;
 pub struct RelocationFailureInfo {
     #[serde(default)]
     pub failed_attempts: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::RequestBase`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct RequestBase {}
+pub struct RequestBase {
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
 
 #[doc = "Spec interface `_types::RequestCacheStats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -2838,6 +2910,8 @@ pub struct RequestCacheStats {
     pub memory_size_in_bytes: i64,
     #[serde(default)]
     pub miss_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::RescoreVector`."]
@@ -2931,6 +3005,8 @@ pub struct Retries {
     pub bulk: i64,
     #[serde(default)]
     pub search: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::RetrieverBase`."]
@@ -3316,6 +3392,8 @@ pub struct SearchStats {
     pub recent_search_load: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<BTreeMap<String, crate::types::SearchStats>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::SearchTransform`."]
@@ -3426,6 +3504,8 @@ pub struct SegmentsStats {
     pub version_map_memory: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub version_map_memory_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::SequenceNumber`."]
@@ -3458,6 +3538,8 @@ pub struct ShardFailure {
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::ShardStatistics`."]
@@ -3473,6 +3555,8 @@ pub struct ShardStatistics {
     pub failures: Option<Vec<crate::types::ShardFailure>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<u64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::ShardsOperationResponseBase`."]
@@ -3480,6 +3564,8 @@ pub struct ShardStatistics {
 pub struct ShardsOperationResponseBase {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _shards: Option<crate::types::ShardStatistics>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::SlicedScroll`."]
@@ -3745,6 +3831,8 @@ pub struct StoreStats {
     pub total_data_set_size: Option<crate::types::ByteSize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_data_set_size_in_bytes: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::StoredScript`."]
@@ -3829,6 +3917,8 @@ pub struct TaskFailure {
     pub status: String,
     #[serde(default)]
     pub reason: crate::types::ErrorCause,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::TaskId`."]
@@ -4064,6 +4154,8 @@ pub struct TranslogStats {
     pub uncommitted_size: Option<String>,
     #[serde(default)]
     pub uncommitted_size_in_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::TransportAddress`."]
@@ -4284,6 +4376,8 @@ pub struct WarmerStats {
     pub total_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types::WktGeoBounds`."]
@@ -4314,6 +4408,8 @@ pub struct WriteResponseBase {
     pub failure_store: Option<crate::global::FailureStoreStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forced_refresh: Option<bool>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec type alias `_types::byte`."]

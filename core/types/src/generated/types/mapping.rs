@@ -816,7 +816,12 @@ impl std::str::FromStr for DynamicMapping {
 }
 impl Serialize for DynamicMapping {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        match self {
+            DynamicMapping::True | DynamicMapping::False => {
+                serializer.serialize_bool(self.as_str() == "true")
+            }
+            _ => serializer.serialize_str(self.as_str()),
+        }
     }
 }
 impl<'de> Deserialize<'de> for DynamicMapping {
@@ -964,6 +969,8 @@ pub struct FieldMapping {
     pub full_name: String,
     #[serde(default)]
     pub mapping: BTreeMap<String, crate::types::Property>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `_types.mapping::FieldNamesField`."]
@@ -2351,118 +2358,526 @@ impl<'de> Deserialize<'de> for PreserveLeafArrays {
 }
 
 #[doc = "Spec type alias `_types.mapping::Property`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
 pub enum Property {
-    #[serde(rename = "binary")]
+    #[doc = "`type: \"binary\"`"]
     BinaryProperty(crate::types::BinaryProperty),
-    #[serde(rename = "boolean")]
+    #[doc = "`type: \"boolean\"`"]
     BooleanProperty(crate::types::BooleanProperty),
-    #[serde(rename = "{dynamic_type}")]
+    #[doc = "`type: \"{dynamic_type}\"`"]
     DynamicProperty(crate::types::DynamicProperty),
-    #[serde(rename = "join")]
+    #[doc = "`type: \"join\"`"]
     JoinProperty(crate::types::JoinProperty),
-    #[serde(rename = "keyword")]
+    #[doc = "`type: \"keyword\"`"]
     KeywordProperty(crate::types::KeywordProperty),
-    #[serde(rename = "match_only_text")]
+    #[doc = "`type: \"match_only_text\"`"]
     MatchOnlyTextProperty(crate::types::MatchOnlyTextProperty),
-    #[serde(rename = "percolator")]
+    #[doc = "`type: \"percolator\"`"]
     PercolatorProperty(crate::types::PercolatorProperty),
-    #[serde(rename = "rank_feature")]
+    #[doc = "`type: \"rank_feature\"`"]
     RankFeatureProperty(crate::types::RankFeatureProperty),
-    #[serde(rename = "rank_features")]
+    #[doc = "`type: \"rank_features\"`"]
     RankFeaturesProperty(crate::types::RankFeaturesProperty),
-    #[serde(rename = "search_as_you_type")]
+    #[doc = "`type: \"search_as_you_type\"`"]
     SearchAsYouTypeProperty(crate::types::SearchAsYouTypeProperty),
-    #[serde(rename = "text")]
+    #[doc = "`type: \"text\"`"]
     TextProperty(crate::types::TextProperty),
-    #[serde(rename = "version")]
+    #[doc = "`type: \"version\"`"]
     VersionProperty(crate::types::VersionProperty),
-    #[serde(rename = "wildcard")]
+    #[doc = "`type: \"wildcard\"`"]
     WildcardProperty(crate::types::WildcardProperty),
-    #[serde(rename = "date_nanos")]
+    #[doc = "`type: \"date_nanos\"`"]
     DateNanosProperty(crate::types::DateNanosProperty),
-    #[serde(rename = "date")]
+    #[doc = "`type: \"date\"`"]
     DateProperty(crate::types::DateProperty),
-    #[serde(rename = "aggregate_metric_double")]
+    #[doc = "`type: \"aggregate_metric_double\"`"]
     AggregateMetricDoubleProperty(crate::types::AggregateMetricDoubleProperty),
-    #[serde(rename = "dense_vector")]
+    #[doc = "`type: \"dense_vector\"`"]
     DenseVectorProperty(crate::types::DenseVectorProperty),
-    #[serde(rename = "flattened")]
+    #[doc = "`type: \"flattened\"`"]
     FlattenedProperty(crate::types::FlattenedProperty),
-    #[serde(rename = "nested")]
+    #[doc = "`type: \"nested\"`"]
     NestedProperty(crate::types::NestedProperty),
-    #[serde(rename = "object")]
+    #[doc = "`type: \"object\"`"]
     ObjectProperty(crate::types::ObjectProperty),
-    #[serde(rename = "passthrough")]
+    #[doc = "`type: \"passthrough\"`"]
     PassthroughObjectProperty(crate::types::PassthroughObjectProperty),
-    #[serde(rename = "rank_vectors")]
+    #[doc = "`type: \"rank_vectors\"`"]
     RankVectorProperty(crate::types::RankVectorProperty),
-    #[serde(rename = "semantic_text")]
+    #[doc = "`type: \"semantic_text\"`"]
     SemanticTextProperty(crate::types::SemanticTextProperty),
-    #[serde(rename = "sparse_vector")]
+    #[doc = "`type: \"sparse_vector\"`"]
     SparseVectorProperty(crate::types::SparseVectorProperty),
-    #[serde(rename = "completion")]
+    #[doc = "`type: \"completion\"`"]
     CompletionProperty(crate::types::CompletionProperty),
-    #[serde(rename = "constant_keyword")]
+    #[doc = "`type: \"constant_keyword\"`"]
     ConstantKeywordProperty(crate::types::ConstantKeywordProperty),
-    #[serde(rename = "counted_keyword")]
+    #[doc = "`type: \"counted_keyword\"`"]
     CountedKeywordProperty(crate::types::CountedKeywordProperty),
-    #[serde(rename = "alias")]
+    #[doc = "`type: \"alias\"`"]
     FieldAliasProperty(crate::types::FieldAliasProperty),
-    #[serde(rename = "histogram")]
+    #[doc = "`type: \"histogram\"`"]
     HistogramProperty(crate::types::HistogramProperty),
-    #[serde(rename = "exponential_histogram")]
+    #[doc = "`type: \"exponential_histogram\"`"]
     ExponentialHistogramProperty(crate::types::ExponentialHistogramProperty),
-    #[serde(rename = "ip")]
+    #[doc = "`type: \"ip\"`"]
     IpProperty(crate::types::IpProperty),
-    #[serde(rename = "murmur3")]
+    #[doc = "`type: \"murmur3\"`"]
     Murmur3HashProperty(crate::types::Murmur3HashProperty),
-    #[serde(rename = "token_count")]
+    #[doc = "`type: \"token_count\"`"]
     TokenCountProperty(crate::types::TokenCountProperty),
-    #[serde(rename = "geo_point")]
+    #[doc = "`type: \"geo_point\"`"]
     GeoPointProperty(crate::types::GeoPointProperty),
-    #[serde(rename = "geo_shape")]
+    #[doc = "`type: \"geo_shape\"`"]
     GeoShapeProperty(crate::types::GeoShapeProperty),
-    #[serde(rename = "point")]
+    #[doc = "`type: \"point\"`"]
     PointProperty(crate::types::PointProperty),
-    #[serde(rename = "shape")]
+    #[doc = "`type: \"shape\"`"]
     ShapeProperty(crate::types::ShapeProperty),
-    #[serde(rename = "byte")]
+    #[doc = "`type: \"byte\"`"]
     ByteNumberProperty(crate::types::ByteNumberProperty),
-    #[serde(rename = "double")]
+    #[doc = "`type: \"double\"`"]
     DoubleNumberProperty(crate::types::DoubleNumberProperty),
-    #[serde(rename = "float")]
+    #[doc = "`type: \"float\"`"]
     FloatNumberProperty(crate::types::FloatNumberProperty),
-    #[serde(rename = "half_float")]
+    #[doc = "`type: \"half_float\"`"]
     HalfFloatNumberProperty(crate::types::HalfFloatNumberProperty),
-    #[serde(rename = "integer")]
+    #[doc = "`type: \"integer\"`"]
     IntegerNumberProperty(crate::types::IntegerNumberProperty),
-    #[serde(rename = "long")]
+    #[doc = "`type: \"long\"`"]
     LongNumberProperty(crate::types::LongNumberProperty),
-    #[serde(rename = "scaled_float")]
+    #[doc = "`type: \"scaled_float\"`"]
     ScaledFloatNumberProperty(crate::types::ScaledFloatNumberProperty),
-    #[serde(rename = "short")]
+    #[doc = "`type: \"short\"`"]
     ShortNumberProperty(crate::types::ShortNumberProperty),
-    #[serde(rename = "unsigned_long")]
+    #[doc = "`type: \"unsigned_long\"`"]
     UnsignedLongNumberProperty(crate::types::UnsignedLongNumberProperty),
-    #[serde(rename = "date_range")]
+    #[doc = "`type: \"date_range\"`"]
     DateRangeProperty(crate::types::DateRangeProperty),
-    #[serde(rename = "double_range")]
+    #[doc = "`type: \"double_range\"`"]
     DoubleRangeProperty(crate::types::DoubleRangeProperty),
-    #[serde(rename = "float_range")]
+    #[doc = "`type: \"float_range\"`"]
     FloatRangeProperty(crate::types::FloatRangeProperty),
-    #[serde(rename = "integer_range")]
+    #[doc = "`type: \"integer_range\"`"]
     IntegerRangeProperty(crate::types::IntegerRangeProperty),
-    #[serde(rename = "ip_range")]
+    #[doc = "`type: \"ip_range\"`"]
     IpRangeProperty(crate::types::IpRangeProperty),
-    #[serde(rename = "long_range")]
+    #[doc = "`type: \"long_range\"`"]
     LongRangeProperty(crate::types::LongRangeProperty),
-    #[serde(rename = "icu_collation_keyword")]
+    #[doc = "`type: \"icu_collation_keyword\"`"]
     IcuCollationProperty(crate::types::IcuCollationProperty),
     /// A variant this version of the specification does not know.
-    #[serde(untagged)]
     Other(serde_json::Value),
+}
+
+impl Serialize for Property {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Property::BinaryProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("binary".to_owned())),
+                v,
+            ),
+            Property::BooleanProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("boolean".to_owned())),
+                v,
+            ),
+            Property::DynamicProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("{dynamic_type}".to_owned())),
+                v,
+            ),
+            Property::JoinProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("join".to_owned())),
+                v,
+            ),
+            Property::KeywordProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("keyword".to_owned())),
+                v,
+            ),
+            Property::MatchOnlyTextProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("match_only_text".to_owned())),
+                v,
+            ),
+            Property::PercolatorProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("percolator".to_owned())),
+                v,
+            ),
+            Property::RankFeatureProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("rank_feature".to_owned())),
+                v,
+            ),
+            Property::RankFeaturesProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("rank_features".to_owned())),
+                v,
+            ),
+            Property::SearchAsYouTypeProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("search_as_you_type".to_owned())),
+                v,
+            ),
+            Property::TextProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("text".to_owned())),
+                v,
+            ),
+            Property::VersionProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("version".to_owned())),
+                v,
+            ),
+            Property::WildcardProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("wildcard".to_owned())),
+                v,
+            ),
+            Property::DateNanosProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("date_nanos".to_owned())),
+                v,
+            ),
+            Property::DateProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("date".to_owned())),
+                v,
+            ),
+            Property::AggregateMetricDoubleProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "aggregate_metric_double".to_owned(),
+                )),
+                v,
+            ),
+            Property::DenseVectorProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("dense_vector".to_owned())),
+                v,
+            ),
+            Property::FlattenedProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("flattened".to_owned())),
+                v,
+            ),
+            Property::NestedProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("nested".to_owned())),
+                v,
+            ),
+            Property::ObjectProperty(v) => crate::support::tagged(serializer, "type", None, v),
+            Property::PassthroughObjectProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("passthrough".to_owned())),
+                v,
+            ),
+            Property::RankVectorProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("rank_vectors".to_owned())),
+                v,
+            ),
+            Property::SemanticTextProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("semantic_text".to_owned())),
+                v,
+            ),
+            Property::SparseVectorProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("sparse_vector".to_owned())),
+                v,
+            ),
+            Property::CompletionProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("completion".to_owned())),
+                v,
+            ),
+            Property::ConstantKeywordProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("constant_keyword".to_owned())),
+                v,
+            ),
+            Property::CountedKeywordProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("counted_keyword".to_owned())),
+                v,
+            ),
+            Property::FieldAliasProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("alias".to_owned())),
+                v,
+            ),
+            Property::HistogramProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("histogram".to_owned())),
+                v,
+            ),
+            Property::ExponentialHistogramProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "exponential_histogram".to_owned(),
+                )),
+                v,
+            ),
+            Property::IpProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("ip".to_owned())),
+                v,
+            ),
+            Property::Murmur3HashProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("murmur3".to_owned())),
+                v,
+            ),
+            Property::TokenCountProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("token_count".to_owned())),
+                v,
+            ),
+            Property::GeoPointProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("geo_point".to_owned())),
+                v,
+            ),
+            Property::GeoShapeProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("geo_shape".to_owned())),
+                v,
+            ),
+            Property::PointProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("point".to_owned())),
+                v,
+            ),
+            Property::ShapeProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("shape".to_owned())),
+                v,
+            ),
+            Property::ByteNumberProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("byte".to_owned())),
+                v,
+            ),
+            Property::DoubleNumberProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("double".to_owned())),
+                v,
+            ),
+            Property::FloatNumberProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("float".to_owned())),
+                v,
+            ),
+            Property::HalfFloatNumberProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("half_float".to_owned())),
+                v,
+            ),
+            Property::IntegerNumberProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("integer".to_owned())),
+                v,
+            ),
+            Property::LongNumberProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("long".to_owned())),
+                v,
+            ),
+            Property::ScaledFloatNumberProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("scaled_float".to_owned())),
+                v,
+            ),
+            Property::ShortNumberProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("short".to_owned())),
+                v,
+            ),
+            Property::UnsignedLongNumberProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("unsigned_long".to_owned())),
+                v,
+            ),
+            Property::DateRangeProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("date_range".to_owned())),
+                v,
+            ),
+            Property::DoubleRangeProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("double_range".to_owned())),
+                v,
+            ),
+            Property::FloatRangeProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("float_range".to_owned())),
+                v,
+            ),
+            Property::IntegerRangeProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("integer_range".to_owned())),
+                v,
+            ),
+            Property::IpRangeProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("ip_range".to_owned())),
+                v,
+            ),
+            Property::LongRangeProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String("long_range".to_owned())),
+                v,
+            ),
+            Property::IcuCollationProperty(v) => crate::support::tagged(
+                serializer,
+                "type",
+                Some(serde_json::Value::String(
+                    "icu_collation_keyword".to_owned(),
+                )),
+                v,
+            ),
+            Property::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Property {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let (tag, rest) = crate::support::untag(&value, "type", Some("object"));
+        Ok(match tag.as_deref() {
+            Some("binary") => Property::BinaryProperty(crate::support::variant(rest)?),
+            Some("boolean") => Property::BooleanProperty(crate::support::variant(rest)?),
+            Some("{dynamic_type}") => Property::DynamicProperty(crate::support::variant(rest)?),
+            Some("join") => Property::JoinProperty(crate::support::variant(rest)?),
+            Some("keyword") => Property::KeywordProperty(crate::support::variant(rest)?),
+            Some("match_only_text") => {
+                Property::MatchOnlyTextProperty(crate::support::variant(rest)?)
+            }
+            Some("percolator") => Property::PercolatorProperty(crate::support::variant(rest)?),
+            Some("rank_feature") => Property::RankFeatureProperty(crate::support::variant(rest)?),
+            Some("rank_features") => Property::RankFeaturesProperty(crate::support::variant(rest)?),
+            Some("search_as_you_type") => {
+                Property::SearchAsYouTypeProperty(crate::support::variant(rest)?)
+            }
+            Some("text") => Property::TextProperty(crate::support::variant(rest)?),
+            Some("version") => Property::VersionProperty(crate::support::variant(rest)?),
+            Some("wildcard") => Property::WildcardProperty(crate::support::variant(rest)?),
+            Some("date_nanos") => Property::DateNanosProperty(crate::support::variant(rest)?),
+            Some("date") => Property::DateProperty(crate::support::variant(rest)?),
+            Some("aggregate_metric_double") => {
+                Property::AggregateMetricDoubleProperty(crate::support::variant(rest)?)
+            }
+            Some("dense_vector") => Property::DenseVectorProperty(crate::support::variant(rest)?),
+            Some("flattened") => Property::FlattenedProperty(crate::support::variant(rest)?),
+            Some("nested") => Property::NestedProperty(crate::support::variant(rest)?),
+            Some("object") => Property::ObjectProperty(crate::support::variant(rest)?),
+            Some("passthrough") => {
+                Property::PassthroughObjectProperty(crate::support::variant(rest)?)
+            }
+            Some("rank_vectors") => Property::RankVectorProperty(crate::support::variant(rest)?),
+            Some("semantic_text") => Property::SemanticTextProperty(crate::support::variant(rest)?),
+            Some("sparse_vector") => Property::SparseVectorProperty(crate::support::variant(rest)?),
+            Some("completion") => Property::CompletionProperty(crate::support::variant(rest)?),
+            Some("constant_keyword") => {
+                Property::ConstantKeywordProperty(crate::support::variant(rest)?)
+            }
+            Some("counted_keyword") => {
+                Property::CountedKeywordProperty(crate::support::variant(rest)?)
+            }
+            Some("alias") => Property::FieldAliasProperty(crate::support::variant(rest)?),
+            Some("histogram") => Property::HistogramProperty(crate::support::variant(rest)?),
+            Some("exponential_histogram") => {
+                Property::ExponentialHistogramProperty(crate::support::variant(rest)?)
+            }
+            Some("ip") => Property::IpProperty(crate::support::variant(rest)?),
+            Some("murmur3") => Property::Murmur3HashProperty(crate::support::variant(rest)?),
+            Some("token_count") => Property::TokenCountProperty(crate::support::variant(rest)?),
+            Some("geo_point") => Property::GeoPointProperty(crate::support::variant(rest)?),
+            Some("geo_shape") => Property::GeoShapeProperty(crate::support::variant(rest)?),
+            Some("point") => Property::PointProperty(crate::support::variant(rest)?),
+            Some("shape") => Property::ShapeProperty(crate::support::variant(rest)?),
+            Some("byte") => Property::ByteNumberProperty(crate::support::variant(rest)?),
+            Some("double") => Property::DoubleNumberProperty(crate::support::variant(rest)?),
+            Some("float") => Property::FloatNumberProperty(crate::support::variant(rest)?),
+            Some("half_float") => Property::HalfFloatNumberProperty(crate::support::variant(rest)?),
+            Some("integer") => Property::IntegerNumberProperty(crate::support::variant(rest)?),
+            Some("long") => Property::LongNumberProperty(crate::support::variant(rest)?),
+            Some("scaled_float") => {
+                Property::ScaledFloatNumberProperty(crate::support::variant(rest)?)
+            }
+            Some("short") => Property::ShortNumberProperty(crate::support::variant(rest)?),
+            Some("unsigned_long") => {
+                Property::UnsignedLongNumberProperty(crate::support::variant(rest)?)
+            }
+            Some("date_range") => Property::DateRangeProperty(crate::support::variant(rest)?),
+            Some("double_range") => Property::DoubleRangeProperty(crate::support::variant(rest)?),
+            Some("float_range") => Property::FloatRangeProperty(crate::support::variant(rest)?),
+            Some("integer_range") => Property::IntegerRangeProperty(crate::support::variant(rest)?),
+            Some("ip_range") => Property::IpRangeProperty(crate::support::variant(rest)?),
+            Some("long_range") => Property::LongRangeProperty(crate::support::variant(rest)?),
+            Some("icu_collation_keyword") => {
+                Property::IcuCollationProperty(crate::support::variant(rest)?)
+            }
+            _ => Property::Other(value),
+        })
+    }
 }
 
 #[doc = "Spec interface `_types.mapping::PropertyBase`."]
@@ -3075,7 +3490,12 @@ impl std::str::FromStr for Subobjects {
 }
 impl Serialize for Subobjects {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        match self {
+            Subobjects::True | Subobjects::False => {
+                serializer.serialize_bool(self.as_str() == "true")
+            }
+            _ => serializer.serialize_str(self.as_str()),
+        }
     }
 }
 impl<'de> Deserialize<'de> for Subobjects {

@@ -2,10 +2,13 @@
 //! Types of spec namespace `watcher.ack_watch`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `watcher.ack_watch`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AckWatchResponse {
     #[serde(default)]
     pub status: crate::watcher::WatchStatus,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

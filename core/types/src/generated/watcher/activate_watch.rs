@@ -2,10 +2,13 @@
 //! Types of spec namespace `watcher.activate_watch`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `watcher.activate_watch`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ActivateWatchResponse {
     #[serde(default)]
     pub status: crate::watcher::ActivationStatus,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,10 +2,13 @@
 //! Types of spec namespace `watcher.deactivate_watch`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `watcher.deactivate_watch`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeactivateWatchResponse {
     #[serde(default)]
     pub status: crate::watcher::ActivationStatus,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `watcher.delete_watch`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `watcher.delete_watch`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -12,4 +13,6 @@ pub struct DeleteWatchResponse {
     pub _id: crate::types::Id,
     #[serde(default)]
     pub _version: crate::types::VersionNumber,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

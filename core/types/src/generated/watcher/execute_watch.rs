@@ -30,6 +30,8 @@ pub struct ExecuteWatchResponse {
     pub _id: crate::types::Id,
     #[serde(default)]
     pub watch_record: crate::watcher::WatchRecord,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher.execute_watch::WatchRecord`."]
@@ -63,4 +65,6 @@ pub struct WatchRecord {
     pub vars: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

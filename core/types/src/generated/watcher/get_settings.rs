@@ -2,10 +2,13 @@
 //! Types of spec namespace `watcher.get_settings`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `watcher.get_settings`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetSettingsResponse {
     #[serde(default)]
     pub index: crate::indices::IndexSettings,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `watcher.get_watch`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `watcher.get_watch`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -20,4 +21,6 @@ pub struct GetWatchResponse {
     pub _seq_no: Option<crate::types::SequenceNumber>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _version: Option<crate::types::VersionNumber>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

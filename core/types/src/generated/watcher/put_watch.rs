@@ -38,4 +38,6 @@ pub struct PutWatchResponse {
     pub _seq_no: crate::types::SequenceNumber,
     #[serde(default)]
     pub _version: crate::types::VersionNumber,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

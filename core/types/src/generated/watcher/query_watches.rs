@@ -2,6 +2,7 @@
 //! Types of spec namespace `watcher.query_watches`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `watcher.query_watches`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -25,4 +26,6 @@ pub struct QueryWatchesResponse {
     pub count: i64,
     #[serde(default)]
     pub watches: Vec<crate::watcher::QueryWatch>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! Types of spec namespace `watcher.stats`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The response body of `watcher.stats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -14,6 +15,8 @@ pub struct StatsResponse {
     pub manually_stopped: bool,
     #[serde(default)]
     pub stats: Vec<crate::watcher::WatcherNodeStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher.stats::WatchRecordQueuedStats`."]
@@ -21,6 +24,8 @@ pub struct StatsResponse {
 pub struct WatchRecordQueuedStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_time: Option<crate::types::DateTime>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher.stats::WatchRecordStats`."]
@@ -38,6 +43,8 @@ pub struct WatchRecordStats {
     pub watch_id: crate::types::Id,
     #[serde(default)]
     pub watch_record_id: crate::types::Id,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `watcher.stats::WatcherMetric`; unknown values are kept."]
@@ -113,6 +120,8 @@ pub struct WatcherNodeStats {
     pub watcher_state: Option<crate::watcher::WatcherState>,
     #[serde(default)]
     pub node_id: crate::types::Id,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `watcher.stats::WatcherState`; unknown values are kept."]

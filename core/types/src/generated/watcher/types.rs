@@ -332,6 +332,8 @@ pub struct ActivationStatus {
     pub state: crate::watcher::ActivationState,
     #[serde(default)]
     pub version: crate::types::VersionNumber,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::AlwaysCondition`."]
@@ -844,6 +846,8 @@ pub struct EmailResult {
     pub message: crate::watcher::Email,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `watcher._types::ExecutionPhase`; unknown values are kept."]
@@ -935,6 +939,8 @@ pub struct ExecutionResult {
     pub input: Option<crate::watcher::ExecutionResultInput>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transform: Option<crate::watcher::ExecutionResultTransform>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::ExecutionResultAction`."]
@@ -972,6 +978,8 @@ pub struct ExecutionResultAction {
     pub max_iterations: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number_of_actions_executed: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::ExecutionResultCondition`."]
@@ -987,6 +995,8 @@ pub struct ExecutionResultCondition {
     pub compare: Option<crate::watcher::ExecutionResultConditionResolved>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub array_compare: Option<crate::watcher::ExecutionResultConditionResolved>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::ExecutionResultConditionResolved`."]
@@ -994,6 +1004,8 @@ pub struct ExecutionResultCondition {
 pub struct ExecutionResultConditionResolved {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolved_values: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::ExecutionResultForeachAction`."]
@@ -1015,6 +1027,8 @@ pub struct ExecutionResultForeachAction {
     pub error: Option<crate::types::ErrorCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::ExecutionResultHttpInput`."]
@@ -1024,6 +1038,8 @@ pub struct ExecutionResultHttpInput {
     pub request: crate::watcher::HttpInputRequestResult,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::ExecutionResultInput`."]
@@ -1043,6 +1059,8 @@ pub struct ExecutionResultInput {
     pub chain: Option<BTreeMap<String, crate::watcher::ExecutionResultInput>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorCause>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::ExecutionResultSearchInput`."]
@@ -1050,6 +1068,8 @@ pub struct ExecutionResultInput {
 pub struct ExecutionResultSearchInput {
     #[serde(default)]
     pub request: crate::watcher::SearchInputRequestDefinition,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `watcher._types::ExecutionResultStatus`; unknown values are kept."]
@@ -1117,6 +1137,8 @@ pub struct ExecutionResultTransform {
     pub error: Option<crate::types::ErrorCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `watcher._types::ExecutionResultTransformType`; unknown values are kept."]
@@ -1265,6 +1287,8 @@ pub struct ExecutionThreadPool {
     pub max_size: i64,
     #[serde(default)]
     pub queue_size: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::HourAndMinute`."]
@@ -1452,6 +1476,8 @@ pub struct HttpInputRequestResult {
     pub scheme: Option<crate::watcher::ConnectionScheme>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::HttpInputResponseResult`."]
@@ -1463,6 +1489,8 @@ pub struct HttpInputResponseResult {
     pub headers: crate::types::HttpHeaders,
     #[serde(default)]
     pub status: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::IndexAction`."]
@@ -1505,6 +1533,8 @@ pub struct IndexResultRequestSummary {
     pub refresh: Option<crate::types::Refresh>,
     #[serde(default)]
     pub source: serde_json::Value,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::IndexResultSummary`."]
@@ -1524,6 +1554,8 @@ pub struct IndexResultSummary {
     pub failed: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec container `watcher._types::InputContainer`: one variant, externally tagged."]
@@ -1626,6 +1658,8 @@ pub struct LoggingAction {
 pub struct LoggingResult {
     #[serde(default)]
     pub logged_text: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `watcher._types::Month`; unknown values are kept."]
@@ -1909,6 +1943,8 @@ pub struct PagerDutyResult {
     pub request: Option<crate::watcher::HttpInputRequestResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<crate::watcher::HttpInputResponseResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `watcher._types::Quantifier`; unknown values are kept."]
@@ -1974,6 +2010,8 @@ pub struct QueryWatch {
     pub _primary_term: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _seq_no: Option<crate::types::SequenceNumber>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::ReportingEmailAttachment`."]
@@ -2245,6 +2283,8 @@ pub struct SlackResult {
     pub account: Option<String>,
     #[serde(default)]
     pub message: crate::watcher::SlackMessage,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::ThrottleState`."]
@@ -2314,6 +2354,8 @@ pub struct TriggerEventResult {
     pub triggered_time: Option<crate::types::DateTime>,
     #[serde(default)]
     pub r#type: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `watcher._types::Watch`."]
@@ -2394,6 +2436,8 @@ pub struct WebhookResult {
     pub request: crate::watcher::HttpInputRequestResult,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<crate::watcher::HttpInputResponseResult>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "An inline union of `watcher._types::Email` (field `bcc`)."]

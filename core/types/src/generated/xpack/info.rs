@@ -2,6 +2,7 @@
 //! Types of spec namespace `xpack.info`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "Spec interface `xpack.info::BuildInformation`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -10,6 +11,8 @@ pub struct BuildInformation {
     pub date: Option<crate::types::DateTime>,
     #[serde(default)]
     pub hash: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.info::Feature`."]
@@ -23,6 +26,8 @@ pub struct Feature {
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub native_code_info: Option<crate::xpack::NativeCodeInformation>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.info::Features`."]
@@ -84,6 +89,8 @@ pub struct Features {
     pub watcher: crate::xpack::Feature,
     #[serde(default)]
     pub archive: crate::xpack::Feature,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.info::MinimalLicenseInformation`."]
@@ -99,6 +106,8 @@ pub struct MinimalLicenseInformation {
     pub r#type: Option<crate::license::LicenseType>,
     #[serde(default)]
     pub uid: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.info::NativeCodeInformation`."]
@@ -108,6 +117,8 @@ pub struct NativeCodeInformation {
     pub build_hash: String,
     #[serde(default)]
     pub version: crate::types::VersionString,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `xpack.info`."]
@@ -121,6 +132,8 @@ pub struct InfoResponse {
     pub license: crate::xpack::MinimalLicenseInformation,
     #[serde(default)]
     pub tagline: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec enum `xpack.info::XPackCategory`; unknown values are kept."]

@@ -13,6 +13,8 @@ pub struct Analytics {
     pub enabled: bool,
     #[serde(default)]
     pub stats: crate::xpack::AnalyticsStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::AnalyticsStatistics`."]
@@ -36,6 +38,8 @@ pub struct AnalyticsStatistics {
     pub rate_usage: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_terms_usage: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Archive`."]
@@ -47,6 +51,8 @@ pub struct Archive {
     pub enabled: bool,
     #[serde(default)]
     pub indices_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Audit`."]
@@ -56,6 +62,8 @@ pub struct Audit {
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outputs: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Base`."]
@@ -65,6 +73,8 @@ pub struct Base {
     pub available: bool,
     #[serde(default)]
     pub enabled: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Ccr`."]
@@ -78,6 +88,8 @@ pub struct Ccr {
     pub auto_follow_patterns_count: i64,
     #[serde(default)]
     pub follower_indices_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Counter`."]
@@ -87,6 +99,8 @@ pub struct Counter {
     pub active: i64,
     #[serde(default)]
     pub total: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::DataStreamLifecycleEffectiveRetentionStats`."]
@@ -100,6 +114,8 @@ pub struct DataStreamLifecycleEffectiveRetentionStats {
     pub average_millis: Option<f64>,
     #[serde(default)]
     pub retained_data_streams: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::DataStreamLifecycleGlobalRetention`."]
@@ -109,6 +125,8 @@ pub struct DataStreamLifecycleGlobalRetention {
     pub default: crate::xpack::DataStreamLifecycleGlobalRetentionStats,
     #[serde(default)]
     pub max: crate::xpack::DataStreamLifecycleGlobalRetentionStats,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::DataStreamLifecycleGlobalRetentionStats`."]
@@ -120,6 +138,8 @@ pub struct DataStreamLifecycleGlobalRetentionStats {
     pub affected_data_streams: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_millis: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::DataStreamLifecycleRetentionStats`."]
@@ -133,6 +153,8 @@ pub struct DataStreamLifecycleRetentionStats {
     pub average_millis: Option<f64>,
     #[serde(default)]
     pub configured_data_streams: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::DataStreamLifecycleThresholdStats`."]
@@ -144,6 +166,8 @@ pub struct DataStreamLifecycleThresholdStats {
     pub maximum_millis: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub average_millis: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::DataStreamLifecycleUsage`."]
@@ -165,6 +189,8 @@ pub struct DataStreamLifecycleUsage {
     pub frozen_after: Option<crate::xpack::DataStreamLifecycleRetentionStats>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub global_retention: Option<crate::xpack::DataStreamLifecycleGlobalRetention>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::DataStreams`."]
@@ -178,6 +204,8 @@ pub struct DataStreams {
     pub data_streams: i64,
     #[serde(default)]
     pub indices_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::DataTierPhaseStatistics`."]
@@ -203,6 +231,8 @@ pub struct DataTierPhaseStatistics {
     pub primary_shard_size_median_bytes: i64,
     #[serde(default)]
     pub primary_shard_size_mad_bytes: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::DataTiers`."]
@@ -222,6 +252,8 @@ pub struct DataTiers {
     pub data_content: crate::xpack::DataTierPhaseStatistics,
     #[serde(default)]
     pub data_hot: crate::xpack::DataTierPhaseStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Datafeed`."]
@@ -229,6 +261,8 @@ pub struct DataTiers {
 pub struct Datafeed {
     #[serde(default)]
     pub count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Eql`."]
@@ -242,6 +276,8 @@ pub struct Eql {
     pub features: crate::xpack::EqlFeatures,
     #[serde(default)]
     pub queries: BTreeMap<String, crate::xpack::Query>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::EqlFeatures`."]
@@ -261,6 +297,8 @@ pub struct EqlFeatures {
     pub sequence: u64,
     #[serde(default)]
     pub sequences: crate::xpack::EqlFeaturesSequences,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::EqlFeaturesJoin`."]
@@ -276,6 +314,8 @@ pub struct EqlFeaturesJoin {
     pub join_queries_five_or_more: u64,
     #[serde(default)]
     pub join_queries_four: u64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::EqlFeaturesKeys`."]
@@ -291,6 +331,8 @@ pub struct EqlFeaturesKeys {
     pub join_keys_five_or_more: u64,
     #[serde(default)]
     pub join_keys_four: u64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::EqlFeaturesPipes`."]
@@ -300,6 +342,8 @@ pub struct EqlFeaturesPipes {
     pub pipe_tail: u64,
     #[serde(default)]
     pub pipe_head: u64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::EqlFeaturesSequences`."]
@@ -317,6 +361,8 @@ pub struct EqlFeaturesSequences {
     pub sequence_queries_five_or_more: u64,
     #[serde(default)]
     pub sequence_maxspan: u64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::EsqlLoggingConfig`."]
@@ -328,6 +374,8 @@ pub struct EsqlLoggingConfig {
     pub user: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<BTreeMap<String, crate::types::Duration>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::FeatureToggle`."]
@@ -335,6 +383,8 @@ pub struct EsqlLoggingConfig {
 pub struct FeatureToggle {
     #[serde(default)]
     pub enabled: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Flattened`."]
@@ -346,6 +396,8 @@ pub struct Flattened {
     pub enabled: bool,
     #[serde(default)]
     pub field_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::GpuNodeStats`."]
@@ -359,6 +411,8 @@ pub struct GpuNodeStats {
     pub enabled: bool,
     #[serde(default)]
     pub index_build_count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::GpuVectorIndexing`."]
@@ -374,6 +428,8 @@ pub struct GpuVectorIndexing {
     pub nodes_with_gpu: i64,
     #[serde(default)]
     pub nodes: Vec<crate::xpack::GpuNodeStats>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::HealthStatistics`."]
@@ -385,6 +441,8 @@ pub struct HealthStatistics {
     pub enabled: bool,
     #[serde(default)]
     pub invocations: crate::xpack::Invocations,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Ilm`."]
@@ -394,6 +452,8 @@ pub struct Ilm {
     pub policy_count: i64,
     #[serde(default)]
     pub policy_stats: Vec<crate::xpack::IlmPolicyStatistics>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::IlmPolicyStatistics`."]
@@ -403,6 +463,8 @@ pub struct IlmPolicyStatistics {
     pub indices_managed: i64,
     #[serde(default)]
     pub phases: crate::xpack::Phases,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Invocations`."]
@@ -410,6 +472,8 @@ pub struct IlmPolicyStatistics {
 pub struct Invocations {
     #[serde(default)]
     pub total: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::IpFilter`."]
@@ -419,6 +483,8 @@ pub struct IpFilter {
     pub http: bool,
     #[serde(default)]
     pub transport: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::JobUsage`."]
@@ -434,6 +500,8 @@ pub struct JobUsage {
     pub forecasts: crate::xpack::MlJobForecasts,
     #[serde(default)]
     pub model_size: crate::ml::JobStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Logging`."]
@@ -443,6 +511,8 @@ pub struct Logging {
     pub querylog: crate::xpack::QueryLoggingConfig,
     #[serde(default)]
     pub esql: crate::xpack::EsqlLoggingConfig,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MachineLearning`."]
@@ -462,6 +532,8 @@ pub struct MachineLearning {
     pub data_frame_analytics_jobs: crate::xpack::MlDataFrameAnalyticsJobs,
     #[serde(default)]
     pub inference: crate::xpack::MlInference,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlCounter`."]
@@ -469,6 +541,8 @@ pub struct MachineLearning {
 pub struct MlCounter {
     #[serde(default)]
     pub count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlDataFrameAnalyticsJobs`."]
@@ -482,6 +556,8 @@ pub struct MlDataFrameAnalyticsJobs {
     pub analysis_counts: Option<crate::xpack::MlDataFrameAnalyticsJobsAnalysis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<crate::xpack::MlDataFrameAnalyticsJobsCount>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlDataFrameAnalyticsJobsAnalysis`."]
@@ -493,6 +569,8 @@ pub struct MlDataFrameAnalyticsJobsAnalysis {
     pub outlier_detection: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regression: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlDataFrameAnalyticsJobsCount`."]
@@ -500,6 +578,8 @@ pub struct MlDataFrameAnalyticsJobsAnalysis {
 pub struct MlDataFrameAnalyticsJobsCount {
     #[serde(default)]
     pub count: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlDataFrameAnalyticsJobsMemory`."]
@@ -507,6 +587,8 @@ pub struct MlDataFrameAnalyticsJobsCount {
 pub struct MlDataFrameAnalyticsJobsMemory {
     #[serde(default)]
     pub peak_usage_bytes: crate::ml::JobStatistics,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlInference`."]
@@ -518,6 +600,8 @@ pub struct MlInference {
     pub trained_models: crate::xpack::MlInferenceTrainedModels,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployments: Option<crate::xpack::MlInferenceDeployments>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlInferenceDeployments`."]
@@ -531,6 +615,8 @@ pub struct MlInferenceDeployments {
     pub model_sizes_bytes: crate::ml::JobStatistics,
     #[serde(default)]
     pub time_ms: crate::xpack::MlInferenceDeploymentsTimeMs,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlInferenceDeploymentsTimeMs`."]
@@ -538,6 +624,8 @@ pub struct MlInferenceDeployments {
 pub struct MlInferenceDeploymentsTimeMs {
     #[serde(default)]
     pub avg: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlInferenceIngestProcessor`."]
@@ -551,6 +639,8 @@ pub struct MlInferenceIngestProcessor {
     pub num_failures: crate::xpack::MlInferenceIngestProcessorCount,
     #[serde(default)]
     pub time_ms: crate::xpack::MlInferenceIngestProcessorCount,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlInferenceIngestProcessorCount`."]
@@ -562,6 +652,8 @@ pub struct MlInferenceIngestProcessorCount {
     pub sum: i64,
     #[serde(default)]
     pub min: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlInferenceTrainedModels`."]
@@ -577,6 +669,8 @@ pub struct MlInferenceTrainedModels {
     pub _all: crate::xpack::MlCounter,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_size_bytes: Option<crate::ml::JobStatistics>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlInferenceTrainedModelsCount`."]
@@ -598,6 +692,8 @@ pub struct MlInferenceTrainedModelsCount {
     pub ner: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_embedding: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::MlJobForecasts`."]
@@ -607,6 +703,8 @@ pub struct MlJobForecasts {
     pub total: i64,
     #[serde(default)]
     pub forecasted_jobs: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Monitoring`."]
@@ -620,6 +718,8 @@ pub struct Monitoring {
     pub collection_enabled: bool,
     #[serde(default)]
     pub enabled_exporters: BTreeMap<String, i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Phase`."]
@@ -629,6 +729,8 @@ pub struct Phase {
     pub actions: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_age: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Phases`."]
@@ -644,6 +746,8 @@ pub struct Phases {
     pub hot: Option<crate::xpack::Phase>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warm: Option<crate::xpack::Phase>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Query`."]
@@ -657,6 +761,8 @@ pub struct Query {
     pub paging: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::QueryLoggingConfig`."]
@@ -670,6 +776,8 @@ pub struct QueryLoggingConfig {
     pub system: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<crate::types::Duration>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Realm`."]
@@ -695,6 +803,8 @@ pub struct Realm {
     pub has_truststore: Option<Vec<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_authentication_delegated: Option<Vec<bool>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::RealmCache`."]
@@ -702,6 +812,8 @@ pub struct Realm {
 pub struct RealmCache {
     #[serde(default)]
     pub size: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "The response body of `xpack.usage`."]
@@ -771,6 +883,8 @@ pub struct UsageResponse {
     pub vectordb_document: Option<crate::xpack::VectorDbDocument>,
     #[serde(default)]
     pub voting_only: crate::xpack::Base,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::RoleMapping`."]
@@ -780,6 +894,8 @@ pub struct RoleMapping {
     pub enabled: i64,
     #[serde(default)]
     pub size: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::RuntimeFieldTypes`."]
@@ -791,6 +907,8 @@ pub struct RuntimeFieldTypes {
     pub enabled: bool,
     #[serde(default)]
     pub field_types: Vec<crate::xpack::RuntimeFieldsType>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::RuntimeFieldsType`."]
@@ -824,6 +942,8 @@ pub struct RuntimeFieldsType {
     pub source_max: i64,
     #[serde(default)]
     pub source_total: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::SearchableSnapshots`."]
@@ -839,6 +959,8 @@ pub struct SearchableSnapshots {
     pub full_copy_indices_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_cache_indices_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Security`."]
@@ -872,6 +994,8 @@ pub struct Security {
     pub token_service: crate::xpack::FeatureToggle,
     #[serde(default)]
     pub operator_privileges: crate::xpack::Base,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::SecurityRoles`."]
@@ -883,6 +1007,8 @@ pub struct SecurityRoles {
     pub dls: crate::xpack::SecurityRolesDls,
     #[serde(default)]
     pub file: crate::xpack::SecurityRolesFile,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::SecurityRolesDls`."]
@@ -890,6 +1016,8 @@ pub struct SecurityRoles {
 pub struct SecurityRolesDls {
     #[serde(default)]
     pub bit_set_cache: crate::xpack::SecurityRolesDlsBitSetCache,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::SecurityRolesDlsBitSetCache`."]
@@ -911,6 +1039,8 @@ pub struct SecurityRolesDlsBitSetCache {
     pub hits_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub misses_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::SecurityRolesFile`."]
@@ -922,6 +1052,8 @@ pub struct SecurityRolesFile {
     pub fls: bool,
     #[serde(default)]
     pub size: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::SecurityRolesNative`."]
@@ -933,6 +1065,8 @@ pub struct SecurityRolesNative {
     pub fls: bool,
     #[serde(default)]
     pub size: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Slm`."]
@@ -946,6 +1080,8 @@ pub struct Slm {
     pub policy_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_stats: Option<crate::slm::Statistics>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Sql`."]
@@ -959,6 +1095,8 @@ pub struct Sql {
     pub features: BTreeMap<String, i64>,
     #[serde(default)]
     pub queries: BTreeMap<String, crate::xpack::Query>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Ssl`."]
@@ -968,6 +1106,8 @@ pub struct Ssl {
     pub http: crate::xpack::FeatureToggle,
     #[serde(default)]
     pub transport: crate::xpack::FeatureToggle,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Vector`."]
@@ -983,6 +1123,8 @@ pub struct Vector {
     pub dense_vector_fields_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sparse_vector_fields_count: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::VectorDbDocument`."]
@@ -996,6 +1138,8 @@ pub struct VectorDbDocument {
     pub indices_count: i64,
     #[serde(default)]
     pub num_docs: i64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::Watcher`."]
@@ -1011,6 +1155,8 @@ pub struct Watcher {
     pub watch: crate::xpack::WatcherWatch,
     #[serde(default)]
     pub count: crate::xpack::Counter,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::WatcherActionTotals`."]
@@ -1020,6 +1166,8 @@ pub struct WatcherActionTotals {
     pub total: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_time_in_ms: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::WatcherActions`."]
@@ -1027,6 +1175,8 @@ pub struct WatcherActionTotals {
 pub struct WatcherActions {
     #[serde(default)]
     pub actions: BTreeMap<String, crate::xpack::WatcherActionTotals>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::WatcherWatch`."]
@@ -1040,6 +1190,8 @@ pub struct WatcherWatch {
     pub action: Option<BTreeMap<String, crate::xpack::Counter>>,
     #[serde(default)]
     pub trigger: crate::xpack::WatcherWatchTrigger,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::WatcherWatchTrigger`."]
@@ -1049,6 +1201,8 @@ pub struct WatcherWatchTrigger {
     pub schedule: Option<crate::xpack::WatcherWatchTriggerSchedule>,
     #[serde(default)]
     pub _all: crate::xpack::Counter,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[doc = "Spec interface `xpack.usage::WatcherWatchTriggerSchedule`."]
@@ -1062,4 +1216,6 @@ pub struct WatcherWatchTriggerSchedule {
     pub cron: crate::xpack::Counter,
     #[serde(default)]
     pub _all: crate::xpack::Counter,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -7,6 +7,7 @@ use crate::{Client, Request};
 
 mod search;
 pub use search::*;
+#[cfg(feature = "indices")]
 pub mod indices;
 
 impl<X: Executor> Client<X> {
@@ -15,7 +16,8 @@ impl<X: Executor> Client<X> {
         self.request(crate::Search::new())
     }
 
-    /// The `indices` endpoints.
+    /// The `indices` endpoints (feature `indices`).
+    #[cfg(feature = "indices")]
     pub fn indices(&self) -> indices::Indices<'_, X> {
         indices::Indices { client: self }
     }

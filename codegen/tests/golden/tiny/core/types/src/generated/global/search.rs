@@ -2,6 +2,7 @@
 //! Types of spec namespace `_global.search`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[doc = "The request body of `search`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct SearchResponse<TDocument = serde_json::Value> {
     pub took: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hits: Option<Vec<TDocument>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
