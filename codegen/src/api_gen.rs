@@ -82,7 +82,19 @@ struct Ep<'s> {
 
 impl<'s> Model<'s> {
     fn kind(&self, v: &ValueOf) -> Kind {
-        match self.resolve(v) {
+        // Follow plain aliases one step at a time: `_types.integer` is an
+        // alias of `_builtins.number`, and must stay an integer (`i64`).
+        let mut cur = v;
+        for _ in 0..16 {
+            match cur {
+                ValueOf::InstanceOf { ty, .. } if builtin(ty).is_none() => match self.def(ty) {
+                    Some(TypeDef::TypeAlias(a)) if a.generics.is_empty() && a.variants.is_none() => cur = &a.ty,
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        match cur {
             ValueOf::InstanceOf { ty, .. } => match builtin(ty) {
                 Some("String") => Kind::Str,
                 Some("bool") => Kind::Bool,

@@ -314,6 +314,13 @@ impl<'s> Model<'s> {
         if plain {
             attrs.insert(0, "default".to_owned());
             field_ty = ty;
+        } else if ty.starts_with("Option<") && self.response_only(&cx.owner) && !cx.owner.namespace.starts_with("cat") {
+            // `T | null` read from a server: Elasticsearch writes these
+            // fields as `null` rather than leaving them out, so `None` is
+            // written back as `null`. Not in cat records, whose columns are
+            // chosen by `h`.
+            attrs.insert(0, "default".to_owned());
+            field_ty = ty;
         } else {
             attrs.insert(0, "skip_serializing_if = \"Option::is_none\"".to_owned());
             field_ty = if ty.starts_with("Option<") { ty } else { format!("Option<{ty}>") };

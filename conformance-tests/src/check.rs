@@ -92,14 +92,29 @@ pub fn examples(spec: &Path) -> Result<Report, String> {
     let mut r = Report::default();
     r.lines.push(format!("requests: {}", req.summary()));
     r.lines.push(format!("responses: {}", resp.summary()));
+    let console = CONSOLE_SYNTAX.load(std::sync::atomic::Ordering::Relaxed);
+    r.lines.push(format!("examples read as Console syntax (triple quotes, comments, trailing commas): {console}"));
     r.passed = req.passed + resp.passed;
     r.failures = req.failures.into_iter().chain(resp.failures).collect();
     Ok(r)
 }
 
+/// Examples whose body needed [`crate::console`] to be read.
+static CONSOLE_SYNTAX: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// An example body: strict JSON, else Kibana Console syntax (triple-quoted
+/// strings, `//` comments, trailing commas); anything else is an error.
+fn parse_example(s: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(s).or_else(|strict| {
+        let v = crate::console::to_json(s).and_then(|j| serde_json::from_str(&j).ok()).ok_or(strict)?;
+        CONSOLE_SYNTAX.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(v)
+    })
+}
+
 fn example_body(y: &Value) -> Option<Value> {
     match y.get("value")? {
-        Value::String(s) => Some(serde_json::from_str(s).unwrap_or(Value::String(s.clone()))),
+        Value::String(s) => Some(parse_example(s).unwrap_or(Value::String(s.clone()))),
         Value::Null => None,
         other => Some(other.clone()),
     }
@@ -124,7 +139,7 @@ fn request_example(api: &str, y: &Value) -> Result<(), String> {
         Some(Value::String(s)) if ndjson => Some(Value::Array(
             s.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).map_err(|e| format!("NDJSON line is not JSON ({e})"))).collect::<Result<_, _>>()?,
         )),
-        Some(Value::String(s)) => Some(serde_json::from_str(s).map_err(|e| format!("example body is not strict JSON ({e})"))?),
+        Some(Value::String(s)) => Some(parse_example(s).map_err(|e| format!("example body is not JSON nor Console syntax ({e})"))?),
         Some(other) => Some(other.clone()),
     };
     args.body = body.clone();
@@ -148,7 +163,7 @@ fn request_example(api: &str, y: &Value) -> Result<(), String> {
 fn response_example(api: &str, y: &Value) -> Result<(), String> {
     let body = example_body(y).ok_or("no value")?;
     if let Value::String(_) = body {
-        return Err("example is not strict JSON (shortened or text)".into());
+        return Err("example is neither JSON nor Console syntax (shortened with `...`, a missing comma, or text)".into());
     }
     let args = dummy_args(api);
     let ep = dispatch::build(api, &args).ok_or("unknown api")??;

@@ -21,6 +21,7 @@
 
 pub mod args;
 pub mod check;
+pub mod console;
 pub mod replay;
 pub mod yaml;
 #[allow(missing_docs, clippy::all)]

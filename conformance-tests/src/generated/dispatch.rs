@@ -7696,7 +7696,7 @@ fn ep_internal_update_desired_nodes(a: &Args) -> Result<Box<dyn DynEndpoint>, St
     #[allow(unused_mut)]
     let mut e = elastik_api::internal::InternalUpdateDesiredNodes::new(
         crate::args::to_string(a.part("history_id")?)?,
-        crate::args::to_f64(a.part("version")?)?,
+        crate::args::to_i64(a.part("version")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -7803,7 +7803,7 @@ fn ep_async_search_submit(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             }
             "analyzer" => e.analyzer(crate::args::to_string(v)?),
             "analyze_wildcard" => e.analyze_wildcard(crate::args::to_bool(v)?),
-            "batched_reduce_size" => e.batched_reduce_size(crate::args::to_f64(v)?),
+            "batched_reduce_size" => e.batched_reduce_size(crate::args::to_i64(v)?),
             "ccs_minimize_roundtrips" => e.ccs_minimize_roundtrips(crate::args::to_bool(v)?),
             "default_operator" => e.default_operator(crate::args::to_enum(v)?),
             "df" => e.df(crate::args::to_string(v)?),
@@ -7814,7 +7814,7 @@ fn ep_async_search_submit(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "ignore_unavailable" => e.ignore_unavailable(crate::args::to_bool(v)?),
             "lenient" => e.lenient(crate::args::to_bool(v)?),
             "max_concurrent_shard_requests" => {
-                e.max_concurrent_shard_requests(crate::args::to_f64(v)?)
+                e.max_concurrent_shard_requests(crate::args::to_i64(v)?)
             }
             "preference" => e.preference(crate::args::to_string(v)?),
             "request_cache" => e.request_cache(crate::args::to_bool(v)?),
@@ -7824,9 +7824,9 @@ fn ep_async_search_submit(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "stored_fields" => e.stored_fields(crate::args::to_list(v)?),
             "suggest_field" => e.suggest_field(crate::args::to_string(v)?),
             "suggest_mode" => e.suggest_mode(crate::args::to_enum(v)?),
-            "suggest_size" => e.suggest_size(crate::args::to_f64(v)?),
+            "suggest_size" => e.suggest_size(crate::args::to_i64(v)?),
             "suggest_text" => e.suggest_text(crate::args::to_string(v)?),
-            "terminate_after" => e.terminate_after(crate::args::to_f64(v)?),
+            "terminate_after" => e.terminate_after(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "track_total_hits" => e.track_total_hits(crate::args::to_string(v)?),
             "track_scores" => e.track_scores(crate::args::to_bool(v)?),
@@ -7838,8 +7838,8 @@ fn ep_async_search_submit(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "_source_includes" => e._source_includes(crate::args::to_list(v)?),
             "seq_no_primary_term" => e.seq_no_primary_term(crate::args::to_bool(v)?),
             "q" => e.q(crate::args::to_string(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "sort" => e.sort(crate::args::to_list(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -8405,8 +8405,8 @@ fn ep_cat_ml_trained_models(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "allow_no_match" => e.allow_no_match(crate::args::to_bool(v)?),
             "h" => e.h(crate::args::to_list(v)?),
             "s" => e.s(crate::args::to_list(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "format" => e.format(crate::args::to_string(v)?),
             "help" => e.help(crate::args::to_bool(v)?),
             "v" => e.v(crate::args::to_bool(v)?),
@@ -8787,10 +8787,10 @@ fn ep_cat_transforms(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     for (k, v) in a.params() {
         e = match k.as_str() {
             "allow_no_match" => e.allow_no_match(crate::args::to_bool(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "h" => e.h(crate::args::to_list(v)?),
             "s" => e.s(crate::args::to_list(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "format" => e.format(crate::args::to_string(v)?),
             "help" => e.help(crate::args::to_bool(v)?),
             "v" => e.v(crate::args::to_bool(v)?),
@@ -9122,7 +9122,7 @@ fn ep_cluster_allocation_explain(a: &Args) -> Result<Box<dyn DynEndpoint>, Strin
     for (k, v) in a.params() {
         e = match k.as_str() {
             "index" => e.index(crate::args::to_string(v)?),
-            "shard" => e.shard(crate::args::to_f64(v)?),
+            "shard" => e.shard(crate::args::to_i64(v)?),
             "primary" => e.primary(crate::args::to_bool(v)?),
             "current_node" => e.current_node(crate::args::to_string(v)?),
             "include_disk_info" => e.include_disk_info(crate::args::to_bool(v)?),
@@ -9460,7 +9460,7 @@ fn ep_cluster_state(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "ignore_unavailable" => e.ignore_unavailable(crate::args::to_bool(v)?),
             "local" => e.local(crate::args::to_bool(v)?),
             "master_timeout" => e.master_timeout(crate::args::to_string(v)?),
-            "wait_for_metadata_version" => e.wait_for_metadata_version(crate::args::to_f64(v)?),
+            "wait_for_metadata_version" => e.wait_for_metadata_version(crate::args::to_i64(v)?),
             "wait_for_timeout" => e.wait_for_timeout(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -9587,8 +9587,8 @@ fn ep_connector_list(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     let mut e = elastik_api::connector::ConnectorList::new();
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "index_name" => e.index_name(crate::args::to_list(v)?),
             "connector_name" => e.connector_name(crate::args::to_list(v)?),
             "service_type" => e.service_type(crate::args::to_list(v)?),
@@ -9858,8 +9858,8 @@ fn ep_connector_sync_job_list(a: &Args) -> Result<Box<dyn DynEndpoint>, String> 
     let mut e = elastik_api::connector::ConnectorSyncJobList::new();
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "status" => e.status(crate::args::to_enum(v)?),
             "connector_id" => e.connector_id(crate::args::to_string(v)?),
             "job_type" => e.job_type(crate::args::to_list(v)?),
@@ -10246,7 +10246,7 @@ fn ep_count(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "routing" => e.routing(crate::args::to_list(v)?),
             "stats" => e.stats(crate::args::to_list(v)?),
             "_slice" => e._slice(crate::args::to_string(v)?),
-            "terminate_after" => e.terminate_after(crate::args::to_f64(v)?),
+            "terminate_after" => e.terminate_after(crate::args::to_i64(v)?),
             "q" => e.q(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -10276,7 +10276,7 @@ fn ep_create(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "require_data_stream" => e.require_data_stream(crate::args::to_bool(v)?),
             "routing" => e.routing(crate::args::to_list(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "version_type" => e.version_type(crate::args::to_enum(v)?),
             "wait_for_active_shards" => e.wait_for_active_shards(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -10364,13 +10364,13 @@ fn ep_delete(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "if_primary_term" => e.if_primary_term(crate::args::to_f64(v)?),
-            "if_seq_no" => e.if_seq_no(crate::args::to_f64(v)?),
+            "if_primary_term" => e.if_primary_term(crate::args::to_i64(v)?),
+            "if_seq_no" => e.if_seq_no(crate::args::to_i64(v)?),
             "refresh" => e.refresh(crate::args::to_enum(v)?),
             "routing" => e.routing(crate::args::to_list(v)?),
             "_slice" => e._slice(crate::args::to_string(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "version_type" => e.version_type(crate::args::to_enum(v)?),
             "wait_for_active_shards" => e.wait_for_active_shards(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -10398,10 +10398,10 @@ fn ep_delete_by_query(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "default_operator" => e.default_operator(crate::args::to_enum(v)?),
             "df" => e.df(crate::args::to_string(v)?),
             "expand_wildcards" => e.expand_wildcards(crate::args::to_list(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "ignore_unavailable" => e.ignore_unavailable(crate::args::to_bool(v)?),
             "lenient" => e.lenient(crate::args::to_bool(v)?),
-            "max_docs" => e.max_docs(crate::args::to_f64(v)?),
+            "max_docs" => e.max_docs(crate::args::to_i64(v)?),
             "preference" => e.preference(crate::args::to_string(v)?),
             "refresh" => e.refresh(crate::args::to_bool(v)?),
             "request_cache" => e.request_cache(crate::args::to_bool(v)?),
@@ -10410,13 +10410,13 @@ fn ep_delete_by_query(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "_slice" => e._slice(crate::args::to_string(v)?),
             "q" => e.q(crate::args::to_string(v)?),
             "scroll" => e.scroll(crate::args::to_string(v)?),
-            "scroll_size" => e.scroll_size(crate::args::to_f64(v)?),
+            "scroll_size" => e.scroll_size(crate::args::to_i64(v)?),
             "search_timeout" => e.search_timeout(crate::args::to_string(v)?),
             "search_type" => e.search_type(crate::args::to_enum(v)?),
             "slices" => e.slices(crate::args::to_string(v)?),
             "sort" => e.sort(crate::args::to_list(v)?),
             "stats" => e.stats(crate::args::to_list(v)?),
-            "terminate_after" => e.terminate_after(crate::args::to_f64(v)?),
+            "terminate_after" => e.terminate_after(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "version" => e.version(crate::args::to_bool(v)?),
             "wait_for_active_shards" => e.wait_for_active_shards(crate::args::to_string(v)?),
@@ -11041,7 +11041,7 @@ fn ep_exists(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "_source_excludes" => e._source_excludes(crate::args::to_list(v)?),
             "_source_includes" => e._source_includes(crate::args::to_list(v)?),
             "stored_fields" => e.stored_fields(crate::args::to_list(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "version_type" => e.version_type(crate::args::to_enum(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -11071,7 +11071,7 @@ fn ep_exists_source(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "_source" => e._source(crate::args::to_list(v)?),
             "_source_excludes" => e._source_excludes(crate::args::to_list(v)?),
             "_source_includes" => e._source_includes(crate::args::to_list(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "version_type" => e.version_type(crate::args::to_enum(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -11263,11 +11263,11 @@ fn ep_fleet_msearch(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "expand_wildcards" => e.expand_wildcards(crate::args::to_list(v)?),
             "ignore_throttled" => e.ignore_throttled(crate::args::to_bool(v)?),
             "ignore_unavailable" => e.ignore_unavailable(crate::args::to_bool(v)?),
-            "max_concurrent_searches" => e.max_concurrent_searches(crate::args::to_f64(v)?),
+            "max_concurrent_searches" => e.max_concurrent_searches(crate::args::to_i64(v)?),
             "max_concurrent_shard_requests" => {
-                e.max_concurrent_shard_requests(crate::args::to_f64(v)?)
+                e.max_concurrent_shard_requests(crate::args::to_i64(v)?)
             }
-            "pre_filter_shard_size" => e.pre_filter_shard_size(crate::args::to_f64(v)?),
+            "pre_filter_shard_size" => e.pre_filter_shard_size(crate::args::to_i64(v)?),
             "search_type" => e.search_type(crate::args::to_enum(v)?),
             "rest_total_hits_as_int" => e.rest_total_hits_as_int(crate::args::to_bool(v)?),
             "typed_keys" => e.typed_keys(crate::args::to_bool(v)?),
@@ -11316,7 +11316,7 @@ fn ep_fleet_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "allow_no_indices" => e.allow_no_indices(crate::args::to_bool(v)?),
             "analyzer" => e.analyzer(crate::args::to_string(v)?),
             "analyze_wildcard" => e.analyze_wildcard(crate::args::to_bool(v)?),
-            "batched_reduce_size" => e.batched_reduce_size(crate::args::to_f64(v)?),
+            "batched_reduce_size" => e.batched_reduce_size(crate::args::to_i64(v)?),
             "ccs_minimize_roundtrips" => e.ccs_minimize_roundtrips(crate::args::to_bool(v)?),
             "default_operator" => e.default_operator(crate::args::to_enum(v)?),
             "df" => e.df(crate::args::to_string(v)?),
@@ -11327,10 +11327,10 @@ fn ep_fleet_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "ignore_unavailable" => e.ignore_unavailable(crate::args::to_bool(v)?),
             "lenient" => e.lenient(crate::args::to_bool(v)?),
             "max_concurrent_shard_requests" => {
-                e.max_concurrent_shard_requests(crate::args::to_f64(v)?)
+                e.max_concurrent_shard_requests(crate::args::to_i64(v)?)
             }
             "preference" => e.preference(crate::args::to_string(v)?),
-            "pre_filter_shard_size" => e.pre_filter_shard_size(crate::args::to_f64(v)?),
+            "pre_filter_shard_size" => e.pre_filter_shard_size(crate::args::to_i64(v)?),
             "request_cache" => e.request_cache(crate::args::to_bool(v)?),
             "routing" => e.routing(crate::args::to_list(v)?),
             "scroll" => e.scroll(crate::args::to_string(v)?),
@@ -11339,9 +11339,9 @@ fn ep_fleet_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "stored_fields" => e.stored_fields(crate::args::to_list(v)?),
             "suggest_field" => e.suggest_field(crate::args::to_string(v)?),
             "suggest_mode" => e.suggest_mode(crate::args::to_enum(v)?),
-            "suggest_size" => e.suggest_size(crate::args::to_f64(v)?),
+            "suggest_size" => e.suggest_size(crate::args::to_i64(v)?),
             "suggest_text" => e.suggest_text(crate::args::to_string(v)?),
-            "terminate_after" => e.terminate_after(crate::args::to_f64(v)?),
+            "terminate_after" => e.terminate_after(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "track_total_hits" => e.track_total_hits(crate::args::to_string(v)?),
             "track_scores" => e.track_scores(crate::args::to_bool(v)?),
@@ -11353,8 +11353,8 @@ fn ep_fleet_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "_source_includes" => e._source_includes(crate::args::to_list(v)?),
             "seq_no_primary_term" => e.seq_no_primary_term(crate::args::to_bool(v)?),
             "q" => e.q(crate::args::to_string(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "sort" => e.sort(crate::args::to_list(v)?),
             "wait_for_checkpoints" => e.wait_for_checkpoints(crate::args::to_list(v)?),
             "allow_partial_search_results" => {
@@ -11392,7 +11392,7 @@ fn ep_get(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "_source_exclude_vectors" => e._source_exclude_vectors(crate::args::to_bool(v)?),
             "_source_includes" => e._source_includes(crate::args::to_list(v)?),
             "stored_fields" => e.stored_fields(crate::args::to_list(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "version_type" => e.version_type(crate::args::to_enum(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -11497,7 +11497,7 @@ fn ep_get_source(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "_source" => e._source(crate::args::to_list(v)?),
             "_source_excludes" => e._source_excludes(crate::args::to_list(v)?),
             "_source_includes" => e._source_includes(crate::args::to_list(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "version_type" => e.version_type(crate::args::to_enum(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -11544,7 +11544,7 @@ fn ep_health_report(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
         e = match k.as_str() {
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "verbose" => e.verbose(crate::args::to_bool(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -11790,8 +11790,8 @@ fn ep_index(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     }
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "if_primary_term" => e.if_primary_term(crate::args::to_f64(v)?),
-            "if_seq_no" => e.if_seq_no(crate::args::to_f64(v)?),
+            "if_primary_term" => e.if_primary_term(crate::args::to_i64(v)?),
+            "if_seq_no" => e.if_seq_no(crate::args::to_i64(v)?),
             "include_source_on_error" => e.include_source_on_error(crate::args::to_bool(v)?),
             "op_type" => e.op_type(crate::args::to_enum(v)?),
             "pipeline" => e.pipeline(crate::args::to_string(v)?),
@@ -11799,7 +11799,7 @@ fn ep_index(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "routing" => e.routing(crate::args::to_list(v)?),
             "_slice" => e._slice(crate::args::to_string(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "version_type" => e.version_type(crate::args::to_enum(v)?),
             "wait_for_active_shards" => e.wait_for_active_shards(crate::args::to_string(v)?),
             "require_alias" => e.require_alias(crate::args::to_bool(v)?),
@@ -12437,7 +12437,7 @@ fn ep_indices_forcemerge(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "expand_wildcards" => e.expand_wildcards(crate::args::to_list(v)?),
             "flush" => e.flush(crate::args::to_bool(v)?),
             "ignore_unavailable" => e.ignore_unavailable(crate::args::to_bool(v)?),
-            "max_num_segments" => e.max_num_segments(crate::args::to_f64(v)?),
+            "max_num_segments" => e.max_num_segments(crate::args::to_i64(v)?),
             "only_expunge_deletes" => e.only_expunge_deletes(crate::args::to_bool(v)?),
             "wait_for_completion" => e.wait_for_completion(crate::args::to_bool(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -13110,7 +13110,7 @@ fn ep_indices_put_template(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
         e = match k.as_str() {
             "create" => e.create(crate::args::to_bool(v)?),
             "master_timeout" => e.master_timeout(crate::args::to_string(v)?),
-            "order" => e.order(crate::args::to_f64(v)?),
+            "order" => e.order(crate::args::to_i64(v)?),
             "cause" => e.cause(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -14757,7 +14757,7 @@ fn ep_ingest_put_pipeline(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
         e = match k.as_str() {
             "master_timeout" => e.master_timeout(crate::args::to_string(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
-            "if_version" => e.if_version(crate::args::to_f64(v)?),
+            "if_version" => e.if_version(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -15538,8 +15538,8 @@ fn ep_ml_get_buckets(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "end" => e.end(crate::args::to_string(v)?),
             "exclude_interim" => e.exclude_interim(crate::args::to_bool(v)?),
             "expand" => e.expand(crate::args::to_bool(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "sort" => e.sort(crate::args::to_string(v)?),
             "start" => e.start(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -15564,9 +15564,9 @@ fn ep_ml_get_calendar_events(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     for (k, v) in a.params() {
         e = match k.as_str() {
             "end" => e.end(crate::args::to_string(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "job_id" => e.job_id(crate::args::to_string(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "start" => e.start(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -15589,8 +15589,8 @@ fn ep_ml_get_calendars(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     }
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -15610,13 +15610,13 @@ fn ep_ml_get_categories(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::ml::MlGetCategories::new(crate::args::to_string(a.part("job_id")?)?);
     if let Some(v) = a.opt_part("category_id") {
-        e = e.category_id(crate::args::to_f64(v)?);
+        e = e.category_id(crate::args::to_i64(v)?);
     }
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "from" => e.from(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "partition_field_value" => e.partition_field_value(crate::args::to_string(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -15641,8 +15641,8 @@ fn ep_ml_get_data_frame_analytics(a: &Args) -> Result<Box<dyn DynEndpoint>, Stri
     for (k, v) in a.params() {
         e = match k.as_str() {
             "allow_no_match" => e.allow_no_match(crate::args::to_bool(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "exclude_generated" => e.exclude_generated(crate::args::to_bool(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -15666,8 +15666,8 @@ fn ep_ml_get_data_frame_analytics_stats(a: &Args) -> Result<Box<dyn DynEndpoint>
     for (k, v) in a.params() {
         e = match k.as_str() {
             "allow_no_match" => e.allow_no_match(crate::args::to_bool(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "verbose" => e.verbose(crate::args::to_bool(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -15735,8 +15735,8 @@ fn ep_ml_get_filters(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     }
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -15759,8 +15759,8 @@ fn ep_ml_get_influencers(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "end" => e.end(crate::args::to_string(v)?),
             "exclude_interim" => e.exclude_interim(crate::args::to_bool(v)?),
             "influencer_score" => e.influencer_score(crate::args::to_f64(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "sort" => e.sort(crate::args::to_string(v)?),
             "start" => e.start(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -15879,8 +15879,8 @@ fn ep_ml_get_model_snapshots(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
         e = match k.as_str() {
             "desc" => e.desc(crate::args::to_bool(v)?),
             "end" => e.end(crate::args::to_string(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "sort" => e.sort(crate::args::to_string(v)?),
             "start" => e.start(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -15910,7 +15910,7 @@ fn ep_ml_get_overall_buckets(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "exclude_interim" => e.exclude_interim(crate::args::to_bool(v)?),
             "overall_score" => e.overall_score(crate::args::to_f64(v)?),
             "start" => e.start(crate::args::to_string(v)?),
-            "top_n" => e.top_n(crate::args::to_f64(v)?),
+            "top_n" => e.top_n(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -15934,9 +15934,9 @@ fn ep_ml_get_records(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "desc" => e.desc(crate::args::to_bool(v)?),
             "end" => e.end(crate::args::to_string(v)?),
             "exclude_interim" => e.exclude_interim(crate::args::to_bool(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "record_score" => e.record_score(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "sort" => e.sort(crate::args::to_string(v)?),
             "start" => e.start(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -15965,9 +15965,9 @@ fn ep_ml_get_trained_models(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "allow_no_match" => e.allow_no_match(crate::args::to_bool(v)?),
             "decompress_definition" => e.decompress_definition(crate::args::to_bool(v)?),
             "exclude_generated" => e.exclude_generated(crate::args::to_bool(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "include" => e.include(crate::args::to_enum(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "tags" => e.tags(crate::args::to_list(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -15991,8 +15991,8 @@ fn ep_ml_get_trained_models_stats(a: &Args) -> Result<Box<dyn DynEndpoint>, Stri
     for (k, v) in a.params() {
         e = match k.as_str() {
             "allow_no_match" => e.allow_no_match(crate::args::to_bool(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -16337,7 +16337,7 @@ fn ep_ml_put_trained_model_definition_part(a: &Args) -> Result<Box<dyn DynEndpoi
     #[allow(unused_mut)]
     let mut e = elastik_api::ml::MlPutTrainedModelDefinitionPart::new(
         crate::args::to_string(a.part("model_id")?)?,
-        crate::args::to_f64(a.part("part")?)?,
+        crate::args::to_i64(a.part("part")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -16497,10 +16497,10 @@ fn ep_ml_start_trained_model_deployment(a: &Args) -> Result<Box<dyn DynEndpoint>
         e = match k.as_str() {
             "cache_size" => e.cache_size(crate::args::to_string(v)?),
             "deployment_id" => e.deployment_id(crate::args::to_string(v)?),
-            "number_of_allocations" => e.number_of_allocations(crate::args::to_f64(v)?),
+            "number_of_allocations" => e.number_of_allocations(crate::args::to_i64(v)?),
             "priority" => e.priority(crate::args::to_enum(v)?),
-            "queue_capacity" => e.queue_capacity(crate::args::to_f64(v)?),
-            "threads_per_allocation" => e.threads_per_allocation(crate::args::to_f64(v)?),
+            "queue_capacity" => e.queue_capacity(crate::args::to_i64(v)?),
+            "threads_per_allocation" => e.threads_per_allocation(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "wait_for" => e.wait_for(crate::args::to_enum(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -16705,7 +16705,7 @@ fn ep_ml_update_trained_model_deployment(a: &Args) -> Result<Box<dyn DynEndpoint
     )?);
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "number_of_allocations" => e.number_of_allocations(crate::args::to_f64(v)?),
+            "number_of_allocations" => e.number_of_allocations(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -16820,11 +16820,11 @@ fn ep_msearch(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
                 e.include_named_queries_score(crate::args::to_bool(v)?)
             }
             "index" => e.index_param(crate::args::to_list(v)?),
-            "max_concurrent_searches" => e.max_concurrent_searches(crate::args::to_f64(v)?),
+            "max_concurrent_searches" => e.max_concurrent_searches(crate::args::to_i64(v)?),
             "max_concurrent_shard_requests" => {
-                e.max_concurrent_shard_requests(crate::args::to_f64(v)?)
+                e.max_concurrent_shard_requests(crate::args::to_i64(v)?)
             }
-            "pre_filter_shard_size" => e.pre_filter_shard_size(crate::args::to_f64(v)?),
+            "pre_filter_shard_size" => e.pre_filter_shard_size(crate::args::to_i64(v)?),
             "project_routing" => e.project_routing(crate::args::to_string(v)?),
             "rest_total_hits_as_int" => e.rest_total_hits_as_int(crate::args::to_bool(v)?),
             "routing" => e.routing(crate::args::to_list(v)?),
@@ -16853,7 +16853,7 @@ fn ep_msearch_template(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     for (k, v) in a.params() {
         e = match k.as_str() {
             "ccs_minimize_roundtrips" => e.ccs_minimize_roundtrips(crate::args::to_bool(v)?),
-            "max_concurrent_searches" => e.max_concurrent_searches(crate::args::to_f64(v)?),
+            "max_concurrent_searches" => e.max_concurrent_searches(crate::args::to_i64(v)?),
             "project_routing" => e.project_routing(crate::args::to_string(v)?),
             "search_type" => e.search_type(crate::args::to_enum(v)?),
             "rest_total_hits_as_int" => e.rest_total_hits_as_int(crate::args::to_bool(v)?),
@@ -16890,7 +16890,7 @@ fn ep_mtermvectors(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "routing" => e.routing(crate::args::to_list(v)?),
             "_slice" => e._slice(crate::args::to_string(v)?),
             "term_statistics" => e.term_statistics(crate::args::to_bool(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "version_type" => e.version_type(crate::args::to_enum(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -16911,7 +16911,7 @@ fn ep_nodes_clear_repositories_metering_archive(a: &Args) -> Result<Box<dyn DynE
     #[allow(unused_mut)]
     let mut e = elastik_api::nodes::NodesClearRepositoriesMeteringArchive::new(
         crate::args::to_list(a.part("node_id")?)?,
-        crate::args::to_f64(a.part("max_archive_version")?)?,
+        crate::args::to_i64(a.part("max_archive_version")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -16958,8 +16958,8 @@ fn ep_nodes_hot_threads(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
         e = match k.as_str() {
             "ignore_idle_threads" => e.ignore_idle_threads(crate::args::to_bool(v)?),
             "interval" => e.interval(crate::args::to_string(v)?),
-            "snapshots" => e.snapshots(crate::args::to_f64(v)?),
-            "threads" => e.threads(crate::args::to_f64(v)?),
+            "snapshots" => e.snapshots(crate::args::to_i64(v)?),
+            "threads" => e.threads(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "type" => e.r#type(crate::args::to_enum(v)?),
             "sort" => e.sort(crate::args::to_enum(v)?),
@@ -17101,7 +17101,7 @@ fn ep_open_point_in_time(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
                 e.allow_partial_search_results(crate::args::to_bool(v)?)
             }
             "max_concurrent_shard_requests" => {
-                e.max_concurrent_shard_requests(crate::args::to_f64(v)?)
+                e.max_concurrent_shard_requests(crate::args::to_i64(v)?)
             }
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -17445,8 +17445,8 @@ fn ep_query_rules_list_rulesets(a: &Args) -> Result<Box<dyn DynEndpoint>, String
     let mut e = elastik_api::query_rules::QueryRulesListRulesets::new();
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -17563,7 +17563,7 @@ fn ep_reindex(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "requests_per_second" => e.requests_per_second(crate::args::to_f64(v)?),
             "scroll" => e.scroll(crate::args::to_string(v)?),
             "slices" => e.slices(crate::args::to_string(v)?),
-            "max_docs" => e.max_docs(crate::args::to_f64(v)?),
+            "max_docs" => e.max_docs(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "wait_for_active_shards" => e.wait_for_active_shards(crate::args::to_string(v)?),
             "wait_for_completion" => e.wait_for_completion(crate::args::to_bool(v)?),
@@ -17846,7 +17846,7 @@ fn ep_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             }
             "analyzer" => e.analyzer(crate::args::to_string(v)?),
             "analyze_wildcard" => e.analyze_wildcard(crate::args::to_bool(v)?),
-            "batched_reduce_size" => e.batched_reduce_size(crate::args::to_f64(v)?),
+            "batched_reduce_size" => e.batched_reduce_size(crate::args::to_i64(v)?),
             "ccs_minimize_roundtrips" => e.ccs_minimize_roundtrips(crate::args::to_bool(v)?),
             "default_operator" => e.default_operator(crate::args::to_enum(v)?),
             "df" => e.df(crate::args::to_string(v)?),
@@ -17860,10 +17860,10 @@ fn ep_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             }
             "lenient" => e.lenient(crate::args::to_bool(v)?),
             "max_concurrent_shard_requests" => {
-                e.max_concurrent_shard_requests(crate::args::to_f64(v)?)
+                e.max_concurrent_shard_requests(crate::args::to_i64(v)?)
             }
             "preference" => e.preference(crate::args::to_string(v)?),
-            "pre_filter_shard_size" => e.pre_filter_shard_size(crate::args::to_f64(v)?),
+            "pre_filter_shard_size" => e.pre_filter_shard_size(crate::args::to_i64(v)?),
             "request_cache" => e.request_cache(crate::args::to_bool(v)?),
             "routing" => e.routing(crate::args::to_list(v)?),
             "_slice" => e._slice(crate::args::to_string(v)?),
@@ -17873,9 +17873,9 @@ fn ep_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "stored_fields" => e.stored_fields(crate::args::to_list(v)?),
             "suggest_field" => e.suggest_field(crate::args::to_string(v)?),
             "suggest_mode" => e.suggest_mode(crate::args::to_enum(v)?),
-            "suggest_size" => e.suggest_size(crate::args::to_f64(v)?),
+            "suggest_size" => e.suggest_size(crate::args::to_i64(v)?),
             "suggest_text" => e.suggest_text(crate::args::to_string(v)?),
-            "terminate_after" => e.terminate_after(crate::args::to_f64(v)?),
+            "terminate_after" => e.terminate_after(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "track_total_hits" => e.track_total_hits(crate::args::to_string(v)?),
             "track_scores" => e.track_scores(crate::args::to_bool(v)?),
@@ -17888,8 +17888,8 @@ fn ep_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "_source_includes" => e._source_includes(crate::args::to_list(v)?),
             "seq_no_primary_term" => e.seq_no_primary_term(crate::args::to_bool(v)?),
             "q" => e.q(crate::args::to_string(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "sort" => e.sort(crate::args::to_list(v)?),
             "force_synthetic_source" => e.force_synthetic_source(crate::args::to_bool(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -17998,8 +17998,8 @@ fn ep_search_application_list(a: &Args) -> Result<Box<dyn DynEndpoint>, String> 
     for (k, v) in a.params() {
         e = match k.as_str() {
             "q" => e.q(crate::args::to_string(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -18134,18 +18134,18 @@ fn ep_search_mvt(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     let mut e = elastik_api::SearchMvt::new(
         crate::args::to_list(a.part("index")?)?,
         crate::args::to_string(a.part("field")?)?,
-        crate::args::to_f64(a.part("zoom")?)?,
-        crate::args::to_f64(a.part("x")?)?,
-        crate::args::to_f64(a.part("y")?)?,
+        crate::args::to_i64(a.part("zoom")?)?,
+        crate::args::to_i64(a.part("x")?)?,
+        crate::args::to_i64(a.part("y")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
             "exact_bounds" => e.exact_bounds(crate::args::to_bool(v)?),
-            "extent" => e.extent(crate::args::to_f64(v)?),
+            "extent" => e.extent(crate::args::to_i64(v)?),
             "grid_agg" => e.grid_agg(crate::args::to_enum(v)?),
-            "grid_precision" => e.grid_precision(crate::args::to_f64(v)?),
+            "grid_precision" => e.grid_precision(crate::args::to_i64(v)?),
             "grid_type" => e.grid_type(crate::args::to_enum(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "track_total_hits" => e.track_total_hits(crate::args::to_string(v)?),
             "with_labels" => e.with_labels(crate::args::to_bool(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -19683,8 +19683,8 @@ fn ep_security_update_user_profile_data(a: &Args) -> Result<Box<dyn DynEndpoint>
     )?);
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "if_seq_no" => e.if_seq_no(crate::args::to_f64(v)?),
-            "if_primary_term" => e.if_primary_term(crate::args::to_f64(v)?),
+            "if_seq_no" => e.if_seq_no(crate::args::to_i64(v)?),
+            "if_primary_term" => e.if_primary_term(crate::args::to_i64(v)?),
             "refresh" => e.refresh(crate::args::to_enum(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -20138,8 +20138,8 @@ fn ep_snapshot_get(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "include_repository" => e.include_repository(crate::args::to_bool(v)?),
             "master_timeout" => e.master_timeout(crate::args::to_string(v)?),
             "order" => e.order(crate::args::to_enum(v)?),
-            "offset" => e.offset(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "offset" => e.offset(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "slm_policy_filter" => e.slm_policy_filter(crate::args::to_string(v)?),
             "sort" => e.sort(crate::args::to_enum(v)?),
             "state" => e.state(crate::args::to_list(v)?),
@@ -20187,18 +20187,18 @@ fn ep_snapshot_repository_analyze(a: &Args) -> Result<Box<dyn DynEndpoint>, Stri
     )?);
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "blob_count" => e.blob_count(crate::args::to_f64(v)?),
+            "blob_count" => e.blob_count(crate::args::to_i64(v)?),
             "check_overwrite_protection" => e.check_overwrite_protection(crate::args::to_bool(v)?),
-            "concurrency" => e.concurrency(crate::args::to_f64(v)?),
+            "concurrency" => e.concurrency(crate::args::to_i64(v)?),
             "detailed" => e.detailed(crate::args::to_bool(v)?),
-            "early_read_node_count" => e.early_read_node_count(crate::args::to_f64(v)?),
+            "early_read_node_count" => e.early_read_node_count(crate::args::to_i64(v)?),
             "max_blob_size" => e.max_blob_size(crate::args::to_string(v)?),
             "max_total_data_size" => e.max_total_data_size(crate::args::to_string(v)?),
             "rare_action_probability" => e.rare_action_probability(crate::args::to_f64(v)?),
             "rarely_abort_writes" => e.rarely_abort_writes(crate::args::to_bool(v)?),
-            "read_node_count" => e.read_node_count(crate::args::to_f64(v)?),
-            "register_operation_count" => e.register_operation_count(crate::args::to_f64(v)?),
-            "seed" => e.seed(crate::args::to_f64(v)?),
+            "read_node_count" => e.read_node_count(crate::args::to_i64(v)?),
+            "register_operation_count" => e.register_operation_count(crate::args::to_i64(v)?),
+            "seed" => e.seed(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -20221,21 +20221,21 @@ fn ep_snapshot_repository_verify_integrity(a: &Args) -> Result<Box<dyn DynEndpoi
     for (k, v) in a.params() {
         e = match k.as_str() {
             "blob_thread_pool_concurrency" => {
-                e.blob_thread_pool_concurrency(crate::args::to_f64(v)?)
+                e.blob_thread_pool_concurrency(crate::args::to_i64(v)?)
             }
             "index_snapshot_verification_concurrency" => {
-                e.index_snapshot_verification_concurrency(crate::args::to_f64(v)?)
+                e.index_snapshot_verification_concurrency(crate::args::to_i64(v)?)
             }
             "index_verification_concurrency" => {
-                e.index_verification_concurrency(crate::args::to_f64(v)?)
+                e.index_verification_concurrency(crate::args::to_i64(v)?)
             }
             "max_bytes_per_sec" => e.max_bytes_per_sec(crate::args::to_string(v)?),
-            "max_failed_shard_snapshots" => e.max_failed_shard_snapshots(crate::args::to_f64(v)?),
+            "max_failed_shard_snapshots" => e.max_failed_shard_snapshots(crate::args::to_i64(v)?),
             "meta_thread_pool_concurrency" => {
-                e.meta_thread_pool_concurrency(crate::args::to_f64(v)?)
+                e.meta_thread_pool_concurrency(crate::args::to_i64(v)?)
             }
             "snapshot_verification_concurrency" => {
-                e.snapshot_verification_concurrency(crate::args::to_f64(v)?)
+                e.snapshot_verification_concurrency(crate::args::to_i64(v)?)
             }
             "verify_blob_contents" => e.verify_blob_contents(crate::args::to_bool(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
@@ -20571,8 +20571,8 @@ fn ep_synonyms_get_synonym(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
         elastik_api::synonyms::SynonymsGetSynonym::new(crate::args::to_string(a.part("id")?)?);
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "search_after" => e.search_after(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -20613,8 +20613,8 @@ fn ep_synonyms_get_synonyms_sets(a: &Args) -> Result<Box<dyn DynEndpoint>, Strin
     let mut e = elastik_api::synonyms::SynonymsGetSynonymsSets::new();
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),
@@ -20784,7 +20784,7 @@ fn ep_termvectors(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "routing" => e.routing(crate::args::to_list(v)?),
             "_slice" => e._slice(crate::args::to_string(v)?),
             "term_statistics" => e.term_statistics(crate::args::to_bool(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "version_type" => e.version_type(crate::args::to_enum(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -20806,7 +20806,7 @@ fn ep_text_structure_find_field_structure(a: &Args) -> Result<Box<dyn DynEndpoin
         e = match k.as_str() {
             "column_names" => e.column_names(crate::args::to_list(v)?),
             "delimiter" => e.delimiter(crate::args::to_string(v)?),
-            "documents_to_sample" => e.documents_to_sample(crate::args::to_f64(v)?),
+            "documents_to_sample" => e.documents_to_sample(crate::args::to_u64(v)?),
             "ecs_compatibility" => e.ecs_compatibility(crate::args::to_enum(v)?),
             "explain" => e.explain(crate::args::to_bool(v)?),
             "field" => e.field(crate::args::to_string(v)?),
@@ -20877,8 +20877,8 @@ fn ep_text_structure_find_structure(a: &Args) -> Result<Box<dyn DynEndpoint>, St
             "format" => e.format(crate::args::to_enum(v)?),
             "grok_pattern" => e.grok_pattern(crate::args::to_string(v)?),
             "has_header_row" => e.has_header_row(crate::args::to_bool(v)?),
-            "line_merge_size_limit" => e.line_merge_size_limit(crate::args::to_f64(v)?),
-            "lines_to_sample" => e.lines_to_sample(crate::args::to_f64(v)?),
+            "line_merge_size_limit" => e.line_merge_size_limit(crate::args::to_u64(v)?),
+            "lines_to_sample" => e.lines_to_sample(crate::args::to_u64(v)?),
             "quote" => e.quote(crate::args::to_string(v)?),
             "should_trim_fields" => e.should_trim_fields(crate::args::to_bool(v)?),
             "should_parse_recursively" => e.should_parse_recursively(crate::args::to_bool(v)?),
@@ -20969,8 +20969,8 @@ fn ep_transform_get_transform(a: &Args) -> Result<Box<dyn DynEndpoint>, String> 
     for (k, v) in a.params() {
         e = match k.as_str() {
             "allow_no_match" => e.allow_no_match(crate::args::to_bool(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "exclude_generated" => e.exclude_generated(crate::args::to_bool(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -20994,8 +20994,8 @@ fn ep_transform_get_transform_stats(a: &Args) -> Result<Box<dyn DynEndpoint>, St
         e = match k.as_str() {
             "allow_no_match" => e.allow_no_match(crate::args::to_bool(v)?),
             "basic" => e.basic(crate::args::to_bool(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
-            "size" => e.size(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
+            "size" => e.size(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
@@ -21221,13 +21221,13 @@ fn ep_update(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "if_primary_term" => e.if_primary_term(crate::args::to_f64(v)?),
-            "if_seq_no" => e.if_seq_no(crate::args::to_f64(v)?),
+            "if_primary_term" => e.if_primary_term(crate::args::to_i64(v)?),
+            "if_seq_no" => e.if_seq_no(crate::args::to_i64(v)?),
             "include_source_on_error" => e.include_source_on_error(crate::args::to_bool(v)?),
             "lang" => e.lang(crate::args::to_string(v)?),
             "refresh" => e.refresh(crate::args::to_enum(v)?),
             "require_alias" => e.require_alias(crate::args::to_bool(v)?),
-            "retry_on_conflict" => e.retry_on_conflict(crate::args::to_f64(v)?),
+            "retry_on_conflict" => e.retry_on_conflict(crate::args::to_i64(v)?),
             "routing" => e.routing(crate::args::to_list(v)?),
             "_slice" => e._slice(crate::args::to_string(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
@@ -21260,10 +21260,10 @@ fn ep_update_by_query(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "default_operator" => e.default_operator(crate::args::to_enum(v)?),
             "df" => e.df(crate::args::to_string(v)?),
             "expand_wildcards" => e.expand_wildcards(crate::args::to_list(v)?),
-            "from" => e.from(crate::args::to_f64(v)?),
+            "from" => e.from(crate::args::to_i64(v)?),
             "ignore_unavailable" => e.ignore_unavailable(crate::args::to_bool(v)?),
             "lenient" => e.lenient(crate::args::to_bool(v)?),
-            "max_docs" => e.max_docs(crate::args::to_f64(v)?),
+            "max_docs" => e.max_docs(crate::args::to_i64(v)?),
             "pipeline" => e.pipeline(crate::args::to_string(v)?),
             "preference" => e.preference(crate::args::to_string(v)?),
             "q" => e.q(crate::args::to_string(v)?),
@@ -21273,13 +21273,13 @@ fn ep_update_by_query(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
             "routing" => e.routing(crate::args::to_list(v)?),
             "_slice" => e._slice(crate::args::to_string(v)?),
             "scroll" => e.scroll(crate::args::to_string(v)?),
-            "scroll_size" => e.scroll_size(crate::args::to_f64(v)?),
+            "scroll_size" => e.scroll_size(crate::args::to_i64(v)?),
             "search_timeout" => e.search_timeout(crate::args::to_string(v)?),
             "search_type" => e.search_type(crate::args::to_enum(v)?),
             "slices" => e.slices(crate::args::to_string(v)?),
             "sort" => e.sort(crate::args::to_list(v)?),
             "stats" => e.stats(crate::args::to_list(v)?),
-            "terminate_after" => e.terminate_after(crate::args::to_f64(v)?),
+            "terminate_after" => e.terminate_after(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "version" => e.version(crate::args::to_bool(v)?),
             "version_type" => e.version_type(crate::args::to_bool(v)?),
@@ -21468,9 +21468,9 @@ fn ep_watcher_put_watch(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     for (k, v) in a.params() {
         e = match k.as_str() {
             "active" => e.active(crate::args::to_bool(v)?),
-            "if_primary_term" => e.if_primary_term(crate::args::to_f64(v)?),
-            "if_seq_no" => e.if_seq_no(crate::args::to_f64(v)?),
-            "version" => e.version(crate::args::to_f64(v)?),
+            "if_primary_term" => e.if_primary_term(crate::args::to_i64(v)?),
+            "if_seq_no" => e.if_seq_no(crate::args::to_i64(v)?),
+            "version" => e.version(crate::args::to_i64(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),
             "human" => e.human(crate::args::to_bool(v)?),

@@ -163,7 +163,7 @@ impl Count {
     }
 
     #[doc = "Query parameter `terminate_after` (`long`)."]
-    pub fn terminate_after(mut self, v: f64) -> Self {
+    pub fn terminate_after(mut self, v: i64) -> Self {
         self.params.set("terminate_after", v.to_string());
         self
     }
@@ -307,7 +307,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Count> {
     }
 
     #[doc = "See [`Count::terminate_after`]."]
-    pub fn terminate_after(self, v: f64) -> Self {
+    pub fn terminate_after(self, v: i64) -> Self {
         self.map(move |e| e.terminate_after(v))
     }
 

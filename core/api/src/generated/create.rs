@@ -114,7 +114,7 @@ impl Create {
     }
 
     #[doc = "Query parameter `version` (`VersionNumber`)."]
-    pub fn version(mut self, v: f64) -> Self {
+    pub fn version(mut self, v: i64) -> Self {
         self.params.set("version", v.to_string());
         self
     }
@@ -224,7 +224,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Create> {
     }
 
     #[doc = "See [`Create::version`]."]
-    pub fn version(self, v: f64) -> Self {
+    pub fn version(self, v: i64) -> Self {
         self.map(move |e| e.version(v))
     }
 

@@ -108,7 +108,7 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `from` (`long`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -126,7 +126,7 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `max_docs` (`long`)."]
-    pub fn max_docs(mut self, v: f64) -> Self {
+    pub fn max_docs(mut self, v: i64) -> Self {
         self.params.set("max_docs", v.to_string());
         self
     }
@@ -180,7 +180,7 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `scroll_size` (`long`)."]
-    pub fn scroll_size(mut self, v: f64) -> Self {
+    pub fn scroll_size(mut self, v: i64) -> Self {
         self.params.set("scroll_size", v.to_string());
         self
     }
@@ -216,7 +216,7 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `terminate_after` (`long`)."]
-    pub fn terminate_after(mut self, v: f64) -> Self {
+    pub fn terminate_after(mut self, v: i64) -> Self {
         self.params.set("terminate_after", v.to_string());
         self
     }
@@ -338,7 +338,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, DeleteByQuery> {
     }
 
     #[doc = "See [`DeleteByQuery::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 
@@ -353,7 +353,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, DeleteByQuery> {
     }
 
     #[doc = "See [`DeleteByQuery::max_docs`]."]
-    pub fn max_docs(self, v: f64) -> Self {
+    pub fn max_docs(self, v: i64) -> Self {
         self.map(move |e| e.max_docs(v))
     }
 
@@ -398,7 +398,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, DeleteByQuery> {
     }
 
     #[doc = "See [`DeleteByQuery::scroll_size`]."]
-    pub fn scroll_size(self, v: f64) -> Self {
+    pub fn scroll_size(self, v: i64) -> Self {
         self.map(move |e| e.scroll_size(v))
     }
 
@@ -428,7 +428,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, DeleteByQuery> {
     }
 
     #[doc = "See [`DeleteByQuery::terminate_after`]."]
-    pub fn terminate_after(self, v: f64) -> Self {
+    pub fn terminate_after(self, v: i64) -> Self {
         self.map(move |e| e.terminate_after(v))
     }
 

@@ -118,7 +118,7 @@ impl Exists {
     }
 
     #[doc = "Query parameter `version` (`VersionNumber`)."]
-    pub fn version(mut self, v: f64) -> Self {
+    pub fn version(mut self, v: i64) -> Self {
         self.params.set("version", v.to_string());
         self
     }
@@ -221,7 +221,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Exists> {
     }
 
     #[doc = "See [`Exists::version`]."]
-    pub fn version(self, v: f64) -> Self {
+    pub fn version(self, v: i64) -> Self {
         self.map(move |e| e.version(v))
     }
 

@@ -136,7 +136,7 @@ impl Get {
     }
 
     #[doc = "Query parameter `version` (`VersionNumber`)."]
-    pub fn version(mut self, v: f64) -> Self {
+    pub fn version(mut self, v: i64) -> Self {
         self.params.set("version", v.to_string());
         self
     }
@@ -254,7 +254,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Get> {
     }
 
     #[doc = "See [`Get::version`]."]
-    pub fn version(self, v: f64) -> Self {
+    pub fn version(self, v: i64) -> Self {
         self.map(move |e| e.version(v))
     }
 

@@ -112,7 +112,7 @@ impl GetSource {
     }
 
     #[doc = "Query parameter `version` (`VersionNumber`)."]
-    pub fn version(mut self, v: f64) -> Self {
+    pub fn version(mut self, v: i64) -> Self {
         self.params.set("version", v.to_string());
         self
     }
@@ -210,7 +210,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, GetSource> {
     }
 
     #[doc = "See [`GetSource::version`]."]
-    pub fn version(self, v: f64) -> Self {
+    pub fn version(self, v: i64) -> Self {
         self.map(move |e| e.version(v))
     }
 

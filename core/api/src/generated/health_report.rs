@@ -88,7 +88,7 @@ impl HealthReport {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -160,7 +160,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, HealthReport> {
     }
 
     #[doc = "See [`HealthReport::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

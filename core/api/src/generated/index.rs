@@ -94,13 +94,13 @@ impl Index {
     }
 
     #[doc = "Query parameter `if_primary_term` (`long`)."]
-    pub fn if_primary_term(mut self, v: f64) -> Self {
+    pub fn if_primary_term(mut self, v: i64) -> Self {
         self.params.set("if_primary_term", v.to_string());
         self
     }
 
     #[doc = "Query parameter `if_seq_no` (`SequenceNumber`)."]
-    pub fn if_seq_no(mut self, v: f64) -> Self {
+    pub fn if_seq_no(mut self, v: i64) -> Self {
         self.params.set("if_seq_no", v.to_string());
         self
     }
@@ -148,7 +148,7 @@ impl Index {
     }
 
     #[doc = "Query parameter `version` (`VersionNumber`)."]
-    pub fn version(mut self, v: f64) -> Self {
+    pub fn version(mut self, v: i64) -> Self {
         self.params.set("version", v.to_string());
         self
     }
@@ -240,12 +240,12 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Index> {
     }
 
     #[doc = "See [`Index::if_primary_term`]."]
-    pub fn if_primary_term(self, v: f64) -> Self {
+    pub fn if_primary_term(self, v: i64) -> Self {
         self.map(move |e| e.if_primary_term(v))
     }
 
     #[doc = "See [`Index::if_seq_no`]."]
-    pub fn if_seq_no(self, v: f64) -> Self {
+    pub fn if_seq_no(self, v: i64) -> Self {
         self.map(move |e| e.if_seq_no(v))
     }
 
@@ -285,7 +285,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Index> {
     }
 
     #[doc = "See [`Index::version`]."]
-    pub fn version(self, v: f64) -> Self {
+    pub fn version(self, v: i64) -> Self {
         self.map(move |e| e.version(v))
     }
 

@@ -441,9 +441,9 @@ impl<X: Executor> Client<X> {
         &self,
         index: impl crate::IntoList,
         field: impl Into<String>,
-        zoom: f64,
-        x: f64,
-        y: f64,
+        zoom: i64,
+        x: i64,
+        y: i64,
     ) -> Request<'_, X, crate::SearchMvt> {
         self.request(crate::SearchMvt::new(index, field, zoom, x, y))
     }

@@ -122,20 +122,20 @@ impl Msearch {
     }
 
     #[doc = "Query parameter `max_concurrent_searches` (`integer`)."]
-    pub fn max_concurrent_searches(mut self, v: f64) -> Self {
+    pub fn max_concurrent_searches(mut self, v: i64) -> Self {
         self.params.set("max_concurrent_searches", v.to_string());
         self
     }
 
     #[doc = "Query parameter `max_concurrent_shard_requests` (`integer`)."]
-    pub fn max_concurrent_shard_requests(mut self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(mut self, v: i64) -> Self {
         self.params
             .set("max_concurrent_shard_requests", v.to_string());
         self
     }
 
     #[doc = "Query parameter `pre_filter_shard_size` (`long`)."]
-    pub fn pre_filter_shard_size(mut self, v: f64) -> Self {
+    pub fn pre_filter_shard_size(mut self, v: i64) -> Self {
         self.params.set("pre_filter_shard_size", v.to_string());
         self
     }
@@ -280,17 +280,17 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Msearch> {
     }
 
     #[doc = "See [`Msearch::max_concurrent_searches`]."]
-    pub fn max_concurrent_searches(self, v: f64) -> Self {
+    pub fn max_concurrent_searches(self, v: i64) -> Self {
         self.map(move |e| e.max_concurrent_searches(v))
     }
 
     #[doc = "See [`Msearch::max_concurrent_shard_requests`]."]
-    pub fn max_concurrent_shard_requests(self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(self, v: i64) -> Self {
         self.map(move |e| e.max_concurrent_shard_requests(v))
     }
 
     #[doc = "See [`Msearch::pre_filter_shard_size`]."]
-    pub fn pre_filter_shard_size(self, v: f64) -> Self {
+    pub fn pre_filter_shard_size(self, v: i64) -> Self {
         self.map(move |e| e.pre_filter_shard_size(v))
     }
 

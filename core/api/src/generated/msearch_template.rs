@@ -85,7 +85,7 @@ impl MsearchTemplate {
     }
 
     #[doc = "Query parameter `max_concurrent_searches` (`long`)."]
-    pub fn max_concurrent_searches(mut self, v: f64) -> Self {
+    pub fn max_concurrent_searches(mut self, v: i64) -> Self {
         self.params.set("max_concurrent_searches", v.to_string());
         self
     }
@@ -188,7 +188,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MsearchTemplate> {
     }
 
     #[doc = "See [`MsearchTemplate::max_concurrent_searches`]."]
-    pub fn max_concurrent_searches(self, v: f64) -> Self {
+    pub fn max_concurrent_searches(self, v: i64) -> Self {
         self.map(move |e| e.max_concurrent_searches(v))
     }
 

@@ -145,7 +145,7 @@ impl Mtermvectors {
     }
 
     #[doc = "Query parameter `version` (`VersionNumber`)."]
-    pub fn version(mut self, v: f64) -> Self {
+    pub fn version(mut self, v: i64) -> Self {
         self.params.set("version", v.to_string());
         self
     }
@@ -274,7 +274,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Mtermvectors> {
     }
 
     #[doc = "See [`Mtermvectors::version`]."]
-    pub fn version(self, v: f64) -> Self {
+    pub fn version(self, v: i64) -> Self {
         self.map(move |e| e.version(v))
     }
 

@@ -103,7 +103,7 @@ impl OpenPointInTime {
     }
 
     #[doc = "Query parameter `max_concurrent_shard_requests` (`integer`)."]
-    pub fn max_concurrent_shard_requests(mut self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(mut self, v: i64) -> Self {
         self.params
             .set("max_concurrent_shard_requests", v.to_string());
         self
@@ -197,7 +197,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, OpenPointInTime> {
     }
 
     #[doc = "See [`OpenPointInTime::max_concurrent_shard_requests`]."]
-    pub fn max_concurrent_shard_requests(self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(self, v: i64) -> Self {
         self.map(move |e| e.max_concurrent_shard_requests(v))
     }
 

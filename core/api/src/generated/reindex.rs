@@ -79,7 +79,7 @@ impl Reindex {
     }
 
     #[doc = "Query parameter `max_docs` (`integer`)."]
-    pub fn max_docs(mut self, v: f64) -> Self {
+    pub fn max_docs(mut self, v: i64) -> Self {
         self.params.set("max_docs", v.to_string());
         self
     }
@@ -186,7 +186,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Reindex> {
     }
 
     #[doc = "See [`Reindex::max_docs`]."]
-    pub fn max_docs(self, v: f64) -> Self {
+    pub fn max_docs(self, v: i64) -> Self {
         self.map(move |e| e.max_docs(v))
     }
 

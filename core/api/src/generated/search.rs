@@ -104,7 +104,7 @@ impl Search {
     }
 
     #[doc = "Query parameter `batched_reduce_size` (`long`)."]
-    pub fn batched_reduce_size(mut self, v: f64) -> Self {
+    pub fn batched_reduce_size(mut self, v: i64) -> Self {
         self.params.set("batched_reduce_size", v.to_string());
         self
     }
@@ -171,7 +171,7 @@ impl Search {
     }
 
     #[doc = "Query parameter `max_concurrent_shard_requests` (`integer`)."]
-    pub fn max_concurrent_shard_requests(mut self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(mut self, v: i64) -> Self {
         self.params
             .set("max_concurrent_shard_requests", v.to_string());
         self
@@ -184,7 +184,7 @@ impl Search {
     }
 
     #[doc = "Query parameter `pre_filter_shard_size` (`long`)."]
-    pub fn pre_filter_shard_size(mut self, v: f64) -> Self {
+    pub fn pre_filter_shard_size(mut self, v: i64) -> Self {
         self.params.set("pre_filter_shard_size", v.to_string());
         self
     }
@@ -244,7 +244,7 @@ impl Search {
     }
 
     #[doc = "Query parameter `suggest_size` (`long`)."]
-    pub fn suggest_size(mut self, v: f64) -> Self {
+    pub fn suggest_size(mut self, v: i64) -> Self {
         self.params.set("suggest_size", v.to_string());
         self
     }
@@ -256,7 +256,7 @@ impl Search {
     }
 
     #[doc = "Query parameter `terminate_after` (`long`)."]
-    pub fn terminate_after(mut self, v: f64) -> Self {
+    pub fn terminate_after(mut self, v: i64) -> Self {
         self.params.set("terminate_after", v.to_string());
         self
     }
@@ -334,13 +334,13 @@ impl Search {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -440,7 +440,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Search> {
     }
 
     #[doc = "See [`Search::batched_reduce_size`]."]
-    pub fn batched_reduce_size(self, v: f64) -> Self {
+    pub fn batched_reduce_size(self, v: i64) -> Self {
         self.map(move |e| e.batched_reduce_size(v))
     }
 
@@ -495,7 +495,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Search> {
     }
 
     #[doc = "See [`Search::max_concurrent_shard_requests`]."]
-    pub fn max_concurrent_shard_requests(self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(self, v: i64) -> Self {
         self.map(move |e| e.max_concurrent_shard_requests(v))
     }
 
@@ -505,7 +505,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Search> {
     }
 
     #[doc = "See [`Search::pre_filter_shard_size`]."]
-    pub fn pre_filter_shard_size(self, v: f64) -> Self {
+    pub fn pre_filter_shard_size(self, v: i64) -> Self {
         self.map(move |e| e.pre_filter_shard_size(v))
     }
 
@@ -555,7 +555,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Search> {
     }
 
     #[doc = "See [`Search::suggest_size`]."]
-    pub fn suggest_size(self, v: f64) -> Self {
+    pub fn suggest_size(self, v: i64) -> Self {
         self.map(move |e| e.suggest_size(v))
     }
 
@@ -565,7 +565,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Search> {
     }
 
     #[doc = "See [`Search::terminate_after`]."]
-    pub fn terminate_after(self, v: f64) -> Self {
+    pub fn terminate_after(self, v: i64) -> Self {
         self.map(move |e| e.terminate_after(v))
     }
 
@@ -630,12 +630,12 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Search> {
     }
 
     #[doc = "See [`Search::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 
     #[doc = "See [`Search::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 

@@ -77,9 +77,9 @@ impl SearchMvt {
     pub fn new(
         index: impl crate::IntoList,
         field: impl Into<String>,
-        zoom: f64,
-        x: f64,
-        y: f64,
+        zoom: i64,
+        x: i64,
+        y: i64,
     ) -> Self {
         SearchMvt {
             index: index.into_list(),
@@ -111,7 +111,7 @@ impl SearchMvt {
     }
 
     #[doc = "Query parameter `extent` (`integer`)."]
-    pub fn extent(mut self, v: f64) -> Self {
+    pub fn extent(mut self, v: i64) -> Self {
         self.params.set("extent", v.to_string());
         self
     }
@@ -123,7 +123,7 @@ impl SearchMvt {
     }
 
     #[doc = "Query parameter `grid_precision` (`integer`)."]
-    pub fn grid_precision(mut self, v: f64) -> Self {
+    pub fn grid_precision(mut self, v: i64) -> Self {
         self.params.set("grid_precision", v.to_string());
         self
     }
@@ -135,7 +135,7 @@ impl SearchMvt {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -215,7 +215,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, SearchMvt> {
     }
 
     #[doc = "See [`SearchMvt::extent`]."]
-    pub fn extent(self, v: f64) -> Self {
+    pub fn extent(self, v: i64) -> Self {
         self.map(move |e| e.extent(v))
     }
 
@@ -225,7 +225,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, SearchMvt> {
     }
 
     #[doc = "See [`SearchMvt::grid_precision`]."]
-    pub fn grid_precision(self, v: f64) -> Self {
+    pub fn grid_precision(self, v: i64) -> Self {
         self.map(move |e| e.grid_precision(v))
     }
 
@@ -235,7 +235,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, SearchMvt> {
     }
 
     #[doc = "See [`SearchMvt::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

@@ -154,7 +154,7 @@ impl Termvectors {
     }
 
     #[doc = "Query parameter `version` (`VersionNumber`)."]
-    pub fn version(mut self, v: f64) -> Self {
+    pub fn version(mut self, v: i64) -> Self {
         self.params.set("version", v.to_string());
         self
     }
@@ -278,7 +278,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Termvectors> {
     }
 
     #[doc = "See [`Termvectors::version`]."]
-    pub fn version(self, v: f64) -> Self {
+    pub fn version(self, v: i64) -> Self {
         self.map(move |e| e.version(v))
     }
 

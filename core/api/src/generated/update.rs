@@ -72,13 +72,13 @@ impl Update {
     }
 
     #[doc = "Query parameter `if_primary_term` (`long`)."]
-    pub fn if_primary_term(mut self, v: f64) -> Self {
+    pub fn if_primary_term(mut self, v: i64) -> Self {
         self.params.set("if_primary_term", v.to_string());
         self
     }
 
     #[doc = "Query parameter `if_seq_no` (`SequenceNumber`)."]
-    pub fn if_seq_no(mut self, v: f64) -> Self {
+    pub fn if_seq_no(mut self, v: i64) -> Self {
         self.params.set("if_seq_no", v.to_string());
         self
     }
@@ -108,7 +108,7 @@ impl Update {
     }
 
     #[doc = "Query parameter `retry_on_conflict` (`integer`)."]
-    pub fn retry_on_conflict(mut self, v: f64) -> Self {
+    pub fn retry_on_conflict(mut self, v: i64) -> Self {
         self.params.set("retry_on_conflict", v.to_string());
         self
     }
@@ -213,12 +213,12 @@ impl Endpoint for Update {
 
 impl<X: elastik_core::Executor> crate::Request<'_, X, Update> {
     #[doc = "See [`Update::if_primary_term`]."]
-    pub fn if_primary_term(self, v: f64) -> Self {
+    pub fn if_primary_term(self, v: i64) -> Self {
         self.map(move |e| e.if_primary_term(v))
     }
 
     #[doc = "See [`Update::if_seq_no`]."]
-    pub fn if_seq_no(self, v: f64) -> Self {
+    pub fn if_seq_no(self, v: i64) -> Self {
         self.map(move |e| e.if_seq_no(v))
     }
 
@@ -243,7 +243,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, Update> {
     }
 
     #[doc = "See [`Update::retry_on_conflict`]."]
-    pub fn retry_on_conflict(self, v: f64) -> Self {
+    pub fn retry_on_conflict(self, v: i64) -> Self {
         self.map(move |e| e.retry_on_conflict(v))
     }
 

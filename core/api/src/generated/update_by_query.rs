@@ -108,7 +108,7 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `from` (`long`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -126,7 +126,7 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `max_docs` (`long`)."]
-    pub fn max_docs(mut self, v: f64) -> Self {
+    pub fn max_docs(mut self, v: i64) -> Self {
         self.params.set("max_docs", v.to_string());
         self
     }
@@ -186,7 +186,7 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `scroll_size` (`long`)."]
-    pub fn scroll_size(mut self, v: f64) -> Self {
+    pub fn scroll_size(mut self, v: i64) -> Self {
         self.params.set("scroll_size", v.to_string());
         self
     }
@@ -222,7 +222,7 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `terminate_after` (`long`)."]
-    pub fn terminate_after(mut self, v: f64) -> Self {
+    pub fn terminate_after(mut self, v: i64) -> Self {
         self.params.set("terminate_after", v.to_string());
         self
     }
@@ -350,7 +350,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, UpdateByQuery> {
     }
 
     #[doc = "See [`UpdateByQuery::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 
@@ -365,7 +365,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, UpdateByQuery> {
     }
 
     #[doc = "See [`UpdateByQuery::max_docs`]."]
-    pub fn max_docs(self, v: f64) -> Self {
+    pub fn max_docs(self, v: i64) -> Self {
         self.map(move |e| e.max_docs(v))
     }
 
@@ -415,7 +415,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, UpdateByQuery> {
     }
 
     #[doc = "See [`UpdateByQuery::scroll_size`]."]
-    pub fn scroll_size(self, v: f64) -> Self {
+    pub fn scroll_size(self, v: i64) -> Self {
         self.map(move |e| e.scroll_size(v))
     }
 
@@ -445,7 +445,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, UpdateByQuery> {
     }
 
     #[doc = "See [`UpdateByQuery::terminate_after`]."]
-    pub fn terminate_after(self, v: f64) -> Self {
+    pub fn terminate_after(self, v: i64) -> Self {
         self.map(move |e| e.terminate_after(v))
     }
 

@@ -123,7 +123,7 @@ impl AsyncSearchSubmit {
     }
 
     #[doc = "Query parameter `batched_reduce_size` (`long`)."]
-    pub fn batched_reduce_size(mut self, v: f64) -> Self {
+    pub fn batched_reduce_size(mut self, v: i64) -> Self {
         self.params.set("batched_reduce_size", v.to_string());
         self
     }
@@ -183,7 +183,7 @@ impl AsyncSearchSubmit {
     }
 
     #[doc = "Query parameter `max_concurrent_shard_requests` (`integer`)."]
-    pub fn max_concurrent_shard_requests(mut self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(mut self, v: i64) -> Self {
         self.params
             .set("max_concurrent_shard_requests", v.to_string());
         self
@@ -238,7 +238,7 @@ impl AsyncSearchSubmit {
     }
 
     #[doc = "Query parameter `suggest_size` (`long`)."]
-    pub fn suggest_size(mut self, v: f64) -> Self {
+    pub fn suggest_size(mut self, v: i64) -> Self {
         self.params.set("suggest_size", v.to_string());
         self
     }
@@ -250,7 +250,7 @@ impl AsyncSearchSubmit {
     }
 
     #[doc = "Query parameter `terminate_after` (`long`)."]
-    pub fn terminate_after(mut self, v: f64) -> Self {
+    pub fn terminate_after(mut self, v: i64) -> Self {
         self.params.set("terminate_after", v.to_string());
         self
     }
@@ -322,13 +322,13 @@ impl AsyncSearchSubmit {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -437,7 +437,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, AsyncSearchSubmit> {
     }
 
     #[doc = "See [`AsyncSearchSubmit::batched_reduce_size`]."]
-    pub fn batched_reduce_size(self, v: f64) -> Self {
+    pub fn batched_reduce_size(self, v: i64) -> Self {
         self.map(move |e| e.batched_reduce_size(v))
     }
 
@@ -487,7 +487,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, AsyncSearchSubmit> {
     }
 
     #[doc = "See [`AsyncSearchSubmit::max_concurrent_shard_requests`]."]
-    pub fn max_concurrent_shard_requests(self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(self, v: i64) -> Self {
         self.map(move |e| e.max_concurrent_shard_requests(v))
     }
 
@@ -532,7 +532,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, AsyncSearchSubmit> {
     }
 
     #[doc = "See [`AsyncSearchSubmit::suggest_size`]."]
-    pub fn suggest_size(self, v: f64) -> Self {
+    pub fn suggest_size(self, v: i64) -> Self {
         self.map(move |e| e.suggest_size(v))
     }
 
@@ -542,7 +542,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, AsyncSearchSubmit> {
     }
 
     #[doc = "See [`AsyncSearchSubmit::terminate_after`]."]
-    pub fn terminate_after(self, v: f64) -> Self {
+    pub fn terminate_after(self, v: i64) -> Self {
         self.map(move |e| e.terminate_after(v))
     }
 
@@ -602,12 +602,12 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, AsyncSearchSubmit> {
     }
 
     #[doc = "See [`AsyncSearchSubmit::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 
     #[doc = "See [`AsyncSearchSubmit::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 

@@ -82,7 +82,7 @@ impl CatTransforms {
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -100,7 +100,7 @@ impl CatTransforms {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -197,7 +197,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, CatTransforms> {
     }
 
     #[doc = "See [`CatTransforms::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 
@@ -212,7 +212,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, CatTransforms> {
     }
 
     #[doc = "See [`CatTransforms::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

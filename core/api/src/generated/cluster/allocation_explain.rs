@@ -63,7 +63,7 @@ impl ClusterAllocationExplain {
     }
 
     #[doc = "Query parameter `shard` (`integer`)."]
-    pub fn shard(mut self, v: f64) -> Self {
+    pub fn shard(mut self, v: i64) -> Self {
         self.params.set("shard", v.to_string());
         self
     }
@@ -161,7 +161,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, ClusterAllocationExplain> 
     }
 
     #[doc = "See [`ClusterAllocationExplain::shard`]."]
-    pub fn shard(self, v: f64) -> Self {
+    pub fn shard(self, v: i64) -> Self {
         self.map(move |e| e.shard(v))
     }
 

@@ -140,7 +140,7 @@ impl ClusterState {
     }
 
     #[doc = "Query parameter `wait_for_metadata_version` (`VersionNumber`)."]
-    pub fn wait_for_metadata_version(mut self, v: f64) -> Self {
+    pub fn wait_for_metadata_version(mut self, v: i64) -> Self {
         self.params.set("wait_for_metadata_version", v.to_string());
         self
     }
@@ -243,7 +243,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, ClusterState> {
     }
 
     #[doc = "See [`ClusterState::wait_for_metadata_version`]."]
-    pub fn wait_for_metadata_version(self, v: f64) -> Self {
+    pub fn wait_for_metadata_version(self, v: i64) -> Self {
         self.map(move |e| e.wait_for_metadata_version(v))
     }
 

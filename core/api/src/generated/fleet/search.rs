@@ -84,7 +84,7 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `batched_reduce_size` (`long`)."]
-    pub fn batched_reduce_size(mut self, v: f64) -> Self {
+    pub fn batched_reduce_size(mut self, v: i64) -> Self {
         self.params.set("batched_reduce_size", v.to_string());
         self
     }
@@ -144,7 +144,7 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `max_concurrent_shard_requests` (`integer`)."]
-    pub fn max_concurrent_shard_requests(mut self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(mut self, v: i64) -> Self {
         self.params
             .set("max_concurrent_shard_requests", v.to_string());
         self
@@ -157,7 +157,7 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `pre_filter_shard_size` (`long`)."]
-    pub fn pre_filter_shard_size(mut self, v: f64) -> Self {
+    pub fn pre_filter_shard_size(mut self, v: i64) -> Self {
         self.params.set("pre_filter_shard_size", v.to_string());
         self
     }
@@ -211,7 +211,7 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `suggest_size` (`long`)."]
-    pub fn suggest_size(mut self, v: f64) -> Self {
+    pub fn suggest_size(mut self, v: i64) -> Self {
         self.params.set("suggest_size", v.to_string());
         self
     }
@@ -223,7 +223,7 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `terminate_after` (`long`)."]
-    pub fn terminate_after(mut self, v: f64) -> Self {
+    pub fn terminate_after(mut self, v: i64) -> Self {
         self.params.set("terminate_after", v.to_string());
         self
     }
@@ -295,13 +295,13 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -398,7 +398,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, FleetSearch> {
     }
 
     #[doc = "See [`FleetSearch::batched_reduce_size`]."]
-    pub fn batched_reduce_size(self, v: f64) -> Self {
+    pub fn batched_reduce_size(self, v: i64) -> Self {
         self.map(move |e| e.batched_reduce_size(v))
     }
 
@@ -448,7 +448,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, FleetSearch> {
     }
 
     #[doc = "See [`FleetSearch::max_concurrent_shard_requests`]."]
-    pub fn max_concurrent_shard_requests(self, v: f64) -> Self {
+    pub fn max_concurrent_shard_requests(self, v: i64) -> Self {
         self.map(move |e| e.max_concurrent_shard_requests(v))
     }
 
@@ -458,7 +458,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, FleetSearch> {
     }
 
     #[doc = "See [`FleetSearch::pre_filter_shard_size`]."]
-    pub fn pre_filter_shard_size(self, v: f64) -> Self {
+    pub fn pre_filter_shard_size(self, v: i64) -> Self {
         self.map(move |e| e.pre_filter_shard_size(v))
     }
 
@@ -503,7 +503,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, FleetSearch> {
     }
 
     #[doc = "See [`FleetSearch::suggest_size`]."]
-    pub fn suggest_size(self, v: f64) -> Self {
+    pub fn suggest_size(self, v: i64) -> Self {
         self.map(move |e| e.suggest_size(v))
     }
 
@@ -513,7 +513,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, FleetSearch> {
     }
 
     #[doc = "See [`FleetSearch::terminate_after`]."]
-    pub fn terminate_after(self, v: f64) -> Self {
+    pub fn terminate_after(self, v: i64) -> Self {
         self.map(move |e| e.terminate_after(v))
     }
 
@@ -573,12 +573,12 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, FleetSearch> {
     }
 
     #[doc = "See [`FleetSearch::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 
     #[doc = "See [`FleetSearch::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 

@@ -101,7 +101,7 @@ impl IndicesForcemerge {
     }
 
     #[doc = "Query parameter `max_num_segments` (`long`)."]
-    pub fn max_num_segments(mut self, v: f64) -> Self {
+    pub fn max_num_segments(mut self, v: i64) -> Self {
         self.params.set("max_num_segments", v.to_string());
         self
     }
@@ -195,7 +195,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, IndicesForcemerge> {
     }
 
     #[doc = "See [`IndicesForcemerge::max_num_segments`]."]
-    pub fn max_num_segments(self, v: f64) -> Self {
+    pub fn max_num_segments(self, v: i64) -> Self {
         self.map(move |e| e.max_num_segments(v))
     }
 

@@ -77,7 +77,7 @@ impl IndicesPutTemplate {
     }
 
     #[doc = "Query parameter `order` (`integer`)."]
-    pub fn order(mut self, v: f64) -> Self {
+    pub fn order(mut self, v: i64) -> Self {
         self.params.set("order", v.to_string());
         self
     }
@@ -156,7 +156,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, IndicesPutTemplate> {
     }
 
     #[doc = "See [`IndicesPutTemplate::order`]."]
-    pub fn order(self, v: f64) -> Self {
+    pub fn order(self, v: i64) -> Self {
         self.map(move |e| e.order(v))
     }
 

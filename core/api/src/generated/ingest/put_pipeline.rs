@@ -77,7 +77,7 @@ impl IngestPutPipeline {
     }
 
     #[doc = "Query parameter `if_version` (`integer`)."]
-    pub fn if_version(mut self, v: f64) -> Self {
+    pub fn if_version(mut self, v: i64) -> Self {
         self.params.set("if_version", v.to_string());
         self
     }
@@ -150,7 +150,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, IngestPutPipeline> {
     }
 
     #[doc = "See [`IngestPutPipeline::if_version`]."]
-    pub fn if_version(self, v: f64) -> Self {
+    pub fn if_version(self, v: i64) -> Self {
         self.map(move |e| e.if_version(v))
     }
 

@@ -67,7 +67,7 @@ impl<'a, X: Executor> Internal<'a, X> {
     pub fn update_desired_nodes(
         &self,
         history_id: impl Into<String>,
-        version: f64,
+        version: i64,
     ) -> Request<'a, X, crate::internal::InternalUpdateDesiredNodes> {
         self.client
             .request(crate::internal::InternalUpdateDesiredNodes::new(

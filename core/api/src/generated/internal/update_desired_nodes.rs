@@ -56,7 +56,7 @@ pub struct InternalUpdateDesiredNodes {
 impl InternalUpdateDesiredNodes {
     #[doc = "A request with its required path parts.\n- Path part `history_id` (`string`).\n- Path part `version` (`long`)."]
     #[allow(clippy::new_without_default)]
-    pub fn new(history_id: impl Into<String>, version: f64) -> Self {
+    pub fn new(history_id: impl Into<String>, version: i64) -> Self {
         InternalUpdateDesiredNodes {
             history_id: history_id.into(),
             version: version.to_string(),

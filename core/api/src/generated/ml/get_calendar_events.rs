@@ -70,7 +70,7 @@ impl MlGetCalendarEvents {
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -82,7 +82,7 @@ impl MlGetCalendarEvents {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -150,7 +150,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlGetCalendarEvents> {
     }
 
     #[doc = "See [`MlGetCalendarEvents::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 
@@ -160,7 +160,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlGetCalendarEvents> {
     }
 
     #[doc = "See [`MlGetCalendarEvents::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

@@ -91,13 +91,13 @@ impl MlGetCategories {
     }
 
     #[doc = "Path part `category_id` (`CategoryId`)."]
-    pub fn category_id(mut self, v: f64) -> Self {
+    pub fn category_id(mut self, v: i64) -> Self {
         self.category_id = Some(v.to_string());
         self
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -109,7 +109,7 @@ impl MlGetCategories {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -172,12 +172,12 @@ impl Endpoint for MlGetCategories {
 
 impl<X: elastik_core::Executor> crate::Request<'_, X, MlGetCategories> {
     #[doc = "See [`MlGetCategories::category_id`]."]
-    pub fn category_id(self, v: f64) -> Self {
+    pub fn category_id(self, v: i64) -> Self {
         self.map(move |e| e.category_id(v))
     }
 
     #[doc = "See [`MlGetCategories::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 
@@ -187,7 +187,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlGetCategories> {
     }
 
     #[doc = "See [`MlGetCategories::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

@@ -102,7 +102,7 @@ impl MlGetOverallBuckets {
     }
 
     #[doc = "Query parameter `top_n` (`integer`)."]
-    pub fn top_n(mut self, v: f64) -> Self {
+    pub fn top_n(mut self, v: i64) -> Self {
         self.params.set("top_n", v.to_string());
         self
     }
@@ -195,7 +195,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlGetOverallBuckets> {
     }
 
     #[doc = "See [`MlGetOverallBuckets::top_n`]."]
-    pub fn top_n(self, v: f64) -> Self {
+    pub fn top_n(self, v: i64) -> Self {
         self.map(move |e| e.top_n(v))
     }
 

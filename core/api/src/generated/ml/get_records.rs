@@ -84,7 +84,7 @@ impl MlGetRecords {
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -96,7 +96,7 @@ impl MlGetRecords {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -186,7 +186,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlGetRecords> {
     }
 
     #[doc = "See [`MlGetRecords::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 
@@ -196,7 +196,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlGetRecords> {
     }
 
     #[doc = "See [`MlGetRecords::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

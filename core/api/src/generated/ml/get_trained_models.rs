@@ -96,7 +96,7 @@ impl MlGetTrainedModels {
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
@@ -108,7 +108,7 @@ impl MlGetTrainedModels {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -191,7 +191,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlGetTrainedModels> {
     }
 
     #[doc = "See [`MlGetTrainedModels::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 
@@ -201,7 +201,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlGetTrainedModels> {
     }
 
     #[doc = "See [`MlGetTrainedModels::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

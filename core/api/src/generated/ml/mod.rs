@@ -562,7 +562,7 @@ impl<'a, X: Executor> Ml<'a, X> {
     pub fn put_trained_model_definition_part(
         &self,
         model_id: impl Into<String>,
-        part: f64,
+        part: i64,
     ) -> Request<'a, X, crate::ml::MlPutTrainedModelDefinitionPart> {
         self.client
             .request(crate::ml::MlPutTrainedModelDefinitionPart::new(

@@ -55,7 +55,7 @@ pub struct MlPutTrainedModelDefinitionPart {
 impl MlPutTrainedModelDefinitionPart {
     #[doc = "A request with its required path parts.\n- Path part `model_id` (`Id`).\n- Path part `part` (`integer`)."]
     #[allow(clippy::new_without_default)]
-    pub fn new(model_id: impl Into<String>, part: f64) -> Self {
+    pub fn new(model_id: impl Into<String>, part: i64) -> Self {
         MlPutTrainedModelDefinitionPart {
             model_id: model_id.into(),
             part: part.to_string(),

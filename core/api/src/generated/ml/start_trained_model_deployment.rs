@@ -78,7 +78,7 @@ impl MlStartTrainedModelDeployment {
     }
 
     #[doc = "Query parameter `number_of_allocations` (`integer`)."]
-    pub fn number_of_allocations(mut self, v: f64) -> Self {
+    pub fn number_of_allocations(mut self, v: i64) -> Self {
         self.params.set("number_of_allocations", v.to_string());
         self
     }
@@ -90,13 +90,13 @@ impl MlStartTrainedModelDeployment {
     }
 
     #[doc = "Query parameter `queue_capacity` (`integer`)."]
-    pub fn queue_capacity(mut self, v: f64) -> Self {
+    pub fn queue_capacity(mut self, v: i64) -> Self {
         self.params.set("queue_capacity", v.to_string());
         self
     }
 
     #[doc = "Query parameter `threads_per_allocation` (`integer`)."]
-    pub fn threads_per_allocation(mut self, v: f64) -> Self {
+    pub fn threads_per_allocation(mut self, v: i64) -> Self {
         self.params.set("threads_per_allocation", v.to_string());
         self
     }
@@ -181,7 +181,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlStartTrainedModelDeploym
     }
 
     #[doc = "See [`MlStartTrainedModelDeployment::number_of_allocations`]."]
-    pub fn number_of_allocations(self, v: f64) -> Self {
+    pub fn number_of_allocations(self, v: i64) -> Self {
         self.map(move |e| e.number_of_allocations(v))
     }
 
@@ -191,12 +191,12 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, MlStartTrainedModelDeploym
     }
 
     #[doc = "See [`MlStartTrainedModelDeployment::queue_capacity`]."]
-    pub fn queue_capacity(self, v: f64) -> Self {
+    pub fn queue_capacity(self, v: i64) -> Self {
         self.map(move |e| e.queue_capacity(v))
     }
 
     #[doc = "See [`MlStartTrainedModelDeployment::threads_per_allocation`]."]
-    pub fn threads_per_allocation(self, v: f64) -> Self {
+    pub fn threads_per_allocation(self, v: i64) -> Self {
         self.map(move |e| e.threads_per_allocation(v))
     }
 

@@ -66,7 +66,7 @@ impl MlUpdateTrainedModelDeployment {
     }
 
     #[doc = "Query parameter `number_of_allocations` (`integer`)."]
-    pub fn number_of_allocations(mut self, v: f64) -> Self {
+    pub fn number_of_allocations(mut self, v: i64) -> Self {
         self.params.set("number_of_allocations", v.to_string());
         self
     }
@@ -132,7 +132,7 @@ impl Endpoint for MlUpdateTrainedModelDeployment {
 
 impl<X: elastik_core::Executor> crate::Request<'_, X, MlUpdateTrainedModelDeployment> {
     #[doc = "See [`MlUpdateTrainedModelDeployment::number_of_allocations`]."]
-    pub fn number_of_allocations(self, v: f64) -> Self {
+    pub fn number_of_allocations(self, v: i64) -> Self {
         self.map(move |e| e.number_of_allocations(v))
     }
 

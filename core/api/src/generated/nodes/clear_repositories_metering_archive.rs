@@ -57,7 +57,7 @@ pub struct NodesClearRepositoriesMeteringArchive {
 impl NodesClearRepositoriesMeteringArchive {
     #[doc = "A request with its required path parts.\n- Path part `node_id` (`NodeIds`).\n- Path part `max_archive_version` (`long`)."]
     #[allow(clippy::new_without_default)]
-    pub fn new(node_id: impl crate::IntoList, max_archive_version: f64) -> Self {
+    pub fn new(node_id: impl crate::IntoList, max_archive_version: i64) -> Self {
         NodesClearRepositoriesMeteringArchive {
             node_id: node_id.into_list(),
             max_archive_version: max_archive_version.to_string(),

@@ -89,13 +89,13 @@ impl NodesHotThreads {
     }
 
     #[doc = "Query parameter `snapshots` (`long`)."]
-    pub fn snapshots(mut self, v: f64) -> Self {
+    pub fn snapshots(mut self, v: i64) -> Self {
         self.params.set("snapshots", v.to_string());
         self
     }
 
     #[doc = "Query parameter `threads` (`long`)."]
-    pub fn threads(mut self, v: f64) -> Self {
+    pub fn threads(mut self, v: i64) -> Self {
         self.params.set("threads", v.to_string());
         self
     }
@@ -185,12 +185,12 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, NodesHotThreads> {
     }
 
     #[doc = "See [`NodesHotThreads::snapshots`]."]
-    pub fn snapshots(self, v: f64) -> Self {
+    pub fn snapshots(self, v: i64) -> Self {
         self.map(move |e| e.snapshots(v))
     }
 
     #[doc = "See [`NodesHotThreads::threads`]."]
-    pub fn threads(self, v: f64) -> Self {
+    pub fn threads(self, v: i64) -> Self {
         self.map(move |e| e.threads(v))
     }
 

@@ -31,7 +31,7 @@ impl<'a, X: Executor> Nodes<'a, X> {
     pub fn clear_repositories_metering_archive(
         &self,
         node_id: impl crate::IntoList,
-        max_archive_version: f64,
+        max_archive_version: i64,
     ) -> Request<'a, X, crate::nodes::NodesClearRepositoriesMeteringArchive> {
         self.client
             .request(crate::nodes::NodesClearRepositoriesMeteringArchive::new(

@@ -66,13 +66,13 @@ impl SecurityUpdateUserProfileData {
     }
 
     #[doc = "Query parameter `if_seq_no` (`SequenceNumber`)."]
-    pub fn if_seq_no(mut self, v: f64) -> Self {
+    pub fn if_seq_no(mut self, v: i64) -> Self {
         self.params.set("if_seq_no", v.to_string());
         self
     }
 
     #[doc = "Query parameter `if_primary_term` (`long`)."]
-    pub fn if_primary_term(mut self, v: f64) -> Self {
+    pub fn if_primary_term(mut self, v: i64) -> Self {
         self.params.set("if_primary_term", v.to_string());
         self
     }
@@ -141,12 +141,12 @@ impl Endpoint for SecurityUpdateUserProfileData {
 
 impl<X: elastik_core::Executor> crate::Request<'_, X, SecurityUpdateUserProfileData> {
     #[doc = "See [`SecurityUpdateUserProfileData::if_seq_no`]."]
-    pub fn if_seq_no(self, v: f64) -> Self {
+    pub fn if_seq_no(self, v: i64) -> Self {
         self.map(move |e| e.if_seq_no(v))
     }
 
     #[doc = "See [`SecurityUpdateUserProfileData::if_primary_term`]."]
-    pub fn if_primary_term(self, v: f64) -> Self {
+    pub fn if_primary_term(self, v: i64) -> Self {
         self.map(move |e| e.if_primary_term(v))
     }
 

@@ -121,13 +121,13 @@ impl SnapshotGet {
     }
 
     #[doc = "Query parameter `offset` (`integer`)."]
-    pub fn offset(mut self, v: f64) -> Self {
+    pub fn offset(mut self, v: i64) -> Self {
         self.params.set("offset", v.to_string());
         self
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -248,12 +248,12 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, SnapshotGet> {
     }
 
     #[doc = "See [`SnapshotGet::offset`]."]
-    pub fn offset(self, v: f64) -> Self {
+    pub fn offset(self, v: i64) -> Self {
         self.map(move |e| e.offset(v))
     }
 
     #[doc = "See [`SnapshotGet::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

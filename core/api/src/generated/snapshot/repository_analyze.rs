@@ -64,7 +64,7 @@ impl SnapshotRepositoryAnalyze {
     }
 
     #[doc = "Query parameter `blob_count` (`integer`)."]
-    pub fn blob_count(mut self, v: f64) -> Self {
+    pub fn blob_count(mut self, v: i64) -> Self {
         self.params.set("blob_count", v.to_string());
         self
     }
@@ -76,7 +76,7 @@ impl SnapshotRepositoryAnalyze {
     }
 
     #[doc = "Query parameter `concurrency` (`integer`)."]
-    pub fn concurrency(mut self, v: f64) -> Self {
+    pub fn concurrency(mut self, v: i64) -> Self {
         self.params.set("concurrency", v.to_string());
         self
     }
@@ -88,7 +88,7 @@ impl SnapshotRepositoryAnalyze {
     }
 
     #[doc = "Query parameter `early_read_node_count` (`integer`)."]
-    pub fn early_read_node_count(mut self, v: f64) -> Self {
+    pub fn early_read_node_count(mut self, v: i64) -> Self {
         self.params.set("early_read_node_count", v.to_string());
         self
     }
@@ -118,19 +118,19 @@ impl SnapshotRepositoryAnalyze {
     }
 
     #[doc = "Query parameter `read_node_count` (`integer`)."]
-    pub fn read_node_count(mut self, v: f64) -> Self {
+    pub fn read_node_count(mut self, v: i64) -> Self {
         self.params.set("read_node_count", v.to_string());
         self
     }
 
     #[doc = "Query parameter `register_operation_count` (`integer`)."]
-    pub fn register_operation_count(mut self, v: f64) -> Self {
+    pub fn register_operation_count(mut self, v: i64) -> Self {
         self.params.set("register_operation_count", v.to_string());
         self
     }
 
     #[doc = "Query parameter `seed` (`integer`)."]
-    pub fn seed(mut self, v: f64) -> Self {
+    pub fn seed(mut self, v: i64) -> Self {
         self.params.set("seed", v.to_string());
         self
     }
@@ -193,7 +193,7 @@ impl Endpoint for SnapshotRepositoryAnalyze {
 
 impl<X: elastik_core::Executor> crate::Request<'_, X, SnapshotRepositoryAnalyze> {
     #[doc = "See [`SnapshotRepositoryAnalyze::blob_count`]."]
-    pub fn blob_count(self, v: f64) -> Self {
+    pub fn blob_count(self, v: i64) -> Self {
         self.map(move |e| e.blob_count(v))
     }
 
@@ -203,7 +203,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, SnapshotRepositoryAnalyze>
     }
 
     #[doc = "See [`SnapshotRepositoryAnalyze::concurrency`]."]
-    pub fn concurrency(self, v: f64) -> Self {
+    pub fn concurrency(self, v: i64) -> Self {
         self.map(move |e| e.concurrency(v))
     }
 
@@ -213,7 +213,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, SnapshotRepositoryAnalyze>
     }
 
     #[doc = "See [`SnapshotRepositoryAnalyze::early_read_node_count`]."]
-    pub fn early_read_node_count(self, v: f64) -> Self {
+    pub fn early_read_node_count(self, v: i64) -> Self {
         self.map(move |e| e.early_read_node_count(v))
     }
 
@@ -238,17 +238,17 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, SnapshotRepositoryAnalyze>
     }
 
     #[doc = "See [`SnapshotRepositoryAnalyze::read_node_count`]."]
-    pub fn read_node_count(self, v: f64) -> Self {
+    pub fn read_node_count(self, v: i64) -> Self {
         self.map(move |e| e.read_node_count(v))
     }
 
     #[doc = "See [`SnapshotRepositoryAnalyze::register_operation_count`]."]
-    pub fn register_operation_count(self, v: f64) -> Self {
+    pub fn register_operation_count(self, v: i64) -> Self {
         self.map(move |e| e.register_operation_count(v))
     }
 
     #[doc = "See [`SnapshotRepositoryAnalyze::seed`]."]
-    pub fn seed(self, v: f64) -> Self {
+    pub fn seed(self, v: i64) -> Self {
         self.map(move |e| e.seed(v))
     }
 

@@ -64,21 +64,21 @@ impl SnapshotRepositoryVerifyIntegrity {
     }
 
     #[doc = "Query parameter `blob_thread_pool_concurrency` (`integer`)."]
-    pub fn blob_thread_pool_concurrency(mut self, v: f64) -> Self {
+    pub fn blob_thread_pool_concurrency(mut self, v: i64) -> Self {
         self.params
             .set("blob_thread_pool_concurrency", v.to_string());
         self
     }
 
     #[doc = "Query parameter `index_snapshot_verification_concurrency` (`integer`)."]
-    pub fn index_snapshot_verification_concurrency(mut self, v: f64) -> Self {
+    pub fn index_snapshot_verification_concurrency(mut self, v: i64) -> Self {
         self.params
             .set("index_snapshot_verification_concurrency", v.to_string());
         self
     }
 
     #[doc = "Query parameter `index_verification_concurrency` (`integer`)."]
-    pub fn index_verification_concurrency(mut self, v: f64) -> Self {
+    pub fn index_verification_concurrency(mut self, v: i64) -> Self {
         self.params
             .set("index_verification_concurrency", v.to_string());
         self
@@ -91,20 +91,20 @@ impl SnapshotRepositoryVerifyIntegrity {
     }
 
     #[doc = "Query parameter `max_failed_shard_snapshots` (`integer`)."]
-    pub fn max_failed_shard_snapshots(mut self, v: f64) -> Self {
+    pub fn max_failed_shard_snapshots(mut self, v: i64) -> Self {
         self.params.set("max_failed_shard_snapshots", v.to_string());
         self
     }
 
     #[doc = "Query parameter `meta_thread_pool_concurrency` (`integer`)."]
-    pub fn meta_thread_pool_concurrency(mut self, v: f64) -> Self {
+    pub fn meta_thread_pool_concurrency(mut self, v: i64) -> Self {
         self.params
             .set("meta_thread_pool_concurrency", v.to_string());
         self
     }
 
     #[doc = "Query parameter `snapshot_verification_concurrency` (`integer`)."]
-    pub fn snapshot_verification_concurrency(mut self, v: f64) -> Self {
+    pub fn snapshot_verification_concurrency(mut self, v: i64) -> Self {
         self.params
             .set("snapshot_verification_concurrency", v.to_string());
         self
@@ -168,17 +168,17 @@ impl Endpoint for SnapshotRepositoryVerifyIntegrity {
 
 impl<X: elastik_core::Executor> crate::Request<'_, X, SnapshotRepositoryVerifyIntegrity> {
     #[doc = "See [`SnapshotRepositoryVerifyIntegrity::blob_thread_pool_concurrency`]."]
-    pub fn blob_thread_pool_concurrency(self, v: f64) -> Self {
+    pub fn blob_thread_pool_concurrency(self, v: i64) -> Self {
         self.map(move |e| e.blob_thread_pool_concurrency(v))
     }
 
     #[doc = "See [`SnapshotRepositoryVerifyIntegrity::index_snapshot_verification_concurrency`]."]
-    pub fn index_snapshot_verification_concurrency(self, v: f64) -> Self {
+    pub fn index_snapshot_verification_concurrency(self, v: i64) -> Self {
         self.map(move |e| e.index_snapshot_verification_concurrency(v))
     }
 
     #[doc = "See [`SnapshotRepositoryVerifyIntegrity::index_verification_concurrency`]."]
-    pub fn index_verification_concurrency(self, v: f64) -> Self {
+    pub fn index_verification_concurrency(self, v: i64) -> Self {
         self.map(move |e| e.index_verification_concurrency(v))
     }
 
@@ -188,17 +188,17 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, SnapshotRepositoryVerifyIn
     }
 
     #[doc = "See [`SnapshotRepositoryVerifyIntegrity::max_failed_shard_snapshots`]."]
-    pub fn max_failed_shard_snapshots(self, v: f64) -> Self {
+    pub fn max_failed_shard_snapshots(self, v: i64) -> Self {
         self.map(move |e| e.max_failed_shard_snapshots(v))
     }
 
     #[doc = "See [`SnapshotRepositoryVerifyIntegrity::meta_thread_pool_concurrency`]."]
-    pub fn meta_thread_pool_concurrency(self, v: f64) -> Self {
+    pub fn meta_thread_pool_concurrency(self, v: i64) -> Self {
         self.map(move |e| e.meta_thread_pool_concurrency(v))
     }
 
     #[doc = "See [`SnapshotRepositoryVerifyIntegrity::snapshot_verification_concurrency`]."]
-    pub fn snapshot_verification_concurrency(self, v: f64) -> Self {
+    pub fn snapshot_verification_concurrency(self, v: i64) -> Self {
         self.map(move |e| e.snapshot_verification_concurrency(v))
     }
 

@@ -53,13 +53,13 @@ impl SynonymsGetSynonymsSets {
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -116,12 +116,12 @@ impl Endpoint for SynonymsGetSynonymsSets {
 
 impl<X: elastik_core::Executor> crate::Request<'_, X, SynonymsGetSynonymsSets> {
     #[doc = "See [`SynonymsGetSynonymsSets::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 
     #[doc = "See [`SynonymsGetSynonymsSets::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

@@ -67,7 +67,7 @@ impl TextStructureFindFieldStructure {
     }
 
     #[doc = "Query parameter `documents_to_sample` (`uint`)."]
-    pub fn documents_to_sample(mut self, v: f64) -> Self {
+    pub fn documents_to_sample(mut self, v: u64) -> Self {
         self.params.set("documents_to_sample", v.to_string());
         self
     }
@@ -209,7 +209,7 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, TextStructureFindFieldStru
     }
 
     #[doc = "See [`TextStructureFindFieldStructure::documents_to_sample`]."]
-    pub fn documents_to_sample(self, v: f64) -> Self {
+    pub fn documents_to_sample(self, v: u64) -> Self {
         self.map(move |e| e.documents_to_sample(v))
     }
 

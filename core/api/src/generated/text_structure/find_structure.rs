@@ -105,13 +105,13 @@ impl TextStructureFindStructure {
     }
 
     #[doc = "Query parameter `line_merge_size_limit` (`uint`)."]
-    pub fn line_merge_size_limit(mut self, v: f64) -> Self {
+    pub fn line_merge_size_limit(mut self, v: u64) -> Self {
         self.params.set("line_merge_size_limit", v.to_string());
         self
     }
 
     #[doc = "Query parameter `lines_to_sample` (`uint`)."]
-    pub fn lines_to_sample(mut self, v: f64) -> Self {
+    pub fn lines_to_sample(mut self, v: u64) -> Self {
         self.params.set("lines_to_sample", v.to_string());
         self
     }
@@ -256,12 +256,12 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, TextStructureFindStructure
     }
 
     #[doc = "See [`TextStructureFindStructure::line_merge_size_limit`]."]
-    pub fn line_merge_size_limit(self, v: f64) -> Self {
+    pub fn line_merge_size_limit(self, v: u64) -> Self {
         self.map(move |e| e.line_merge_size_limit(v))
     }
 
     #[doc = "See [`TextStructureFindStructure::lines_to_sample`]."]
-    pub fn lines_to_sample(self, v: f64) -> Self {
+    pub fn lines_to_sample(self, v: u64) -> Self {
         self.map(move |e| e.lines_to_sample(v))
     }
 

@@ -76,13 +76,13 @@ impl TransformGetTransformStats {
     }
 
     #[doc = "Query parameter `from` (`long`)."]
-    pub fn from(mut self, v: f64) -> Self {
+    pub fn from(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
 
     #[doc = "Query parameter `size` (`long`)."]
-    pub fn size(mut self, v: f64) -> Self {
+    pub fn size(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
@@ -155,12 +155,12 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, TransformGetTransformStats
     }
 
     #[doc = "See [`TransformGetTransformStats::from`]."]
-    pub fn from(self, v: f64) -> Self {
+    pub fn from(self, v: i64) -> Self {
         self.map(move |e| e.from(v))
     }
 
     #[doc = "See [`TransformGetTransformStats::size`]."]
-    pub fn size(self, v: f64) -> Self {
+    pub fn size(self, v: i64) -> Self {
         self.map(move |e| e.size(v))
     }
 

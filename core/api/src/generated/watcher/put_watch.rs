@@ -71,19 +71,19 @@ impl WatcherPutWatch {
     }
 
     #[doc = "Query parameter `if_primary_term` (`long`)."]
-    pub fn if_primary_term(mut self, v: f64) -> Self {
+    pub fn if_primary_term(mut self, v: i64) -> Self {
         self.params.set("if_primary_term", v.to_string());
         self
     }
 
     #[doc = "Query parameter `if_seq_no` (`SequenceNumber`)."]
-    pub fn if_seq_no(mut self, v: f64) -> Self {
+    pub fn if_seq_no(mut self, v: i64) -> Self {
         self.params.set("if_seq_no", v.to_string());
         self
     }
 
     #[doc = "Query parameter `version` (`VersionNumber`)."]
-    pub fn version(mut self, v: f64) -> Self {
+    pub fn version(mut self, v: i64) -> Self {
         self.params.set("version", v.to_string());
         self
     }
@@ -151,17 +151,17 @@ impl<X: elastik_core::Executor> crate::Request<'_, X, WatcherPutWatch> {
     }
 
     #[doc = "See [`WatcherPutWatch::if_primary_term`]."]
-    pub fn if_primary_term(self, v: f64) -> Self {
+    pub fn if_primary_term(self, v: i64) -> Self {
         self.map(move |e| e.if_primary_term(v))
     }
 
     #[doc = "See [`WatcherPutWatch::if_seq_no`]."]
-    pub fn if_seq_no(self, v: f64) -> Self {
+    pub fn if_seq_no(self, v: i64) -> Self {
         self.map(move |e| e.if_seq_no(v))
     }
 
     #[doc = "See [`WatcherPutWatch::version`]."]
-    pub fn version(self, v: f64) -> Self {
+    pub fn version(self, v: i64) -> Self {
         self.map(move |e| e.version(v))
     }
 

@@ -19,7 +19,7 @@ pub struct Connector {
     pub deleted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<crate::connector::ConnectorFeatures>,
@@ -27,7 +27,7 @@ pub struct Connector {
     pub filtering: Vec<crate::connector::FilteringConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::types::Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub index_name: Option<crate::types::IndexName>,
     #[serde(default)]
     pub is_native: bool,

@@ -418,7 +418,7 @@ pub struct EsqlResult {
 pub struct EsqlShardFailure {
     #[serde(default)]
     pub shard: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub index: Option<crate::types::IndexName>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<crate::types::NodeId>,

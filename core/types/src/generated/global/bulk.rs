@@ -246,7 +246,7 @@ pub struct BulkResponse {
 #[doc = "Spec interface `_global.bulk::ResponseItem`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct BulkResponseItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub _id: Option<String>,
     #[serde(default)]
     pub _index: String,

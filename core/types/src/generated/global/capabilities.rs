@@ -20,7 +20,7 @@ pub struct CapabilitiesResponse {
     pub _nodes: crate::types::NodeStatistics,
     #[serde(default)]
     pub cluster_name: crate::types::Name,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub supported: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failures: Option<Vec<crate::global::FailedNodeException>>,

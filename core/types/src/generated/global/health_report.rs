@@ -313,9 +313,9 @@ impl<'de> Deserialize<'de> for IndicatorHealthStatus {
 #[doc = "Spec interface `_global.health_report::IndicatorNode`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct IndicatorNode {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub node_id: Option<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,

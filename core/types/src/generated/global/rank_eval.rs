@@ -33,7 +33,7 @@ pub struct RankEvalHit {
 pub struct RankEvalHitItem {
     #[serde(default)]
     pub hit: crate::global::RankEvalHit,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub rating: Option<f64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,

@@ -877,7 +877,7 @@ pub struct Hit<TDocument = serde_json::Value> {
     pub _index: crate::types::IndexName,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _id: Option<crate::types::Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub _score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _explanation: Option<crate::global::Explanation>,
@@ -924,7 +924,7 @@ pub struct HitsMetadata<T = serde_json::Value> {
     pub total: Option<crate::global::HitsMetadataTotal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hits: Option<Vec<crate::global::Hit<T>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max_score: Option<f64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,

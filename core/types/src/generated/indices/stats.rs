@@ -255,7 +255,7 @@ pub struct ShardRouting {
     pub node: String,
     #[serde(default)]
     pub primary: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub relocating_node: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::indices::ShardRoutingState>,

@@ -19,9 +19,9 @@ pub struct LicenseInformation {
     pub issued_to: String,
     #[serde(default)]
     pub issuer: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max_nodes: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max_resource_units: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::license::LicenseStatus>,

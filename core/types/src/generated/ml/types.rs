@@ -3316,7 +3316,7 @@ pub struct TotalFeatureImportanceStatistics {
 #[doc = "Spec interface `ml._types::TrainedModelAssignment`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TrainedModelAssignment {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub adaptive_allocations: Option<crate::ml::AdaptiveAllocationsSettings>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment_state: Option<crate::ml::DeploymentAssignmentState>,

@@ -26,9 +26,9 @@ pub struct AuthenticateResponse {
     pub api_key: Option<crate::security::AuthenticateApiKey>,
     #[serde(default)]
     pub authentication_realm: crate::security::RealmInfo,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub full_name: Option<crate::types::Name>,
     #[serde(default)]
     pub lookup_realm: crate::security::RealmInfo,

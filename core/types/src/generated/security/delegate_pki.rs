@@ -11,9 +11,9 @@ pub struct Authentication {
     pub username: String,
     #[serde(default)]
     pub roles: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub full_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<BTreeMap<String, String>>,

@@ -65,9 +65,9 @@ impl<'de> Deserialize<'de> for AccessTokenGrantType {
 #[doc = "Spec interface `security.get_token::AuthenticatedUser`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AuthenticatedUser {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub full_name: Option<crate::types::Name>,
     #[serde(default)]
     pub metadata: crate::types::Metadata,

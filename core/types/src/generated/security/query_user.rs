@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `security.query_user::QueryUser`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct QueryUser {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub full_name: Option<crate::types::Name>,
     #[serde(default)]
     pub metadata: crate::types::Metadata,

@@ -1245,9 +1245,9 @@ impl<'de> Deserialize<'de> for TemplateFormat {
 #[doc = "Spec interface `security._types::User`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct User {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub full_name: Option<crate::types::Name>,
     #[serde(default)]
     pub metadata: crate::types::Metadata,
@@ -1331,9 +1331,9 @@ pub type UserProfileId = String;
 #[doc = "Spec interface `security._types::UserProfileUser`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UserProfileUser {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub full_name: Option<crate::types::Name>,
     #[serde(default)]
     pub realm_name: crate::types::Name,

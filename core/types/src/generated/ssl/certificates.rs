@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `ssl.certificates::CertificateInformation`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CertificateInformation {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub alias: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry: Option<crate::types::DateTime>,

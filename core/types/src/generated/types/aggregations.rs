@@ -416,7 +416,7 @@ pub struct AggregationRange {
 pub struct ArrayPercentilesItem {
     #[serde(default)]
     pub key: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -489,7 +489,7 @@ pub struct AverageBucketAggregation {
 pub struct AvgAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -605,7 +605,7 @@ pub struct BucketKsAggregation {
 pub struct BucketMetricValueAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -1317,7 +1317,7 @@ pub struct DateRangeExpression {
 pub struct DerivativeAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -1449,11 +1449,11 @@ pub struct ExtendedStatsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub count: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub min: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub avg: Option<f64>,
     #[serde(default)]
     pub sum: f64,
@@ -1465,19 +1465,19 @@ pub struct ExtendedStatsAggregate {
     pub avg_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_as_string: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sum_of_squares: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub variance: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub variance_population: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub variance_sampling: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub std_deviation: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub std_deviation_population: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub std_deviation_sampling: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub std_deviation_bounds: Option<crate::types::StandardDeviationBounds>,
@@ -1519,11 +1519,11 @@ pub struct ExtendedStatsBucketAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub count: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub min: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub avg: Option<f64>,
     #[serde(default)]
     pub sum: f64,
@@ -1535,19 +1535,19 @@ pub struct ExtendedStatsBucketAggregate {
     pub avg_as_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_as_string: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sum_of_squares: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub variance: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub variance_population: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub variance_sampling: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub std_deviation: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub std_deviation_population: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub std_deviation_sampling: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub std_deviation_bounds: Option<crate::types::StandardDeviationBounds>,
@@ -2533,7 +2533,7 @@ pub struct MatrixStatsFields {
 pub struct MaxAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -2570,7 +2570,7 @@ pub struct MaxBucketAggregation {
 pub struct MedianAbsoluteDeviationAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -2611,7 +2611,7 @@ pub struct MetricAggregationBase {
 pub struct MinAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -3751,7 +3751,7 @@ pub struct SimpleMovingAverageAggregation {
 pub struct SimpleValueAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -3775,7 +3775,7 @@ pub struct SingleBucketAggregateBase {
 pub struct SingleMetricAggregateBase {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -3797,17 +3797,17 @@ pub struct Spike {
 #[doc = "Spec interface `_types.aggregations::StandardDeviationBounds`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StandardDeviationBounds {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub upper: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub lower: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub upper_population: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub lower_population: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub upper_sampling: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub lower_sampling: Option<f64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -3846,11 +3846,11 @@ pub struct StatsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub count: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub min: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub avg: Option<f64>,
     #[serde(default)]
     pub sum: f64,
@@ -3886,11 +3886,11 @@ pub struct StatsBucketAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub count: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub min: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub avg: Option<f64>,
     #[serde(default)]
     pub sum: f64,
@@ -3957,15 +3957,15 @@ pub struct StringStatsAggregate {
     pub meta: Option<crate::types::Metadata>,
     #[serde(default)]
     pub count: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub min_length: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max_length: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub avg_length: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub entropy: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub distribution: Option<BTreeMap<String, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_length_as_string: Option<String>,
@@ -4023,7 +4023,7 @@ pub struct StringTermsBucket {
 pub struct SumAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -4141,7 +4141,7 @@ pub struct TDigestPercentilesAggregate {
 pub struct TTestAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -4629,7 +4629,7 @@ pub struct UnmappedTermsAggregate {
 pub struct ValueCountAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,
@@ -4808,7 +4808,7 @@ pub struct WeightedAverageValue {
 pub struct WeightedAvgAggregate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_as_string: Option<String>,

@@ -1003,7 +1003,7 @@ pub type EpochTime<Unit = serde_json::Value> = Unit;
 pub struct ErrorCause {
     #[serde(default)]
     pub r#type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stack_trace: Option<String>,
@@ -2332,7 +2332,7 @@ pub struct NodeShard {
     pub recovery_source: Option<BTreeMap<String, crate::types::Id>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unassigned_info: Option<crate::cluster::UnassignedInformation>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub relocating_node: Option<crate::types::NodeId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relocation_failure_info: Option<crate::types::RelocationFailureInfo>,
