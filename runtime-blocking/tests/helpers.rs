@@ -215,7 +215,8 @@ fn fault_plan(rng: &mut Rng, len: usize) -> Vec<Fault> {
 #[test]
 fn through_faults_and_a_killed_node_every_operation_has_one_outcome_and_nothing_is_lost() {
     let Some(urls) = noida_urls() else { return };
-    const N: u64 = 30_000;
+    // The scenario: 100,000 documents across three nodes under seeded faults.
+    let docs: u64 = std::env::var("ELASTIK_FAULT_DOCS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let seed = std::env::var("ELASTIK_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0xb10c_fa17);
     let mut rng = Rng(seed);
     let proxies: Vec<FaultProxy> = urls.iter().map(|u| FaultProxy::start(u)).collect();
@@ -240,8 +241,8 @@ fn through_faults_and_a_killed_node_every_operation_has_one_outcome_and_nothing_
         assert!(previous.is_none(), "a second outcome for {id}");
     });
     let mut expected_failures = 0;
-    for i in 0..N {
-        if i == N * 2 / 5 {
+    for i in 0..docs {
+        if i == docs * 2 / 5 {
             proxies[1].kill();
         }
         // One in 1000 updates a missing document: a 404 that no retry fixes.
@@ -293,9 +294,9 @@ fn through_faults_and_a_killed_node_every_operation_has_one_outcome_and_nothing_
         proxies.iter().map(FaultProxy::requests).collect::<Vec<_>>(),
         report.docs_per_second(),
     );
-    assert_eq!(stats.submitted, N);
+    assert_eq!(stats.submitted, docs);
     assert_eq!(stats.succeeded + stats.failed, stats.submitted);
-    assert_eq!(outcomes.len() as u64, N, "one outcome per operation");
+    assert_eq!(outcomes.len() as u64, docs, "one outcome per operation");
     assert_eq!(stats.failed, expected_failures, "only the updates of missing documents fail");
     assert!(stats.retried > 0, "the faults caused retries");
     let found_refs: BTreeSet<&String> = found.iter().collect();

@@ -1,7 +1,8 @@
 //! The helpers of `elastik-core` on async-io: a [`BulkIndexer`] with
 //! back-pressure, [`bulk`] over a stream of operations, [`scan`] and
-//! [`scan_sliced`] as `Stream`s of typed hits, and [`reindex`] — the same
-//! names and shapes as on tokio, under any executor (async-std, smol, …).
+//! [`scan_sliced`] as `Stream`s of typed hits, [`reindex`], and
+//! [`esql_async_query`], which polls an async ES|QL query to its end — the
+//! same names and shapes as on tokio, under any executor (async-std, smol, …).
 //!
 //! What it owns: driving the core machines ([`elastik_core::helpers`]).
 //! This crate spawns no tasks (it does not know the executor), so the
@@ -54,6 +55,7 @@
 //! ```
 
 mod bulk;
+mod esql;
 mod reindex;
 mod scan;
 
@@ -75,8 +77,10 @@ pub use elastik_core::helpers::bulk::{
 };
 pub use elastik_core::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
 pub use elastik_core::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};
+pub use elastik_core::esql::{AsyncQuery, EsqlResponse};
 pub use elastik_core::helpers::BackoffPolicy;
 pub use futures_core::Stream;
+pub use esql::esql_async_query;
 pub use reindex::{reindex, reindex_with, ReindexStream};
 pub use scan::{scan, scan_sliced, ScanStream};
 

@@ -2,6 +2,7 @@
 //! osmem-server; skipped when `scripts/test.sh` did not start them), the
 //! testkit's fault proxy and stub server, and a local TLS server.
 
+mod esql;
 mod faults;
 mod helpers;
 mod noida;

@@ -1,7 +1,8 @@
 //! The helpers of `elastik-core` on threads: a [`BulkIndexer`] whose `add`
 //! blocks while it is full, [`bulk`] over an iterator of operations,
-//! [`scan`] and [`scan_sliced`] as `Iterator`s of typed hits, and
-//! [`reindex`] — the same names and shapes as the async runtimes, with
+//! [`scan`] and [`scan_sliced`] as `Iterator`s of typed hits, [`reindex`],
+//! and [`esql_async_query`], which polls an async ES|QL query to its end —
+//! the same names and shapes as the async runtimes, with
 //! threads for tasks and iterators for streams.
 //!
 //! What it owns: driving the core machines ([`elastik_core::helpers`]) with
@@ -42,6 +43,7 @@
 //! ```
 
 mod bulk;
+mod esql;
 mod reindex;
 mod scan;
 
@@ -60,7 +62,9 @@ pub use elastik_core::helpers::bulk::{
 };
 pub use elastik_core::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
 pub use elastik_core::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};
+pub use elastik_core::esql::{AsyncQuery, EsqlResponse};
 pub use elastik_core::helpers::BackoffPolicy;
+pub use esql::esql_async_query;
 pub use reindex::{reindex, reindex_with, ReindexIter};
 pub use scan::{scan, scan_sliced, ScanIter};
 

@@ -1,6 +1,7 @@
 //! The helpers of `elastik-core` on tokio: a [`BulkIndexer`] with
 //! back-pressure, [`bulk`] over a stream of operations, [`scan`] and
-//! [`scan_sliced`] as `Stream`s of typed hits, and [`reindex`].
+//! [`scan_sliced`] as `Stream`s of typed hits, [`reindex`], and
+//! [`esql_async_query`], which polls an async ES|QL query to its end.
 //!
 //! What it owns: driving the core machines ([`elastik_core::helpers`]):
 //! every [`HelperAction::Send`] becomes a task on the runtime that runs the
@@ -43,6 +44,7 @@
 //! ```
 
 mod bulk;
+mod esql;
 mod reindex;
 mod scan;
 
@@ -65,8 +67,10 @@ pub use elastik_core::helpers::bulk::{
 };
 pub use elastik_core::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
 pub use elastik_core::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};
+pub use elastik_core::esql::{AsyncQuery, EsqlResponse};
 pub use elastik_core::helpers::BackoffPolicy;
 pub use futures_core::Stream;
+pub use esql::esql_async_query;
 pub use reindex::{reindex, reindex_with, ReindexStream};
 pub use scan::{scan, scan_sliced, ScanStream};
 

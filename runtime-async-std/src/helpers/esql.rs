@@ -1,0 +1,69 @@
+//! Async ES|QL queries on async-io: [`esql_async_query`] drives the core's
+//! [`AsyncQuery`] machine to its end, with an `async_io::Timer` between polls (so under any executor).
+//!
+//! What it does not do: decide when to poll, when to stop or whether to
+//! delete, nor decode anything; the machine does. A plain `esql.query`
+//! needs no helper: `client.send(EsqlQuery::from_query(&query)?).await`
+//! answers an [`EsqlResponse`](elastik_core::esql::EsqlResponse).
+
+use std::time::Instant;
+
+use async_io::Timer;
+use elastik_core::esql::{AsyncAction, AsyncQuery, EsqlResponse};
+use elastik_core::{Error, Executor, PreparedRequest, RequestOptions};
+
+use crate::Client;
+
+/// Runs an async ES|QL query to its end and returns its result: submits it,
+/// polls `esql.async_query_get` while the server says it is running (the
+/// machine's `poll_interval` apart), deletes the stored results when the
+/// machine was built with `delete_when_done(true)`, and returns the last
+/// answer's table or the error that ended the query.
+///
+/// Each request goes through the client's executor, so node selection and
+/// retries stay the transport's. Dropping the future stops the polling;
+/// results the server keeps then live until their `keep_alive` ends.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), elastik_core::Error> {
+/// use std::time::Duration;
+/// use elastik_core::esql::{AsyncQuery, EsqlQuery, Processing, Query};
+/// use elastik_async_std::helpers::esql_async_query;
+///
+/// let client = elastik_async_std::Client::new("http://localhost:9200")?;
+/// let submit = EsqlQuery::from_query(&Query::from(["books"]).keep(["name"]).limit(10))?
+///     .into_async()
+///     .wait_for_completion_timeout("1s");
+/// let machine = AsyncQuery::new(submit).poll_interval(Duration::from_millis(500)).delete_when_done(true);
+/// let response = esql_async_query(&client, machine).await?;
+/// println!("{} rows", response.row_count());
+/// # Ok(())
+/// # }
+/// ```
+pub async fn esql_async_query(client: &Client, mut query: AsyncQuery) -> Result<EsqlResponse, Error> {
+    loop {
+        match query.poll(Instant::now()) {
+            Some(AsyncAction::Send(request)) => {
+                let outcome = match request.to_request() {
+                    Ok(http) => {
+                        let prepared = PreparedRequest {
+                            endpoint_id: request.id(),
+                            request: http,
+                            options: RequestOptions::default(),
+                        };
+                        client.executor().execute(prepared).await
+                    }
+                    Err(e) => Err(e),
+                };
+                query.handle_response(outcome, Instant::now());
+            }
+            Some(AsyncAction::Wait(until)) => {
+                Timer::at(until).await;
+            }
+            Some(AsyncAction::Done(result)) => return result,
+            // Each answer is handed back before the next poll, so the
+            // machine never waits for one here.
+            None => return Err(Error::build("the async ES|QL query ended without a result")),
+        }
+    }
+}
