@@ -7,6 +7,16 @@
 pub use elastik_core as core;
 pub use elastik_core::{Auth, Body, Endpoint, Error, RequestOptions};
 
+/// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …),
+/// shared by every runtime.
+pub use elastik_api as api;
+
+/// The generated body types: typed responses
+/// (`types::global::SearchResponse<MyDoc>`, read with
+/// `Request::send_as`), request bodies, and the enums parameter setters take
+/// (`types::types::Refresh`, `types::types::ExpandWildcard`, …).
+pub use elastik_api::types;
+
 /// Typed queries, aggregations, the search builder and `#[derive(Document)]`
 /// (derived code names this path with `#[es(crate = "elastik::dsl")]`).
 pub use elastik_dsl as dsl;

@@ -215,6 +215,10 @@ fn params(model: &Model<'_>, ep: &Ep<'_>) -> (Vec<Param>, Vec<Param>, Vec<Param>
             optional.push(param);
         }
     }
+    // Required parts in the order the URL names them (`get(index, id)` for
+    // `/{index}/_doc/{id}`), not the specification's declaration order.
+    let template = ep.e.urls.first().map(|u| u.path.as_str()).unwrap_or("");
+    required.sort_by_key(|p: &Param| template.find(&format!("{{{}}}", p.wire)).unwrap_or(usize::MAX));
     for part in &url_parts {
         if !seen_parts.contains(part) {
             let ident = unique(snake(part), &mut used);

@@ -34,7 +34,7 @@ pub const NUMBERS: &[(&str, &str)] = &[
 /// through `Request::map`.
 pub const REQUEST_METHODS: &[&str] = &[
     "new", "endpoint", "map", "options", "request_timeout", "header", "opaque_id", "auth", "max_retries",
-    "retry_safe", "raw_body", "json_body", "send", "send_raw", "prepare",
+    "retry_safe", "raw_body", "json_body", "send", "send_as", "send_raw", "prepare",
 ];
 
 /// Client method names generated root endpoints must not take.

@@ -40,12 +40,22 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use elastik_core::transport::{Action, TraceFields};
-use elastik_core::{Config, Error, Executor, FromConfig, PreparedRequest, Transport};
+use elastik_core::{Config, Executor, FromConfig, PreparedRequest, Transport};
 use tracing::field::Empty;
 use tracing::Instrument;
 
 /// The elastik client on this runtime.
 pub type Client = elastik_api::Client<AsyncStdExecutor>;
+
+pub use elastik_api::Request;
+/// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …)
+/// and body types (`types::global::SearchResponse<T>`, `types::types::Refresh`, …).
+pub use elastik_api::{self as api, types};
+pub use elastik_core::endpoint::RawRequest;
+pub use elastik_core::transport::{RetryPolicy, SniffPolicy, TlsConfig};
+pub use elastik_core::{
+    bytes, http, ApiError, Auth, Body, ClientBuilder, Endpoint, Error, IoErrorKind, RequestOptions,
+};
 
 /// Runs requests through the core's transport with async-io sockets and
 /// timers. Cheap to clone: clones share the node pool and the connections.

@@ -36,6 +36,9 @@ use elastik_core::{Config, Executor, FromConfig, PreparedRequest};
 use tracing::field::Empty;
 
 pub use elastik_api::Request;
+/// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …)
+/// and body types (`types::global::SearchResponse<T>`, `types::types::Refresh`, …).
+pub use elastik_api::{self as api, types};
 pub use elastik_core::endpoint::RawRequest;
 pub use elastik_core::http::{HeaderMap, Method, StatusCode};
 pub use elastik_core::transport::{RetryPolicy, SniffPolicy, TlsConfig};

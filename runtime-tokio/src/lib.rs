@@ -53,6 +53,9 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 pub use elastik_api::Request;
+/// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …)
+/// and body types (`types::global::SearchResponse<T>`, `types::types::Refresh`, …).
+pub use elastik_api::{self as api, types};
 pub use elastik_core::endpoint::RawRequest;
 pub use elastik_core::error::{ApiError, TransportError};
 pub use elastik_core::media::Compatibility;

@@ -258,3 +258,53 @@ async fn a_response_over_the_size_limit_is_refused_not_retried() {
     assert!(matches!(&e, Error::Transport(t) if t.kind == IoErrorKind::BodyTooLarge), "{e:?}");
     assert_eq!(stub.request_count(), 1);
 }
+
+/// A document type of the caller's, for typed hits.
+#[derive(Debug, serde::Deserialize, PartialEq)]
+struct Book {
+    title: String,
+    year: i64,
+}
+
+#[tokio::test]
+async fn send_as_decodes_typed_hits_and_sources() {
+    let Some(url) = test_url() else { return };
+    let client = client(&url);
+    let index = unique_name("sendas");
+    for (id, title, year) in [("1", "red apple", 2001), ("2", "green pear", 2002), ("3", "red cherry", 2003)] {
+        client.index(&index).id(id).body(json!({"title": title, "year": year})).send().await.unwrap();
+    }
+    client.indices().refresh().index(&index).send().await.unwrap();
+
+    let found: elastik_tokio::types::global::SearchResponse<Book> = client
+        .search()
+        .index(&index)
+        .json_body(&json!({"query": {"match": {"title": "red"}}, "sort": [{"year": "asc"}]}))
+        .send_as()
+        .await
+        .unwrap();
+    let books: Vec<Book> = found.hits.and_then(|h| h.hits).unwrap_or_default().into_iter().filter_map(|h| h._source).collect();
+    assert_eq!(
+        books,
+        [Book { title: "red apple".into(), year: 2001 }, Book { title: "red cherry".into(), year: 2003 }]
+    );
+
+    let got: elastik_tokio::types::global::GetResponse<Book> = client.get(&index, "2").send_as().await.unwrap();
+    assert_eq!(got._source, Some(Book { title: "green pear".into(), year: 2002 }));
+
+    // Error statuses stay typed API errors whatever `T` is.
+    let missing = client.get(&index, "404").send_as::<serde_json::Value>().await.unwrap_err();
+    assert_eq!(missing.status(), Some(StatusCode::NOT_FOUND));
+}
+
+#[tokio::test]
+async fn a_json_body_that_cannot_be_serialized_is_a_build_error_and_nothing_is_sent() {
+    let stub = StubServer::start(|_| StubResponse::json(200, "{}"));
+    let client = client(&stub.url());
+    // serde_json refuses map keys that are not strings.
+    let body: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+    let e = client.search().json_body(&body).send().await.unwrap_err();
+    assert!(matches!(e, Error::Build(_)), "{e:?}");
+    assert!(e.to_string().contains("key must be a string"), "{e}");
+    assert_eq!(stub.requests().len(), 0, "nothing went out");
+}

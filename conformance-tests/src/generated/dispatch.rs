@@ -10264,8 +10264,8 @@ fn ep_count(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
 fn ep_create(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::Create::new(
-        crate::args::to_string(a.part("id")?)?,
         crate::args::to_string(a.part("index")?)?,
+        crate::args::to_string(a.part("id")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -10359,8 +10359,8 @@ fn ep_dangling_indices_list_dangling_indices(a: &Args) -> Result<Box<dyn DynEndp
 fn ep_delete(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::Delete::new(
-        crate::args::to_string(a.part("id")?)?,
         crate::args::to_string(a.part("index")?)?,
+        crate::args::to_string(a.part("id")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -11028,8 +11028,8 @@ fn ep_esql_query(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
 fn ep_exists(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::Exists::new(
-        crate::args::to_string(a.part("id")?)?,
         crate::args::to_string(a.part("index")?)?,
+        crate::args::to_string(a.part("id")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -11059,8 +11059,8 @@ fn ep_exists(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
 fn ep_exists_source(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::ExistsSource::new(
-        crate::args::to_string(a.part("id")?)?,
         crate::args::to_string(a.part("index")?)?,
+        crate::args::to_string(a.part("id")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -11089,8 +11089,8 @@ fn ep_exists_source(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
 fn ep_explain(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::Explain::new(
-        crate::args::to_string(a.part("id")?)?,
         crate::args::to_string(a.part("index")?)?,
+        crate::args::to_string(a.part("id")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -11376,8 +11376,8 @@ fn ep_fleet_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
 fn ep_get(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::Get::new(
-        crate::args::to_string(a.part("id")?)?,
         crate::args::to_string(a.part("index")?)?,
+        crate::args::to_string(a.part("id")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -11485,8 +11485,8 @@ fn ep_get_script_languages(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
 fn ep_get_source(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::GetSource::new(
-        crate::args::to_string(a.part("id")?)?,
         crate::args::to_string(a.part("index")?)?,
+        crate::args::to_string(a.part("id")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -15400,8 +15400,8 @@ fn ep_ml_delete_trained_model(a: &Args) -> Result<Box<dyn DynEndpoint>, String> 
 fn ep_ml_delete_trained_model_alias(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::ml::MlDeleteTrainedModelAlias::new(
-        crate::args::to_string(a.part("model_alias")?)?,
         crate::args::to_string(a.part("model_id")?)?,
+        crate::args::to_string(a.part("model_alias")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -16314,8 +16314,8 @@ fn ep_ml_put_trained_model(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
 fn ep_ml_put_trained_model_alias(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::ml::MlPutTrainedModelAlias::new(
-        crate::args::to_string(a.part("model_alias")?)?,
         crate::args::to_string(a.part("model_id")?)?,
+        crate::args::to_string(a.part("model_alias")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {
@@ -21216,8 +21216,8 @@ fn ep_transform_upgrade_transforms(a: &Args) -> Result<Box<dyn DynEndpoint>, Str
 fn ep_update(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     #[allow(unused_mut)]
     let mut e = elastik_api::Update::new(
-        crate::args::to_string(a.part("id")?)?,
         crate::args::to_string(a.part("index")?)?,
+        crate::args::to_string(a.part("id")?)?,
     );
     for (k, v) in a.params() {
         e = match k.as_str() {

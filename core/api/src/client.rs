@@ -90,7 +90,9 @@ pub struct Request<'a, X, E> {
     client: &'a Client<X>,
     endpoint: E,
     options: RequestOptions,
-    body: Option<Body>,
+    /// The body replacing the typed one; a serialization failure is kept
+    /// and returned by `send` rather than sending an empty body.
+    body: Option<Result<Body, String>>,
 }
 
 impl<'a, X: Executor, E: Endpoint> Request<'a, X, E> {
@@ -154,21 +156,24 @@ impl<'a, X: Executor, E: Endpoint> Request<'a, X, E> {
 
     /// Sends this body instead of the typed one (escape hatch).
     pub fn raw_body(mut self, body: Body) -> Self {
-        self.body = Some(body);
+        self.body = Some(Ok(body));
         self
     }
 
     /// Sends any serializable value as the JSON body instead of the typed one.
+    /// A value that cannot be serialized makes `send` fail with
+    /// [`Error::Build`](elastik_core::Error::Build); nothing is sent.
     pub fn json_body<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        self.body = Some(Body::json(body).unwrap_or_else(|_| Body::Empty));
+        self.body = Some(Body::json(body).map_err(|e| e.to_string()));
         self
     }
 
     fn prepare(&self) -> Result<PreparedRequest, Error> {
         let mut request = self.endpoint.to_request()?;
         if let Some(body) = &self.body {
+            let body = body.clone().map_err(Error::build)?;
             request.headers_mut().remove(http::header::CONTENT_TYPE);
-            *request.body_mut() = body.clone();
+            *request.body_mut() = body;
         }
         Ok(PreparedRequest { endpoint_id: self.endpoint.id(), request, options: self.options.clone() })
     }
@@ -189,6 +194,22 @@ where
         X::map(self.client.executor.execute(prepared), move |result| {
             result.and_then(|response| endpoint.decode(&response))
         })
+    }
+
+    /// Sends the request and decodes the answer as `T` rather than the
+    /// endpoint's response type: `SearchResponse<MyDoc>` for typed hits,
+    /// `GetResponse<MyDoc>` for a typed `_source`, or any `Deserialize`
+    /// type. A status of 400 or more is [`Error::Api`](elastik_core::Error::Api).
+    pub fn send_as<T>(self) -> X::Output<Result<T, Error>>
+    where
+        T: serde::de::DeserializeOwned + Send + 'static,
+    {
+        match self.prepare() {
+            Ok(p) => X::map(self.client.executor.execute(p), |result| {
+                result.and_then(|response| elastik_core::endpoint::decode_json::<T>(&response))
+            }),
+            Err(e) => X::ready(Err(e)),
+        }
     }
 
     /// Sends the request and returns the raw response, whatever its status.

@@ -20,5 +20,9 @@ mod generated;
 pub mod support;
 
 pub use client::{Client, Request};
+/// The generated body types (`elastik-types`): the typed responses
+/// (`types::global::SearchResponse<T>`, …), request bodies and the enums
+/// that parameter setters take (`types::types::Refresh`, …).
+pub use elastik_types as types;
 pub use generated::*;
 pub use support::{BinaryBody, CatResponse, IntoList};

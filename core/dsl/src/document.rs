@@ -201,7 +201,7 @@ pub trait Document: Mapping + Serialize + DeserializeOwned + Send + 'static {
     where
         Self: Sized,
     {
-        let endpoint = elastik_api::Get::new(id, Self::INDEX);
+        let endpoint = elastik_api::Get::new(Self::INDEX, id);
         client.send(TypedEndpoint::new(endpoint, None, decode_get::<Self>))
     }
 
@@ -212,7 +212,7 @@ pub trait Document: Mapping + Serialize + DeserializeOwned + Send + 'static {
         partial: &impl Serialize,
         refresh: bool,
     ) -> X::Output<Result<Value, Error>> {
-        let mut endpoint = elastik_api::Update::new(id, Self::INDEX);
+        let mut endpoint = elastik_api::Update::new(Self::INDEX, id);
         if refresh {
             endpoint = endpoint.refresh(Refresh::True);
         }
@@ -222,7 +222,7 @@ pub trait Document: Mapping + Serialize + DeserializeOwned + Send + 'static {
 
     /// Deletes the document with this id: `true` if it existed.
     fn delete<X: Executor>(client: &Client<X>, id: &str, refresh: bool) -> X::Output<Result<bool, Error>> {
-        let mut endpoint = elastik_api::Delete::new(id, Self::INDEX);
+        let mut endpoint = elastik_api::Delete::new(Self::INDEX, id);
         if refresh {
             endpoint = endpoint.refresh(Refresh::True);
         }

@@ -44,19 +44,19 @@ impl CreatePath {
 #[doc = "`create`:\n- `PUT|POST /{index}/_create/{id}`\n\nAvailability: serverless: stable, public; stack: stable, since 5.0.0.\n\nDocumentation: <https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-create>"]
 #[derive(Clone, Debug)]
 pub struct Create {
-    id: String,
     index: String,
+    id: String,
     params: Params,
     body: BodySlot,
 }
 
 impl Create {
-    #[doc = "A request with its required path parts.\n- Path part `id` (`Id`).\n- Path part `index` (`IndexName`)."]
+    #[doc = "A request with its required path parts.\n- Path part `index` (`IndexName`).\n- Path part `id` (`Id`)."]
     #[allow(clippy::new_without_default)]
-    pub fn new(id: impl Into<String>, index: impl Into<String>) -> Self {
+    pub fn new(index: impl Into<String>, id: impl Into<String>) -> Self {
         Create {
-            id: id.into(),
             index: index.into(),
+            id: id.into(),
             params: Params::default(),
             body: BodySlot::default(),
         }

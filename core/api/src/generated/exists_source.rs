@@ -44,18 +44,18 @@ impl ExistsSourcePath {
 #[doc = "`exists_source`:\n- `HEAD /{index}/_source/{id}`\n\nAvailability: serverless: stable, public; stack: stable, since 5.4.0.\n\nDocumentation: <https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-get>"]
 #[derive(Clone, Debug)]
 pub struct ExistsSource {
-    id: String,
     index: String,
+    id: String,
     params: Params,
 }
 
 impl ExistsSource {
-    #[doc = "A request with its required path parts.\n- Path part `id` (`Id`).\n- Path part `index` (`IndexName`)."]
+    #[doc = "A request with its required path parts.\n- Path part `index` (`IndexName`).\n- Path part `id` (`Id`)."]
     #[allow(clippy::new_without_default)]
-    pub fn new(id: impl Into<String>, index: impl Into<String>) -> Self {
+    pub fn new(index: impl Into<String>, id: impl Into<String>) -> Self {
         ExistsSource {
-            id: id.into(),
             index: index.into(),
+            id: id.into(),
             params: Params::default(),
         }
     }

@@ -44,19 +44,19 @@ impl ExplainPath {
 #[doc = "`explain`:\n- `GET|POST /{index}/_explain/{id}`\n\nAvailability: serverless: stable, public; stack: stable.\n\nDocumentation: <https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-explain>"]
 #[derive(Clone, Debug)]
 pub struct Explain {
-    id: String,
     index: String,
+    id: String,
     params: Params,
     body: BodySlot,
 }
 
 impl Explain {
-    #[doc = "A request with its required path parts.\n- Path part `id` (`Id`).\n- Path part `index` (`IndexName`)."]
+    #[doc = "A request with its required path parts.\n- Path part `index` (`IndexName`).\n- Path part `id` (`Id`)."]
     #[allow(clippy::new_without_default)]
-    pub fn new(id: impl Into<String>, index: impl Into<String>) -> Self {
+    pub fn new(index: impl Into<String>, id: impl Into<String>) -> Self {
         Explain {
-            id: id.into(),
             index: index.into(),
+            id: id.into(),
             params: Params::default(),
             body: BodySlot::default(),
         }

@@ -229,19 +229,19 @@ impl<X: Executor> Client<X> {
     #[doc = "`create`: see [`Create`]."]
     pub fn create(
         &self,
-        id: impl Into<String>,
         index: impl Into<String>,
+        id: impl Into<String>,
     ) -> Request<'_, X, crate::Create> {
-        self.request(crate::Create::new(id, index))
+        self.request(crate::Create::new(index, id))
     }
 
     #[doc = "`delete`: see [`Delete`]."]
     pub fn delete(
         &self,
-        id: impl Into<String>,
         index: impl Into<String>,
+        id: impl Into<String>,
     ) -> Request<'_, X, crate::Delete> {
-        self.request(crate::Delete::new(id, index))
+        self.request(crate::Delete::new(index, id))
     }
 
     #[doc = "`delete_by_query`: see [`DeleteByQuery`]."]
@@ -268,28 +268,28 @@ impl<X: Executor> Client<X> {
     #[doc = "`exists`: see [`Exists`]."]
     pub fn exists(
         &self,
-        id: impl Into<String>,
         index: impl Into<String>,
+        id: impl Into<String>,
     ) -> Request<'_, X, crate::Exists> {
-        self.request(crate::Exists::new(id, index))
+        self.request(crate::Exists::new(index, id))
     }
 
     #[doc = "`exists_source`: see [`ExistsSource`]."]
     pub fn exists_source(
         &self,
-        id: impl Into<String>,
         index: impl Into<String>,
+        id: impl Into<String>,
     ) -> Request<'_, X, crate::ExistsSource> {
-        self.request(crate::ExistsSource::new(id, index))
+        self.request(crate::ExistsSource::new(index, id))
     }
 
     #[doc = "`explain`: see [`Explain`]."]
     pub fn explain(
         &self,
-        id: impl Into<String>,
         index: impl Into<String>,
+        id: impl Into<String>,
     ) -> Request<'_, X, crate::Explain> {
-        self.request(crate::Explain::new(id, index))
+        self.request(crate::Explain::new(index, id))
     }
 
     #[doc = "`field_caps`: see [`FieldCaps`]."]
@@ -300,10 +300,10 @@ impl<X: Executor> Client<X> {
     #[doc = "`get`: see [`Get`]."]
     pub fn get(
         &self,
-        id: impl Into<String>,
         index: impl Into<String>,
+        id: impl Into<String>,
     ) -> Request<'_, X, crate::Get> {
-        self.request(crate::Get::new(id, index))
+        self.request(crate::Get::new(index, id))
     }
 
     #[doc = "`get_reindex`: see [`GetReindex`]."]
@@ -329,10 +329,10 @@ impl<X: Executor> Client<X> {
     #[doc = "`get_source`: see [`GetSource`]."]
     pub fn get_source(
         &self,
-        id: impl Into<String>,
         index: impl Into<String>,
+        id: impl Into<String>,
     ) -> Request<'_, X, crate::GetSource> {
-        self.request(crate::GetSource::new(id, index))
+        self.request(crate::GetSource::new(index, id))
     }
 
     #[doc = "`health_report`: see [`HealthReport`]."]
@@ -471,10 +471,10 @@ impl<X: Executor> Client<X> {
     #[doc = "`update`: see [`Update`]."]
     pub fn update(
         &self,
-        id: impl Into<String>,
         index: impl Into<String>,
+        id: impl Into<String>,
     ) -> Request<'_, X, crate::Update> {
-        self.request(crate::Update::new(id, index))
+        self.request(crate::Update::new(index, id))
     }
 
     #[doc = "`update_by_query`: see [`UpdateByQuery`]."]

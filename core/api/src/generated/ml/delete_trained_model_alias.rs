@@ -47,18 +47,18 @@ impl MlDeleteTrainedModelAliasPath {
 #[doc = "`ml.delete_trained_model_alias`:\n- `DELETE /_ml/trained_models/{model_id}/model_aliases/{model_alias}`\n\nAvailability: serverless: stable, public; stack: stable, since 7.13.0.\n\nDocumentation: <https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-ml-delete-trained-model-alias>"]
 #[derive(Clone, Debug)]
 pub struct MlDeleteTrainedModelAlias {
-    model_alias: String,
     model_id: String,
+    model_alias: String,
     params: Params,
 }
 
 impl MlDeleteTrainedModelAlias {
-    #[doc = "A request with its required path parts.\n- Path part `model_alias` (`Name`).\n- Path part `model_id` (`Id`)."]
+    #[doc = "A request with its required path parts.\n- Path part `model_id` (`Id`).\n- Path part `model_alias` (`Name`)."]
     #[allow(clippy::new_without_default)]
-    pub fn new(model_alias: impl Into<String>, model_id: impl Into<String>) -> Self {
+    pub fn new(model_id: impl Into<String>, model_alias: impl Into<String>) -> Self {
         MlDeleteTrainedModelAlias {
-            model_alias: model_alias.into(),
             model_id: model_id.into(),
+            model_alias: model_alias.into(),
             params: Params::default(),
         }
     }

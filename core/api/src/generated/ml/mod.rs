@@ -270,13 +270,13 @@ impl<'a, X: Executor> Ml<'a, X> {
     #[doc = "`ml.delete_trained_model_alias`: see [`MlDeleteTrainedModelAlias`]."]
     pub fn delete_trained_model_alias(
         &self,
-        model_alias: impl Into<String>,
         model_id: impl Into<String>,
+        model_alias: impl Into<String>,
     ) -> Request<'a, X, crate::ml::MlDeleteTrainedModelAlias> {
         self.client
             .request(crate::ml::MlDeleteTrainedModelAlias::new(
-                model_alias,
                 model_id,
+                model_alias,
             ))
     }
 
@@ -549,12 +549,12 @@ impl<'a, X: Executor> Ml<'a, X> {
     #[doc = "`ml.put_trained_model_alias`: see [`MlPutTrainedModelAlias`]."]
     pub fn put_trained_model_alias(
         &self,
-        model_alias: impl Into<String>,
         model_id: impl Into<String>,
+        model_alias: impl Into<String>,
     ) -> Request<'a, X, crate::ml::MlPutTrainedModelAlias> {
         self.client.request(crate::ml::MlPutTrainedModelAlias::new(
-            model_alias,
             model_id,
+            model_alias,
         ))
     }
 
