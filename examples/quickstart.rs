@@ -40,7 +40,7 @@ async fn main() -> Result<(), elastik::Error> {
         .json_body(&json!({"query": {"match": {"title": "rust"}}}))
         .send()
         .await?;
-    let hits = found.hits.and_then(|h| h.hits).unwrap_or_default();
+    let hits = found.hits.hits;
     println!("{} books match \"rust\":", hits.len());
     for hit in &hits {
         let title = hit._source.as_ref().map(|s| s["title"].to_string()).unwrap_or_default();

@@ -265,7 +265,7 @@ fn obj(v: Value) -> Map<String, Value> {
 
 /// Hits in a typed answer (`hits` and `hits.hits` are optional in the spec).
 fn hit_count<T>(r: &SearchResponse<T>) -> usize {
-    r.hits.as_ref().and_then(|h| h.hits.as_ref()).map_or(0, |h| h.len())
+    r.hits.hits.len()
 }
 
 fn search_hits(r: &SearchResponse) -> Fallible<()> {

@@ -295,7 +295,18 @@ impl<'s> Model<'s> {
         let ident = unique(snake(&p.name), used);
         let ty = self.rust_type(&p.ty, cx, &p.name, true);
         let generic = !used_generics(&cx.generics, [ty.as_str()]).is_empty() || !cx.subst.is_empty() && false;
-        let plain = p.required && !force_optional && !generic && self.defaultable(&p.ty, cx);
+        // A required field naming a type parameter is still plain when its
+        // type has a default for every parameter: a `Vec`, a map, or a
+        // generated generic struct (their `Default` has no bound on the
+        // parameters), so `response.hits.hits` needs no unwrapping.
+        let default_for_any = match &p.ty {
+            ValueOf::ArrayOf { .. } | ValueOf::DictionaryOf { .. } => true,
+            ValueOf::InstanceOf { ty, .. } => {
+                !cx.generics.contains(ty) && matches!(self.def(ty), Some(TypeDef::Interface(i)) if i.variants.is_none())
+            }
+            _ => false,
+        };
+        let plain = p.required && !force_optional && (!generic || default_for_any) && self.defaultable(&p.ty, cx);
         let mut attrs = Vec::new();
         if bare(&ident) != p.name {
             attrs.push(format!("rename = {:?}", p.name));
@@ -471,8 +482,26 @@ impl<'s> Model<'s> {
         for g in &unused {
             let _ = writeln!(body, "#[serde(skip)]\npub _{}: std::marker::PhantomData<fn() -> {g}>,", snake(g).trim_start_matches("r#"));
         }
+        if generics.is_empty() {
+            return format!(
+                "#[doc = {doc:?}]\n#[derive(Clone, Debug, Default, Serialize, Deserialize)]\npub struct {ident}{decl} {{\n{body}}}\n"
+            );
+        }
+        // `Default` without bounds on the type parameters (a derive would
+        // ask `T: Default` of every document type).
+        let names: Vec<&str> = generics.iter().map(|g| g.name.as_str()).collect();
+        let params = names.join(", ");
+        let mut inits: Vec<String> = used.iter().map(|f| format!("{f}: Default::default()")).collect();
+        for g in &unused {
+            inits.push(format!("_{}: std::marker::PhantomData", snake(g).trim_start_matches("r#")));
+        }
+        // serde would also ask `T: Default` for the defaulted fields.
+        let bound: Vec<String> = names.iter().map(|g| format!("{g}: serde::Deserialize<'de>")).collect();
+        let bound = bound.join(", ");
         format!(
-            "#[doc = {doc:?}]\n#[derive(Clone, Debug, Default, Serialize, Deserialize)]\npub struct {ident}{decl} {{\n{body}}}\n"
+            "#[doc = {doc:?}]\n#[derive(Clone, Debug, Serialize, Deserialize)]\n#[serde(bound(deserialize = {bound:?}))]\npub struct {ident}{decl} {{\n{body}}}\n\n\
+             impl<{params}> Default for {ident}<{params}> {{\nfn default() -> Self {{\n{ident} {{ {} }}\n}}\n}}\n",
+            inits.join(", ")
         )
     }
 

@@ -283,7 +283,7 @@ async fn send_as_decodes_typed_hits_and_sources() {
         .send_as()
         .await
         .unwrap();
-    let books: Vec<Book> = found.hits.and_then(|h| h.hits).unwrap_or_default().into_iter().filter_map(|h| h._source).collect();
+    let books: Vec<Book> = found.hits.hits.into_iter().filter_map(|h| h._source).collect();
     assert_eq!(
         books,
         [Book { title: "red apple".into(), year: 2001 }, Book { title: "red cherry".into(), year: 2003 }]

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[doc = "Spec interface `async_search._types::AsyncSearch`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct AsyncSearch<TDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<crate::support::TypedMap<crate::types::Aggregate>>,
@@ -13,8 +14,8 @@ pub struct AsyncSearch<TDocument = serde_json::Value> {
     pub _clusters: Option<crate::types::ClusterStatistics>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hits: Option<crate::global::HitsMetadata<TDocument>>,
+    #[serde(default)]
+    pub hits: crate::global::HitsMetadata<TDocument>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,8 +40,31 @@ pub struct AsyncSearch<TDocument = serde_json::Value> {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl<TDocument> Default for AsyncSearch<TDocument> {
+    fn default() -> Self {
+        AsyncSearch {
+            _clusters: Default::default(),
+            _scroll_id: Default::default(),
+            _shards: Default::default(),
+            aggregations: Default::default(),
+            extra: Default::default(),
+            fields: Default::default(),
+            hits: Default::default(),
+            max_score: Default::default(),
+            num_reduce_phases: Default::default(),
+            pit_id: Default::default(),
+            profile: Default::default(),
+            suggest: Default::default(),
+            terminated_early: Default::default(),
+            timed_out: Default::default(),
+            took: Default::default(),
+        }
+    }
+}
+
 #[doc = "Spec interface `async_search._types::AsyncSearchDocumentResponseBase`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct AsyncSearchDocumentResponseBase<TDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::types::Id>,
@@ -62,10 +86,29 @@ pub struct AsyncSearchDocumentResponseBase<TDocument = serde_json::Value> {
     pub completion_time_in_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorCause>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response: Option<crate::async_search::AsyncSearch<TDocument>>,
+    #[serde(default)]
+    pub response: crate::async_search::AsyncSearch<TDocument>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for AsyncSearchDocumentResponseBase<TDocument> {
+    fn default() -> Self {
+        AsyncSearchDocumentResponseBase {
+            completion_time: Default::default(),
+            completion_time_in_millis: Default::default(),
+            error: Default::default(),
+            expiration_time: Default::default(),
+            expiration_time_in_millis: Default::default(),
+            extra: Default::default(),
+            id: Default::default(),
+            is_partial: Default::default(),
+            is_running: Default::default(),
+            response: Default::default(),
+            start_time: Default::default(),
+            start_time_in_millis: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `async_search._types::AsyncSearchResponseBase`."]
@@ -96,7 +139,8 @@ pub struct AsyncSearchResponseBase {
 }
 
 #[doc = "Spec interface `async_search._types::AsyncSearchResponseException`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct AsyncSearchResponseException<TDocument = serde_json::Value> {
     #[serde(default)]
     pub is_partial: bool,
@@ -120,4 +164,22 @@ pub struct AsyncSearchResponseException<TDocument = serde_json::Value> {
     pub response: Option<crate::async_search::AsyncSearch<TDocument>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for AsyncSearchResponseException<TDocument> {
+    fn default() -> Self {
+        AsyncSearchResponseException {
+            completion_time: Default::default(),
+            completion_time_in_millis: Default::default(),
+            error: Default::default(),
+            expiration_time: Default::default(),
+            expiration_time_in_millis: Default::default(),
+            extra: Default::default(),
+            is_partial: Default::default(),
+            is_running: Default::default(),
+            response: Default::default(),
+            start_time: Default::default(),
+            start_time_in_millis: Default::default(),
+        }
+    }
 }

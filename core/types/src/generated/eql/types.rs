@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[doc = "Spec interface `eql._types::EqlHits`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TEvent: serde::Deserialize<'de>"))]
 pub struct EqlHits<TEvent = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<crate::global::TotalHits>,
@@ -17,8 +18,20 @@ pub struct EqlHits<TEvent = serde_json::Value> {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl<TEvent> Default for EqlHits<TEvent> {
+    fn default() -> Self {
+        EqlHits {
+            events: Default::default(),
+            extra: Default::default(),
+            sequences: Default::default(),
+            total: Default::default(),
+        }
+    }
+}
+
 #[doc = "Spec interface `eql._types::EqlSearchResponseBase`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TEvent: serde::Deserialize<'de>"))]
 pub struct EqlSearchResponseBase<TEvent = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::types::Id>,
@@ -30,16 +43,32 @@ pub struct EqlSearchResponseBase<TEvent = serde_json::Value> {
     pub took: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timed_out: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hits: Option<crate::eql::EqlHits<TEvent>>,
+    #[serde(default)]
+    pub hits: crate::eql::EqlHits<TEvent>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard_failures: Option<Vec<crate::types::ShardFailure>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl<TEvent> Default for EqlSearchResponseBase<TEvent> {
+    fn default() -> Self {
+        EqlSearchResponseBase {
+            extra: Default::default(),
+            hits: Default::default(),
+            id: Default::default(),
+            is_partial: Default::default(),
+            is_running: Default::default(),
+            shard_failures: Default::default(),
+            timed_out: Default::default(),
+            took: Default::default(),
+        }
+    }
+}
+
 #[doc = "Spec interface `eql._types::HitsEvent`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TEvent: serde::Deserialize<'de>"))]
 pub struct HitsEvent<TEvent = serde_json::Value> {
     #[serde(default)]
     pub _index: crate::types::IndexName,
@@ -55,13 +84,37 @@ pub struct HitsEvent<TEvent = serde_json::Value> {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl<TEvent> Default for HitsEvent<TEvent> {
+    fn default() -> Self {
+        HitsEvent {
+            _id: Default::default(),
+            _index: Default::default(),
+            _source: Default::default(),
+            extra: Default::default(),
+            fields: Default::default(),
+            missing: Default::default(),
+        }
+    }
+}
+
 #[doc = "Spec interface `eql._types::HitsSequence`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TEvent: serde::Deserialize<'de>"))]
 pub struct HitsSequence<TEvent = serde_json::Value> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<crate::eql::HitsEvent<TEvent>>>,
+    #[serde(default)]
+    pub events: Vec<crate::eql::HitsEvent<TEvent>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join_keys: Option<Vec<serde_json::Value>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TEvent> Default for HitsSequence<TEvent> {
+    fn default() -> Self {
+        HitsSequence {
+            events: Default::default(),
+            extra: Default::default(),
+            join_keys: Default::default(),
+        }
+    }
 }

@@ -8,10 +8,20 @@ use std::collections::BTreeMap;
 pub type MsearchRequestBody = Vec<crate::global::MsearchRequestItem>;
 
 #[doc = "The response body of `fleet.msearch`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct MsearchResponse<TDocument = serde_json::Value> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub docs: Option<Vec<crate::global::MsearchResponseItem<TDocument>>>,
+    #[serde(default)]
+    pub docs: Vec<crate::global::MsearchResponseItem<TDocument>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for MsearchResponse<TDocument> {
+    fn default() -> Self {
+        MsearchResponse {
+            docs: Default::default(),
+            extra: Default::default(),
+        }
+    }
 }

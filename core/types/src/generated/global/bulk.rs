@@ -275,7 +275,10 @@ pub struct BulkResponseItem {
 }
 
 #[doc = "Spec interface `_global.bulk::UpdateAction`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(
+    deserialize = "TDocument: serde::Deserialize<'de>, TPartialDocument: serde::Deserialize<'de>"
+))]
 pub struct UpdateAction<TDocument = serde_json::Value, TPartialDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detect_noop: Option<bool>,
@@ -291,6 +294,20 @@ pub struct UpdateAction<TDocument = serde_json::Value, TPartialDocument = serde_
     pub _source: Option<crate::global::SourceConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upsert: Option<TDocument>,
+}
+
+impl<TDocument, TPartialDocument> Default for UpdateAction<TDocument, TPartialDocument> {
+    fn default() -> Self {
+        UpdateAction {
+            _source: Default::default(),
+            detect_noop: Default::default(),
+            doc: Default::default(),
+            doc_as_upsert: Default::default(),
+            script: Default::default(),
+            scripted_upsert: Default::default(),
+            upsert: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_global.bulk::UpdateOperation`."]

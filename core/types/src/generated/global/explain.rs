@@ -38,7 +38,8 @@ pub struct ExplainRequestBody {
 }
 
 #[doc = "The response body of `explain`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct ExplainResponse<TDocument = serde_json::Value> {
     #[serde(default)]
     pub _index: crate::types::IndexName,
@@ -52,4 +53,17 @@ pub struct ExplainResponse<TDocument = serde_json::Value> {
     pub get: Option<crate::types::InlineGet<TDocument>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for ExplainResponse<TDocument> {
+    fn default() -> Self {
+        ExplainResponse {
+            _id: Default::default(),
+            _index: Default::default(),
+            explanation: Default::default(),
+            extra: Default::default(),
+            get: Default::default(),
+            matched: Default::default(),
+        }
+    }
 }

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[doc = "Spec interface `_global.get::GetResult`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct GetResult<TDocument = serde_json::Value> {
     #[serde(default)]
     pub _index: crate::types::IndexName,
@@ -29,6 +30,24 @@ pub struct GetResult<TDocument = serde_json::Value> {
     pub _version: Option<crate::types::VersionNumber>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for GetResult<TDocument> {
+    fn default() -> Self {
+        GetResult {
+            _id: Default::default(),
+            _ignored: Default::default(),
+            _index: Default::default(),
+            _primary_term: Default::default(),
+            _routing: Default::default(),
+            _seq_no: Default::default(),
+            _source: Default::default(),
+            _version: Default::default(),
+            extra: Default::default(),
+            fields: Default::default(),
+            found: Default::default(),
+        }
+    }
 }
 
 #[doc = "The response body of `get`."]

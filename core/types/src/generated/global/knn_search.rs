@@ -23,7 +23,8 @@ pub struct KnnSearchRequestBody {
 }
 
 #[doc = "The response body of `knn_search`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct KnnSearchResponse<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
@@ -31,14 +32,28 @@ pub struct KnnSearchResponse<TDocument = serde_json::Value> {
     pub timed_out: bool,
     #[serde(default)]
     pub _shards: crate::types::ShardStatistics,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hits: Option<crate::global::HitsMetadata<TDocument>>,
+    #[serde(default)]
+    pub hits: crate::global::HitsMetadata<TDocument>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_score: Option<f64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for KnnSearchResponse<TDocument> {
+    fn default() -> Self {
+        KnnSearchResponse {
+            _shards: Default::default(),
+            extra: Default::default(),
+            fields: Default::default(),
+            hits: Default::default(),
+            max_score: Default::default(),
+            timed_out: Default::default(),
+            took: Default::default(),
+        }
+    }
 }
 
 #[doc = "An inline union of `_global.knn_search::Request` (field `filter`)."]

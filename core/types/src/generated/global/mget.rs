@@ -46,12 +46,22 @@ pub struct MgetRequestBody {
 }
 
 #[doc = "The response body of `mget`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct MgetResponse<TDocument = serde_json::Value> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub docs: Option<Vec<crate::global::MgetResponseItem<TDocument>>>,
+    #[serde(default)]
+    pub docs: Vec<crate::global::MgetResponseItem<TDocument>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for MgetResponse<TDocument> {
+    fn default() -> Self {
+        MgetResponse {
+            docs: Default::default(),
+            extra: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec type alias `_global.mget::ResponseItem`."]

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[doc = "Spec interface `_global.msearch::MultiSearchItem`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct MultiSearchItem<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
@@ -13,8 +14,8 @@ pub struct MultiSearchItem<TDocument = serde_json::Value> {
     pub timed_out: bool,
     #[serde(default)]
     pub _shards: crate::types::ShardStatistics,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hits: Option<crate::global::HitsMetadata<TDocument>>,
+    #[serde(default)]
+    pub hits: crate::global::HitsMetadata<TDocument>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<crate::support::TypedMap<crate::types::Aggregate>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,15 +42,49 @@ pub struct MultiSearchItem<TDocument = serde_json::Value> {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl<TDocument> Default for MultiSearchItem<TDocument> {
+    fn default() -> Self {
+        MultiSearchItem {
+            _clusters: Default::default(),
+            _scroll_id: Default::default(),
+            _shards: Default::default(),
+            aggregations: Default::default(),
+            extra: Default::default(),
+            fields: Default::default(),
+            hits: Default::default(),
+            max_score: Default::default(),
+            num_reduce_phases: Default::default(),
+            pit_id: Default::default(),
+            profile: Default::default(),
+            status: Default::default(),
+            suggest: Default::default(),
+            terminated_early: Default::default(),
+            timed_out: Default::default(),
+            took: Default::default(),
+        }
+    }
+}
+
 #[doc = "Spec interface `_global.msearch::MultiSearchResult`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct MultiSearchResult<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub responses: Option<Vec<crate::global::MsearchResponseItem<TDocument>>>,
+    #[serde(default)]
+    pub responses: Vec<crate::global::MsearchResponseItem<TDocument>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for MultiSearchResult<TDocument> {
+    fn default() -> Self {
+        MultiSearchResult {
+            extra: Default::default(),
+            responses: Default::default(),
+            took: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_global.msearch::MultisearchHeader`."]

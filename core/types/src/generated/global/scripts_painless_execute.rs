@@ -113,10 +113,20 @@ pub struct ScriptsPainlessExecuteRequestBody {
 }
 
 #[doc = "The response body of `scripts_painless_execute`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TResult: serde::Deserialize<'de>"))]
 pub struct ScriptsPainlessExecuteResponse<TResult = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<TResult>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TResult> Default for ScriptsPainlessExecuteResponse<TResult> {
+    fn default() -> Self {
+        ScriptsPainlessExecuteResponse {
+            extra: Default::default(),
+            result: Default::default(),
+        }
+    }
 }

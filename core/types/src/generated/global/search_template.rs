@@ -22,7 +22,8 @@ pub struct SearchTemplateRequestBody {
 }
 
 #[doc = "The response body of `search_template`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct SearchTemplateResponse<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
@@ -30,8 +31,8 @@ pub struct SearchTemplateResponse<TDocument = serde_json::Value> {
     pub timed_out: bool,
     #[serde(default)]
     pub _shards: crate::types::ShardStatistics,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hits: Option<crate::global::HitsMetadata<TDocument>>,
+    #[serde(default)]
+    pub hits: crate::global::HitsMetadata<TDocument>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<crate::support::TypedMap<crate::types::Aggregate>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,4 +55,26 @@ pub struct SearchTemplateResponse<TDocument = serde_json::Value> {
     pub terminated_early: Option<bool>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for SearchTemplateResponse<TDocument> {
+    fn default() -> Self {
+        SearchTemplateResponse {
+            _clusters: Default::default(),
+            _scroll_id: Default::default(),
+            _shards: Default::default(),
+            aggregations: Default::default(),
+            extra: Default::default(),
+            fields: Default::default(),
+            hits: Default::default(),
+            max_score: Default::default(),
+            num_reduce_phases: Default::default(),
+            pit_id: Default::default(),
+            profile: Default::default(),
+            suggest: Default::default(),
+            terminated_early: Default::default(),
+            timed_out: Default::default(),
+            took: Default::default(),
+        }
+    }
 }

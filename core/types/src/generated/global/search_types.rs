@@ -225,7 +225,8 @@ pub struct CompletionContext {
 }
 
 #[doc = "Spec interface `_global.search._types::CompletionSuggest`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct CompletionSuggest<TDocument = serde_json::Value> {
     #[serde(default)]
     pub length: i64,
@@ -239,8 +240,21 @@ pub struct CompletionSuggest<TDocument = serde_json::Value> {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl<TDocument> Default for CompletionSuggest<TDocument> {
+    fn default() -> Self {
+        CompletionSuggest {
+            extra: Default::default(),
+            length: Default::default(),
+            offset: Default::default(),
+            options: Default::default(),
+            text: Default::default(),
+        }
+    }
+}
+
 #[doc = "Spec interface `_global.search._types::CompletionSuggestOption`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct CompletionSuggestOption<TDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collate_match: Option<bool>,
@@ -264,6 +278,24 @@ pub struct CompletionSuggestOption<TDocument = serde_json::Value> {
     pub score: Option<f64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for CompletionSuggestOption<TDocument> {
+    fn default() -> Self {
+        CompletionSuggestOption {
+            _id: Default::default(),
+            _index: Default::default(),
+            _routing: Default::default(),
+            _score: Default::default(),
+            _source: Default::default(),
+            collate_match: Default::default(),
+            contexts: Default::default(),
+            extra: Default::default(),
+            fields: Default::default(),
+            score: Default::default(),
+            text: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_global.search._types::CompletionSuggester`."]
@@ -871,7 +903,8 @@ impl<'de> Deserialize<'de> for HighlighterType {
 }
 
 #[doc = "Spec interface `_global.search._types::Hit`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct Hit<TDocument = serde_json::Value> {
     #[serde(default)]
     pub _index: crate::types::IndexName,
@@ -917,17 +950,57 @@ pub struct Hit<TDocument = serde_json::Value> {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl<TDocument> Default for Hit<TDocument> {
+    fn default() -> Self {
+        Hit {
+            _explanation: Default::default(),
+            _id: Default::default(),
+            _ignored: Default::default(),
+            _index: Default::default(),
+            _nested: Default::default(),
+            _node: Default::default(),
+            _primary_term: Default::default(),
+            _rank: Default::default(),
+            _routing: Default::default(),
+            _score: Default::default(),
+            _seq_no: Default::default(),
+            _shard: Default::default(),
+            _source: Default::default(),
+            _version: Default::default(),
+            extra: Default::default(),
+            fields: Default::default(),
+            highlight: Default::default(),
+            ignored_field_values: Default::default(),
+            inner_hits: Default::default(),
+            matched_queries: Default::default(),
+            sort: Default::default(),
+        }
+    }
+}
+
 #[doc = "Spec interface `_global.search._types::HitsMetadata`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 pub struct HitsMetadata<T = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<crate::global::HitsMetadataTotal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hits: Option<Vec<crate::global::Hit<T>>>,
+    #[serde(default)]
+    pub hits: Vec<crate::global::Hit<T>>,
     #[serde(default)]
     pub max_score: Option<f64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<T> Default for HitsMetadata<T> {
+    fn default() -> Self {
+        HitsMetadata {
+            extra: Default::default(),
+            hits: Default::default(),
+            max_score: Default::default(),
+            total: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_global.search._types::InnerHits`."]

@@ -37,7 +37,8 @@ pub struct Filter {
 }
 
 #[doc = "The request body of `termvectors`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct TermvectorsRequestBody<TDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<TDocument>,
@@ -63,6 +64,25 @@ pub struct TermvectorsRequestBody<TDocument = serde_json::Value> {
     pub version: Option<crate::types::VersionNumber>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_type: Option<crate::types::VersionType>,
+}
+
+impl<TDocument> Default for TermvectorsRequestBody<TDocument> {
+    fn default() -> Self {
+        TermvectorsRequestBody {
+            doc: Default::default(),
+            field_statistics: Default::default(),
+            fields: Default::default(),
+            filter: Default::default(),
+            offsets: Default::default(),
+            payloads: Default::default(),
+            per_field_analyzer: Default::default(),
+            positions: Default::default(),
+            routing: Default::default(),
+            term_statistics: Default::default(),
+            version: Default::default(),
+            version_type: Default::default(),
+        }
+    }
 }
 
 #[doc = "The response body of `termvectors`."]

@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[doc = "The request body of `update`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(
+    deserialize = "TDocument: serde::Deserialize<'de>, TPartialDocument: serde::Deserialize<'de>"
+))]
 pub struct UpdateRequestBody<TDocument = serde_json::Value, TPartialDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detect_noop: Option<bool>,
@@ -23,12 +26,27 @@ pub struct UpdateRequestBody<TDocument = serde_json::Value, TPartialDocument = s
     pub upsert: Option<TDocument>,
 }
 
+impl<TDocument, TPartialDocument> Default for UpdateRequestBody<TDocument, TPartialDocument> {
+    fn default() -> Self {
+        UpdateRequestBody {
+            _source: Default::default(),
+            detect_noop: Default::default(),
+            doc: Default::default(),
+            doc_as_upsert: Default::default(),
+            script: Default::default(),
+            scripted_upsert: Default::default(),
+            upsert: Default::default(),
+        }
+    }
+}
+
 #[doc = "The response body of `update`."]
 pub type UpdateResponse<TDocument = serde_json::Value> =
     crate::global::UpdateWriteResponseBase<TDocument>;
 
 #[doc = "Spec interface `_global.update::UpdateWriteResponseBase`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct UpdateWriteResponseBase<TDocument = serde_json::Value> {
     #[serde(default)]
     pub _id: crate::types::Id,
@@ -52,4 +70,22 @@ pub struct UpdateWriteResponseBase<TDocument = serde_json::Value> {
     pub get: Option<crate::types::InlineGet<TDocument>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for UpdateWriteResponseBase<TDocument> {
+    fn default() -> Self {
+        UpdateWriteResponseBase {
+            _id: Default::default(),
+            _index: Default::default(),
+            _primary_term: Default::default(),
+            _seq_no: Default::default(),
+            _shards: Default::default(),
+            _version: Default::default(),
+            extra: Default::default(),
+            failure_store: Default::default(),
+            forced_refresh: Default::default(),
+            get: Default::default(),
+            result: Default::default(),
+        }
+    }
 }

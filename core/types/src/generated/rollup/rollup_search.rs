@@ -19,7 +19,8 @@ pub struct RollupSearchRequestBody {
 }
 
 #[doc = "The response body of `rollup.rollup_search`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct RollupSearchResponse<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
@@ -29,10 +30,24 @@ pub struct RollupSearchResponse<TDocument = serde_json::Value> {
     pub terminated_early: Option<bool>,
     #[serde(default)]
     pub _shards: crate::types::ShardStatistics,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hits: Option<crate::global::HitsMetadata<TDocument>>,
+    #[serde(default)]
+    pub hits: crate::global::HitsMetadata<TDocument>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<crate::support::TypedMap<crate::types::Aggregate>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for RollupSearchResponse<TDocument> {
+    fn default() -> Self {
+        RollupSearchResponse {
+            _shards: Default::default(),
+            aggregations: Default::default(),
+            extra: Default::default(),
+            hits: Default::default(),
+            terminated_early: Default::default(),
+            timed_out: Default::default(),
+            took: Default::default(),
+        }
+    }
 }

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[doc = "Spec interface `_spec_utils::AdditionalProperties`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TKey: serde::Deserialize<'de>, TValue: serde::Deserialize<'de>"))]
 pub struct AdditionalProperties<TKey = serde_json::Value, TValue = serde_json::Value> {
     #[serde(skip)]
     pub _tkey: std::marker::PhantomData<fn() -> TKey>,
@@ -13,13 +14,32 @@ pub struct AdditionalProperties<TKey = serde_json::Value, TValue = serde_json::V
     pub _tvalue: std::marker::PhantomData<fn() -> TValue>,
 }
 
+impl<TKey, TValue> Default for AdditionalProperties<TKey, TValue> {
+    fn default() -> Self {
+        AdditionalProperties {
+            _tkey: std::marker::PhantomData,
+            _tvalue: std::marker::PhantomData,
+        }
+    }
+}
+
 #[doc = "Spec interface `_spec_utils::AdditionalProperty`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TKey: serde::Deserialize<'de>, TValue: serde::Deserialize<'de>"))]
 pub struct AdditionalProperty<TKey = serde_json::Value, TValue = serde_json::Value> {
     #[serde(skip)]
     pub _tkey: std::marker::PhantomData<fn() -> TKey>,
     #[serde(skip)]
     pub _tvalue: std::marker::PhantomData<fn() -> TValue>,
+}
+
+impl<TKey, TValue> Default for AdditionalProperty<TKey, TValue> {
+    fn default() -> Self {
+        AdditionalProperty {
+            _tkey: std::marker::PhantomData,
+            _tvalue: std::marker::PhantomData,
+        }
+    }
 }
 
 #[doc = "Spec interface `_spec_utils::BaseNode`."]
@@ -77,10 +97,19 @@ pub struct CommonQueryParameters {
 pub type NullValue = ();
 
 #[doc = "Spec interface `_spec_utils::OverloadOf`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDefinition: serde::Deserialize<'de>"))]
 pub struct OverloadOf<TDefinition = serde_json::Value> {
     #[serde(skip)]
     pub _tdefinition: std::marker::PhantomData<fn() -> TDefinition>,
+}
+
+impl<TDefinition> Default for OverloadOf<TDefinition> {
+    fn default() -> Self {
+        OverloadOf {
+            _tdefinition: std::marker::PhantomData,
+        }
+    }
 }
 
 #[doc = "Spec type alias `_spec_utils::PipeSeparatedFlags`."]

@@ -28,12 +28,23 @@ pub struct PreviewTransformRequestBody {
 }
 
 #[doc = "The response body of `transform.preview_transform`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TTransform: serde::Deserialize<'de>"))]
 pub struct PreviewTransformResponse<TTransform = serde_json::Value> {
     #[serde(default)]
     pub generated_dest_index: crate::indices::IndexState,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub preview: Option<Vec<TTransform>>,
+    #[serde(default)]
+    pub preview: Vec<TTransform>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TTransform> Default for PreviewTransformResponse<TTransform> {
+    fn default() -> Self {
+        PreviewTransformResponse {
+            extra: Default::default(),
+            generated_dest_index: Default::default(),
+            preview: Default::default(),
+        }
+    }
 }

@@ -1434,12 +1434,22 @@ pub struct EwmaMovingAverageAggregation {
 }
 
 #[doc = "Spec interface `_types.aggregations::ExtendedBounds`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 pub struct ExtendedBounds<T = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<T>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<T>,
+}
+
+impl<T> Default for ExtendedBounds<T> {
+    fn default() -> Self {
+        ExtendedBounds {
+            max: Default::default(),
+            min: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_types.aggregations::ExtendedStatsAggregate`."]
@@ -2929,7 +2939,8 @@ pub struct MovingPercentilesAggregation {
 }
 
 #[doc = "Spec interface `_types.aggregations::MultiBucketAggregateBase`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TBucket: serde::Deserialize<'de>"))]
 pub struct MultiBucketAggregateBase<TBucket = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
@@ -2937,6 +2948,16 @@ pub struct MultiBucketAggregateBase<TBucket = serde_json::Value> {
     pub buckets: Option<crate::types::Buckets<TBucket>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TBucket> Default for MultiBucketAggregateBase<TBucket> {
+    fn default() -> Self {
+        MultiBucketAggregateBase {
+            buckets: Default::default(),
+            extra: Default::default(),
+            meta: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_types.aggregations::MultiBucketBase`."]
@@ -3624,7 +3645,8 @@ pub struct SignificantStringTermsBucket {
 }
 
 #[doc = "Spec interface `_types.aggregations::SignificantTermsAggregateBase`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 pub struct SignificantTermsAggregateBase<T = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
@@ -3636,6 +3658,18 @@ pub struct SignificantTermsAggregateBase<T = serde_json::Value> {
     pub doc_count: Option<i64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<T> Default for SignificantTermsAggregateBase<T> {
+    fn default() -> Self {
+        SignificantTermsAggregateBase {
+            bg_count: Default::default(),
+            buckets: Default::default(),
+            doc_count: Default::default(),
+            extra: Default::default(),
+            meta: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_types.aggregations::SignificantTermsAggregation`."]
@@ -4215,7 +4249,8 @@ impl<'de> Deserialize<'de> for TTestType {
 }
 
 #[doc = "Spec interface `_types.aggregations::TermsAggregateBase`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TBucket: serde::Deserialize<'de>"))]
 pub struct TermsAggregateBase<TBucket = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::Metadata>,
@@ -4227,6 +4262,18 @@ pub struct TermsAggregateBase<TBucket = serde_json::Value> {
     pub sum_other_doc_count: Option<i64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TBucket> Default for TermsAggregateBase<TBucket> {
+    fn default() -> Self {
+        TermsAggregateBase {
+            buckets: Default::default(),
+            doc_count_error_upper_bound: Default::default(),
+            extra: Default::default(),
+            meta: Default::default(),
+            sum_other_doc_count: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_types.aggregations::TermsAggregation`."]

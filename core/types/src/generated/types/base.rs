@@ -1815,7 +1815,8 @@ pub enum InferenceStringGroup {
 }
 
 #[doc = "Spec interface `_types::InlineGet`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct InlineGet<TDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, serde_json::Value>>,
@@ -1831,6 +1832,20 @@ pub struct InlineGet<TDocument = serde_json::Value> {
     pub _source: Option<TDocument>,
     #[serde(flatten)]
     pub metadata: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for InlineGet<TDocument> {
+    fn default() -> Self {
+        InlineGet {
+            _primary_term: Default::default(),
+            _routing: Default::default(),
+            _seq_no: Default::default(),
+            _source: Default::default(),
+            fields: Default::default(),
+            found: Default::default(),
+            metadata: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_types::InnerRetriever`."]

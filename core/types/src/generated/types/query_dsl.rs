@@ -311,7 +311,8 @@ pub enum DecayFunction {
 }
 
 #[doc = "Spec interface `_types.query_dsl::DecayFunctionBase`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TOrigin: serde::Deserialize<'de>, TScale: serde::Deserialize<'de>"))]
 pub struct DecayFunctionBase<TOrigin = serde_json::Value, TScale = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_value_mode: Option<crate::types::MultiValueMode>,
@@ -319,8 +320,18 @@ pub struct DecayFunctionBase<TOrigin = serde_json::Value, TScale = serde_json::V
     pub additional_properties: BTreeMap<String, crate::types::DecayPlacement<TOrigin, TScale>>,
 }
 
+impl<TOrigin, TScale> Default for DecayFunctionBase<TOrigin, TScale> {
+    fn default() -> Self {
+        DecayFunctionBase {
+            additional_properties: Default::default(),
+            multi_value_mode: Default::default(),
+        }
+    }
+}
+
 #[doc = "Spec interface `_types.query_dsl::DecayPlacement`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TOrigin: serde::Deserialize<'de>, TScale: serde::Deserialize<'de>"))]
 pub struct DecayPlacement<TOrigin = serde_json::Value, TScale = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decay: Option<f64>,
@@ -330,6 +341,17 @@ pub struct DecayPlacement<TOrigin = serde_json::Value, TScale = serde_json::Valu
     pub scale: Option<TScale>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<TOrigin>,
+}
+
+impl<TOrigin, TScale> Default for DecayPlacement<TOrigin, TScale> {
+    fn default() -> Self {
+        DecayPlacement {
+            decay: Default::default(),
+            offset: Default::default(),
+            origin: Default::default(),
+            scale: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_types.query_dsl::DisMaxQuery`."]
@@ -357,7 +379,10 @@ pub enum DistanceFeatureQuery {
 }
 
 #[doc = "Spec interface `_types.query_dsl::DistanceFeatureQueryBase`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(
+    deserialize = "TOrigin: serde::Deserialize<'de>, TDistance: serde::Deserialize<'de>"
+))]
 pub struct DistanceFeatureQueryBase<TOrigin = serde_json::Value, TDistance = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub boost: Option<f64>,
@@ -369,6 +394,18 @@ pub struct DistanceFeatureQueryBase<TOrigin = serde_json::Value, TDistance = ser
     pub pivot: Option<TDistance>,
     #[serde(default)]
     pub field: crate::types::Field,
+}
+
+impl<TOrigin, TDistance> Default for DistanceFeatureQueryBase<TOrigin, TDistance> {
+    fn default() -> Self {
+        DistanceFeatureQueryBase {
+            _name: Default::default(),
+            boost: Default::default(),
+            field: Default::default(),
+            origin: Default::default(),
+            pivot: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec interface `_types.query_dsl::ExistsQuery`."]
@@ -1891,7 +1928,8 @@ pub enum RangeQuery {
 }
 
 #[doc = "Spec interface `_types.query_dsl::RangeQueryBase`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 pub struct RangeQueryBase<T = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub boost: Option<f64>,
@@ -1907,6 +1945,20 @@ pub struct RangeQueryBase<T = serde_json::Value> {
     pub lt: Option<T>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lte: Option<T>,
+}
+
+impl<T> Default for RangeQueryBase<T> {
+    fn default() -> Self {
+        RangeQueryBase {
+            _name: Default::default(),
+            boost: Default::default(),
+            gt: Default::default(),
+            gte: Default::default(),
+            lt: Default::default(),
+            lte: Default::default(),
+            relation: Default::default(),
+        }
+    }
 }
 
 #[doc = "Spec enum `_types.query_dsl::RangeRelation`; unknown values are kept."]
