@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test: start the real test servers (3 noida-db, 1 osmem-server) on
-# 127.0.0.1, run `cargo test --workspace --all-features "$@"`, stop the servers.
+# 127.0.0.1, run `cargo test --workspace --all-features --no-fail-fast "$@"`, stop the servers.
 #
 # Exported to the tests:
 #   ELASTIK_TEST_NOIDA_URLS  three noida-db URLs, comma-separated (independent single-node clusters)
@@ -48,6 +48,6 @@ if [ -f ../shared/spec/schema.json ]; then
 else
     echo "test.sh: skipping codegen --check: ../shared/spec/schema.json not found" >&2
 fi
-cargo test --workspace --all-features "$@" || status=$?
+cargo test --workspace --all-features --no-fail-fast "$@" || status=$?
 echo "test.sh: cargo test exited with $status" >&2
 exit "$status"

@@ -14,12 +14,23 @@ pub struct SearchRequestBody {
 }
 
 #[doc = "The response body of `search`."]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct SearchResponse<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hits: Option<Vec<TDocument>>,
+    #[serde(default)]
+    pub hits: Vec<TDocument>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<TDocument> Default for SearchResponse<TDocument> {
+    fn default() -> Self {
+        SearchResponse {
+            extra: Default::default(),
+            hits: Default::default(),
+            took: Default::default(),
+        }
+    }
 }
