@@ -227,3 +227,66 @@ fn credentials_never_show_in_debug_or_errors() {
     get(&client, "/").unwrap();
     assert_eq!(stub.requests()[0].header("authorization"), Some(format!("Basic {secret_b64}").as_str()));
 }
+
+#[test]
+fn a_body_that_stops_midway_times_out_within_the_deadline() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = Client::builder().node(proxy.url()).request_timeout(Some(Duration::from_millis(300))).build().unwrap();
+    proxy.push(Fault::StallBody(Duration::from_secs(3)));
+    let started = Instant::now();
+    let error = transport_error(get(&client, "/"));
+    assert_eq!(error.kind, IoErrorKind::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(3), "the timeout covers the body, not only the head");
+    assert_eq!(proxy.requests(), 1);
+
+    let proxy = FaultProxy::start(&url);
+    let client = fast(Client::builder().node(proxy.url()))
+        .request_timeout(Some(Duration::from_millis(300)))
+        .retry_on_timeout(true)
+        .build()
+        .unwrap();
+    proxy.push(Fault::StallBody(Duration::from_secs(3)));
+    assert_eq!(get(&client, "/").unwrap().status(), 200);
+    assert_eq!(proxy.requests(), 2);
+}
+
+#[test]
+fn an_answer_that_is_not_http_is_a_transport_error_retried_only_when_safe() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = fast(Client::builder().node(proxy.url())).build().unwrap();
+    proxy.push(Fault::Garbage);
+    assert_eq!(get(&client, "/").unwrap().status(), 200);
+    assert_eq!(proxy.requests(), 2, "a GET is retried");
+
+    let proxy = FaultProxy::start(&url);
+    let client = fast(Client::builder().node(proxy.url())).build().unwrap();
+    proxy.push(Fault::Garbage);
+    let path = format!("/{}/_doc", unique_name("garbage"));
+    let body = Body::json(&json!({"a": 1})).unwrap();
+    let result = client.perform_request(Method::POST, &path, &[], HeaderMap::new(), body);
+    transport_error(result);
+    assert_eq!(proxy.requests(), 1, "a POST _doc may have been applied: no retry");
+}
+
+#[test]
+fn a_node_killed_then_restarted_gets_requests_again_after_its_backoff() {
+    let Some(url) = test_url() else { return };
+    let mut first = FaultProxy::start(&url);
+    let second = FaultProxy::start(&url);
+    let client = Client::builder().nodes([first.url(), second.url()]).build().unwrap();
+    first.kill();
+    for _ in 0..6 {
+        get(&client, "/").expect("the other node answers");
+    }
+    let while_dead = first.requests();
+    first.revive();
+    // The first dead period is one second; then the node is tried again.
+    std::thread::sleep(Duration::from_millis(1200));
+    for _ in 0..6 {
+        get(&client, "/").expect("no request fails");
+    }
+    assert!(first.requests() > while_dead, "the restarted node was resurrected and used");
+    assert_eq!(while_dead, 0, "a killed node accepts nothing");
+}

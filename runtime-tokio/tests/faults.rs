@@ -223,3 +223,60 @@ async fn invalid_json_is_returned_not_retried() {
     // The next answer is the real one.
     assert!(json(&client(&proxy.url()), Method::GET, "/", None).await["version"].is_object());
 }
+
+#[tokio::test]
+async fn a_body_that_stops_midway_times_out_within_the_deadline() {
+    let Some(url) = test_url() else { return };
+    let timeout = Some(Duration::from_millis(300));
+    let proxy = FaultProxy::start(&url);
+    proxy.push(Fault::StallBody(Duration::from_secs(3)));
+    let client = builder().node(proxy.url()).request_timeout(timeout).build().unwrap();
+    let started = std::time::Instant::now();
+    let e = call(&client, Method::GET, "/", None).await.unwrap_err();
+    assert_eq!(transport_kind(&e), Some(IoErrorKind::Timeout), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "the timeout covers the body, not only the head");
+    assert_eq!(proxy.requests(), 1);
+
+    let proxy = FaultProxy::start(&url);
+    proxy.push(Fault::StallBody(Duration::from_secs(3)));
+    let client = builder().node(proxy.url()).request_timeout(timeout).retry_on_timeout(true).build().unwrap();
+    assert!(json(&client, Method::GET, "/", None).await["version"].is_object());
+    assert_eq!(proxy.requests(), 2);
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_http_is_a_transport_error_retried_only_when_safe() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    proxy.push(Fault::Garbage);
+    assert!(json(&client(&proxy.url()), Method::GET, "/", None).await["version"].is_object());
+    assert_eq!(proxy.requests(), 2, "a GET is retried");
+
+    let proxy = FaultProxy::start(&url);
+    proxy.push(Fault::Garbage);
+    let path = format!("/{}/_doc", unique_name("garbage"));
+    let e = call(&client(&proxy.url()), Method::POST, &path, Some(json!({"a": 1}))).await.unwrap_err();
+    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    assert_eq!(proxy.requests(), 1, "a POST _doc may have been applied: no retry");
+}
+
+#[tokio::test]
+async fn a_node_killed_then_restarted_gets_requests_again_after_its_backoff() {
+    let Some(url) = test_url() else { return };
+    let mut first = FaultProxy::start(&url);
+    let second = FaultProxy::start(&url);
+    let client = builder().nodes([first.url(), second.url()]).build().unwrap();
+    first.kill();
+    for _ in 0..6 {
+        call(&client, Method::GET, "/", None).await.expect("the other node answers");
+    }
+    let while_dead = first.requests();
+    first.revive();
+    // The first dead period is one second; then the node is tried again.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    for _ in 0..6 {
+        call(&client, Method::GET, "/", None).await.expect("no request fails");
+    }
+    assert!(first.requests() > while_dead, "the restarted node was resurrected and used");
+    assert_eq!(while_dead, 0, "a killed node accepts nothing");
+}

@@ -98,6 +98,11 @@ pub enum Fault {
     Stall(Duration),
     /// Forward, send the head and half the body, then close.
     TruncatedBody,
+    /// Forward, send the response head and half the body, then go silent
+    /// for this long (the connection stays open), then close.
+    StallBody(Duration),
+    /// Answer bytes that are not HTTP at all, then close.
+    Garbage,
     /// Answer 200 with a body that is not valid JSON, without forwarding.
     InvalidJson,
     /// Close the connection as soon as the request head arrived (body unread).
@@ -144,6 +149,7 @@ pub struct Record {
 pub struct FaultProxy {
     server: Server,
     shared: Arc<ProxyShared>,
+    handler: Arc<ConnectionHandler>,
 }
 
 struct ProxyShared {
@@ -160,10 +166,11 @@ impl FaultProxy {
         let shared =
             Arc::new(ProxyShared { upstream, faults: Mutex::new(VecDeque::new()), log: Mutex::new(Vec::new()) });
         let conn_shared = Arc::clone(&shared);
-        let server = Server::start(Arc::new(move |stream, stop: &AtomicBool| {
+        let handler: Arc<ConnectionHandler> = Arc::new(move |stream, stop: &AtomicBool| {
             serve_proxy_connection(&conn_shared, stream, stop);
-        }));
-        FaultProxy { server, shared }
+        });
+        let server = Server::start(Arc::clone(&handler));
+        FaultProxy { server, shared, handler }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -200,6 +207,13 @@ impl FaultProxy {
     /// The log stays readable.
     pub fn kill(&self) {
         self.server.stop();
+    }
+
+    /// After [`FaultProxy::kill`]: listens again on the same address, as a
+    /// node that came back. Queued faults and the log carry on.
+    pub fn revive(&mut self) {
+        self.server.stop();
+        self.server = Server::start_on(self.server.addr, Arc::clone(&self.handler));
     }
 }
 
@@ -263,6 +277,12 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }
+            Some(Fault::Garbage) => {
+                let _ = writer.write_all(b"SSH-2.0-not-http\r\n\x00\x01\x02 garbage\r\n\r\n");
+                let _ = writer.flush();
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
             Some(Fault::Stall(d)) => {
                 let until = Instant::now() + d;
                 while Instant::now() < until && !stop.load(Ordering::SeqCst) {
@@ -282,6 +302,18 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
             Some(Fault::ResetAfterHeaders) => {
                 let _ = writer.write_all(&response.head_bytes(true));
                 let _ = writer.flush();
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            Some(Fault::StallBody(d)) => {
+                let mut out = response.head_bytes(true);
+                out.extend_from_slice(&response.body[..response.body.len() / 2]);
+                let _ = writer.write_all(&out);
+                let _ = writer.flush();
+                let until = Instant::now() + d;
+                while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+                    thread::sleep(Duration::from_millis(5));
+                }
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }
@@ -518,7 +550,12 @@ struct Server {
 
 impl Server {
     fn start(handler: Arc<ConnectionHandler>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Server::start_on("127.0.0.1:0".parse().expect("an address"), handler)
+    }
+
+    /// Listens on `addr` (port 0: any free port).
+    fn start_on(addr: SocketAddr, handler: Arc<ConnectionHandler>) -> Server {
+        let listener = TcpListener::bind(addr).unwrap_or_else(|e| panic!("bind {addr}: {e}"));
         let addr = listener.local_addr().expect("local address");
         let stop = Arc::new(AtomicBool::new(false));
         let connections = Arc::new(Mutex::new(Vec::new()));

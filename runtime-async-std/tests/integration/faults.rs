@@ -129,3 +129,65 @@ async fn no_node_reachable_is_a_connect_error_with_every_attempt() {
         other => panic!("expected a transport error, got {other:?}"),
     }
 }
+
+#[async_std::test]
+async fn a_body_that_stops_midway_times_out_within_the_deadline() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url()).request_timeout(Some(Duration::from_millis(300))).build().unwrap();
+    proxy.push(Fault::StallBody(Duration::from_secs(3)));
+    let started = Instant::now();
+    let result = call(&client, Method::GET, "/", None).await;
+    assert_eq!(transport_kind(result), IoErrorKind::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(3), "the timeout covers the body, not only the head");
+    assert_eq!(proxy.requests(), 1);
+
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url())
+        .request_timeout(Some(Duration::from_millis(300)))
+        .retry_on_timeout(true)
+        .build()
+        .unwrap();
+    proxy.push(Fault::StallBody(Duration::from_secs(3)));
+    call(&client, Method::GET, "/", None).await.unwrap();
+    assert_eq!(proxy.requests(), 2);
+}
+
+#[async_std::test]
+async fn an_answer_that_is_not_http_is_a_transport_error_retried_only_when_safe() {
+    let Some(url) = test_url() else { return };
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url()).build().unwrap();
+    proxy.push(Fault::Garbage);
+    assert_eq!(call(&client, Method::GET, "/", None).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(proxy.requests(), 2, "a GET is retried");
+
+    let proxy = FaultProxy::start(&url);
+    let client = builder(&proxy.url()).build().unwrap();
+    proxy.push(Fault::Garbage);
+    let path = format!("/{}/_doc", unique_name("garbage"));
+    let result = call(&client, Method::POST, &path, Some(json!({"a": 1}))).await;
+    transport_kind(result);
+    assert_eq!(proxy.requests(), 1, "a POST _doc may have been applied: no retry");
+}
+
+#[async_std::test]
+async fn a_node_killed_then_restarted_gets_requests_again_after_its_backoff() {
+    let Some(url) = test_url() else { return };
+    let mut first = FaultProxy::start(&url);
+    let second = FaultProxy::start(&url);
+    let client = elastik_async_std::Client::builder().nodes([first.url(), second.url()]).build().unwrap();
+    first.kill();
+    for _ in 0..6 {
+        call(&client, Method::GET, "/", None).await.expect("the other node answers");
+    }
+    let while_dead = first.requests();
+    first.revive();
+    // The first dead period is one second; then the node is tried again.
+    async_io::Timer::after(Duration::from_millis(1200)).await;
+    for _ in 0..6 {
+        call(&client, Method::GET, "/", None).await.expect("no request fails");
+    }
+    assert!(first.requests() > while_dead, "the restarted node was resurrected and used");
+    assert_eq!(while_dead, 0, "a killed node accepts nothing");
+}
