@@ -4,14 +4,12 @@
 //! a struct by column name, csv comes back as text, and the async helper
 //! polls until the query is done, then deletes it.
 
-use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use elastik_core::encoding::percent_decode;
 use elastik_core::esql::{field, functions as f, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat};
-use elastik_testkit::{StubResponse, StubServer};
+use elastik_testkit::recorded::{assert_sent_as_recorded, exchanges, serve};
+use elastik_testkit::StubServer;
 use elastik_tokio::helpers::esql_async_query;
 use elastik_tokio::Client;
 use serde::Deserialize;
@@ -32,6 +30,8 @@ struct AuthorPages {
     books: u64,
     pages: u64,
 }
+
+const RECORDINGS: &str = "../conformance-tests/recordings/esql";
 
 const INJECTION: &str = r#"Kurt Vonnegut" | DROP author | WHERE "1" == "1"#;
 
@@ -116,76 +116,7 @@ fn client(stub: &StubServer) -> Client {
     Client::builder().node(stub.url()).build().expect("client")
 }
 
-/// The exchanges of a recording (one, or a scenario's several), in order.
+/// The exchanges of a recording in `conformance-tests/recordings/esql`.
 fn recorded(file: &str) -> Vec<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance-tests/recordings/esql").join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let fixture: Value = serde_json::from_str(&text).unwrap();
-    match fixture["exchanges"].as_array() {
-        Some(exchanges) => exchanges.clone(),
-        None => vec![fixture],
-    }
-}
-
-/// A stub answering the n-th request with the n-th recorded response.
-fn serve(exchanges: &[Value]) -> StubServer {
-    let responses: Vec<StubResponse> = exchanges
-        .iter()
-        .map(|x| {
-            let r = &x["response"];
-            let mut response = StubResponse::new(r["status"].as_u64().unwrap() as u16);
-            for (name, value) in r["headers"].as_object().unwrap() {
-                response = response.header(name, value.as_str().unwrap());
-            }
-            match &r["body"] {
-                Value::String(text) => response.body(text.as_bytes()),
-                json => response.body(json.to_string()),
-            }
-        })
-        .collect();
-    let next = AtomicUsize::new(0);
-    StubServer::start(move |_| {
-        let n = next.fetch_add(1, Ordering::SeqCst);
-        responses.get(n).cloned().unwrap_or_else(|| StubResponse::json(500, r#"{"error":"no recorded exchange left"}"#))
-    })
-}
-
-/// Each request the stub received is its recorded request, under the
-/// equivalence of `FORMAT.md` (decoded path, query as a set, JSON body,
-/// media types without their `compatible-with`).
-fn assert_sent_as_recorded(stub: &StubServer, exchanges: &[Value]) {
-    let sent = stub.requests();
-    assert_eq!(sent.len(), exchanges.len(), "requests sent: {sent:?}");
-    for (got, exchange) in sent.iter().zip(exchanges) {
-        let want = &exchange["request"];
-        let (path, query) = got.path.split_once('?').unwrap_or((&got.path, ""));
-        assert_eq!(got.method, want["method"].as_str().unwrap());
-        assert_eq!(percent_decode(path), percent_decode(want["path"].as_str().unwrap()));
-        let query: BTreeSet<(String, String)> = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| p.split_once('=').unwrap_or((p, "")))
-            .map(|(k, v)| (percent_decode(k), percent_decode(v)))
-            .collect();
-        let want_query: BTreeSet<(String, String)> = want["query"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-            .collect();
-        assert_eq!(query, want_query, "{} {}", got.method, got.path);
-        if want["body"].is_null() {
-            assert!(got.body.is_empty(), "{} {} has a body", got.method, got.path);
-        } else {
-            assert_eq!(serde_json::from_slice::<Value>(&got.body).unwrap(), want["body"]);
-            assert_eq!(media(got.header("content-type")), media(want["headers"]["content-type"].as_str()));
-        }
-        assert_eq!(media(got.header("accept")), media(want["headers"]["accept"].as_str()));
-    }
-}
-
-/// A media type's essence, compatibility forms as the plain ones.
-fn media(header: Option<&str>) -> String {
-    let essence = header.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence.replace("vnd.elasticsearch+", "")
+    exchanges(&Path::new(env!("CARGO_MANIFEST_DIR")).join(RECORDINGS).join(file))
 }

@@ -15,6 +15,7 @@
 //! `Expect: 100-continue`, anything but loopback addresses.
 
 mod http1;
+pub mod recorded;
 
 use std::collections::VecDeque;
 use std::io::{BufReader, Write};
