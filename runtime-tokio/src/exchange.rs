@@ -11,11 +11,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use elastik_core::transport::{Config, Send};
 use elastik_core::{IoError, IoErrorKind};
 use http::Uri;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError};
+use hyper::body::Incoming;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::rt::{TokioExecutor as HyperExecutor, TokioIo, TokioTimer};
@@ -50,7 +51,7 @@ pub(crate) async fn exchange(client: &HttpClient, send: Send) -> Result<http::Re
         if declared.is_some_and(|len: usize| len > limit) {
             return Err(too_large(limit));
         }
-        let body = Limited::new(body, limit).collect().await.map_err(|e| body_error(&*e, limit))?.to_bytes();
+        let body = read_body(body, declared, limit).await?;
         Ok(http::Response::from_parts(parts, body))
     };
     match send.timeout {
@@ -59,6 +60,35 @@ pub(crate) async fn exchange(client: &HttpClient, send: Send) -> Result<http::Re
         }),
         None => work.await,
     }
+}
+
+/// Reads the whole body, at most `limit` bytes. A body of one chunk is kept
+/// as it came; a longer one is copied once into a buffer sized from
+/// `Content-Length`, so that a large answer is held once (not as its chunks
+/// plus a contiguous copy).
+async fn read_body(mut body: Incoming, declared: Option<usize>, limit: usize) -> Result<Bytes, IoError> {
+    let mut single: Option<Bytes> = None;
+    let mut buf = BytesMut::new();
+    let mut len = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| body_error(&e, limit))?;
+        let Ok(data) = frame.into_data() else { continue };
+        len += data.len();
+        if len > limit {
+            return Err(too_large(limit));
+        }
+        match single.take() {
+            None if buf.is_empty() => single = Some(data),
+            first => {
+                if let Some(first) = first {
+                    buf.reserve(declared.unwrap_or(0).max(len).min(limit));
+                    buf.extend_from_slice(&first);
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(single.unwrap_or_else(|| buf.freeze()))
 }
 
 /// Connect and TLS failures happen before anything is sent; any other
