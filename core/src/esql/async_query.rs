@@ -31,6 +31,7 @@ use super::response::EsqlResponse;
 use crate::body::Body;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
+use crate::{PreparedRequest, RequestOptions};
 
 /// What the driver should do next.
 #[derive(Debug)]
@@ -64,6 +65,12 @@ impl AsyncRequest {
             AsyncRequest::Get(r) => r.to_request(),
             AsyncRequest::Delete(r) => r.to_request(),
         }
+    }
+
+    /// The request as an executor takes it, with default options, so a
+    /// runtime's loop only sends it.
+    pub fn prepare(&self) -> Result<PreparedRequest, Error> {
+        Ok(PreparedRequest { endpoint_id: self.id(), request: self.to_request()?, options: RequestOptions::default() })
     }
 
     /// The endpoint name (`esql.async_query`, …).

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use async_io::Timer;
 use elastik_core::esql::{AsyncAction, AsyncQuery, EsqlResponse};
-use elastik_core::{Error, Executor, PreparedRequest, RequestOptions};
+use elastik_core::{Error, Executor};
 
 use crate::Client;
 
@@ -44,15 +44,8 @@ pub async fn esql_async_query(client: &Client, mut query: AsyncQuery) -> Result<
     loop {
         match query.poll(Instant::now()) {
             Some(AsyncAction::Send(request)) => {
-                let outcome = match request.to_request() {
-                    Ok(http) => {
-                        let prepared = PreparedRequest {
-                            endpoint_id: request.id(),
-                            request: http,
-                            options: RequestOptions::default(),
-                        };
-                        client.executor().execute(prepared).await
-                    }
+                let outcome = match request.prepare() {
+                    Ok(prepared) => client.executor().execute(prepared).await,
                     Err(e) => Err(e),
                 };
                 query.handle_response(outcome, Instant::now());

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use elastik_core::esql::{AsyncAction, AsyncQuery, EsqlResponse};
-use elastik_core::{Error, Executor, PreparedRequest, RequestOptions};
+use elastik_core::{Error, Executor};
 
 use crate::Client;
 
@@ -40,15 +40,8 @@ pub fn esql_async_query(client: &Client, mut query: AsyncQuery) -> Result<EsqlRe
     loop {
         match query.poll(Instant::now()) {
             Some(AsyncAction::Send(request)) => {
-                let outcome = match request.to_request() {
-                    Ok(http) => {
-                        let prepared = PreparedRequest {
-                            endpoint_id: request.id(),
-                            request: http,
-                            options: RequestOptions::default(),
-                        };
-                        client.executor().execute(prepared)
-                    }
+                let outcome = match request.prepare() {
+                    Ok(prepared) => client.executor().execute(prepared),
                     Err(e) => Err(e),
                 };
                 query.handle_response(outcome, Instant::now());
