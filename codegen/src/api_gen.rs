@@ -524,7 +524,7 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
     let body_capable = bmode != BodyMode::None;
     let _ = writeln!(
         s,
-        "impl Endpoint for {id} {{\ntype Response = {resp_ty};\n\nfn id(&self) -> &'static str {{\n{:?}\n}}\n\nfn to_request(&self) -> Result<http::Request<Body>, Error> {{\nlet body = {body_expr};\nlet path = self.path();\nlet method = crate::support::pick_method(path.methods(), {body_capable});\nbuild_request(method, &path.render(), &self.params.query(), {accept}, body)\n}}\n\nfn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {{\n{decode}\n}}\n}}\n",
+        "impl Endpoint for {id} {{\ntype Response = {resp_ty};\n\nfn id(&self) -> &'static str {{\n{:?}\n}}\n\nfn to_request(&self) -> Result<http::Request<Body>, Error> {{\nlet body = {body_expr};\nlet path = self.path();\nlet method = crate::support::pick_method(path.methods(), {body_capable});\nlet mut request = build_request(method, &path.render(), &self.params.query(), {accept}, body)?;\nelastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);\nOk(request)\n}}\n\nfn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {{\n{decode}\n}}\n}}\n",
         ep.e.name
     );
     let _ = body_capable;

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use elastik_core::endpoint::RawRequest;
+use elastik_core::endpoint::{RawRequest, UrlMethods};
 use elastik_core::error::AttemptOutcome;
 use elastik_core::media::Compatibility;
 use elastik_core::transport::{Action, Call, Node, RandomSelector, Selector, Transport};
@@ -433,6 +433,97 @@ fn a_406_falls_back_to_plain_media_types_once_and_is_remembered() {
     let run = drive(&mut t, &mut c, now, |_| Ok(resp(406, "{}")));
     assert_eq!(run.sent.len(), 1);
     assert_eq!(run.result.unwrap().status().as_u16(), 406);
+}
+
+/// A request whose URL accepts `methods`, sent with the first.
+fn start_with_methods(t: &mut Transport, methods: &'static [&'static str], path: &str, now: Instant) -> Call {
+    let ep = RawRequest::new(Method::from_bytes(methods[0].as_bytes()).unwrap(), path);
+    let mut request = ep.to_request().unwrap();
+    UrlMethods(methods).attach(&mut request);
+    t.start("cat.count", request, RequestOptions::default(), now)
+}
+
+#[test]
+fn a_refused_method_is_sent_again_with_another_the_url_accepts() {
+    let mut t = transport(builder(&["http://es:9200"]).max_retries(0));
+    let now = Instant::now();
+    // Elasticsearch 8.x: POST /_cat/count is not routed (400 "no handler found").
+    let only_get = |r: &http::Request<Bytes>| {
+        if r.method() == Method::GET {
+            Ok(resp(200, "[]"))
+        } else {
+            Ok(resp(400, r#"{"error":"no handler found for uri [/_cat/count] and method [POST]","status":400}"#))
+        }
+    };
+    let mut c = start_with_methods(&mut t, &["POST", "GET"], "/_cat/count", now);
+    let run = drive(&mut t, &mut c, now, only_get);
+    assert_eq!(run.result.unwrap().status(), StatusCode::OK);
+    let methods: Vec<_> = run.sent.iter().map(|r| r.method().clone()).collect();
+    assert_eq!(methods, [Method::POST, Method::GET]);
+    assert!(run.waits.is_empty(), "not a retry: no backoff, and max_retries 0 does not stop it");
+    assert_eq!(c.attempts().len(), 1);
+    assert!(matches!(c.attempts()[0].outcome, AttemptOutcome::Status(400)));
+
+    // A 405 names what the URL allows: only those are tried.
+    let mut c = start_with_methods(&mut t, &["PUT", "POST", "GET"], "/x", now);
+    let run = drive(&mut t, &mut c, now, |r| {
+        if r.method() == Method::GET {
+            Ok(ok())
+        } else {
+            let mut x = resp(405, r#"{"error":"Incorrect HTTP method for uri [/x] and method [PUT], allowed: [GET]","status":405}"#);
+            x.headers_mut().insert(http::header::ALLOW, http::HeaderValue::from_static("GET"));
+            Ok(x)
+        }
+    });
+    assert!(run.result.unwrap().status().is_success());
+    assert_eq!(run.sent.iter().map(|r| r.method().as_str()).collect::<Vec<_>>(), ["PUT", "GET"]);
+}
+
+#[test]
+fn when_the_other_method_fails_too_the_first_answer_is_the_result() {
+    let mut t = transport(builder(&["http://es:9200"]));
+    let now = Instant::now();
+    let first = r#"{"error":"no handler found for uri [/a] and method [POST]","status":400}"#;
+    let mut c = start_with_methods(&mut t, &["POST", "GET"], "/a", now);
+    let run = drive(&mut t, &mut c, now, |r| {
+        if r.method() == Method::POST {
+            Ok(resp(400, first))
+        } else {
+            Ok(resp(404, r#"{"error":"other"}"#))
+        }
+    });
+    let response = run.result.unwrap();
+    assert_eq!(run.sent.len(), 2, "one other method, once");
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(response.body(), first.as_bytes());
+}
+
+#[test]
+fn no_method_fallback_without_url_methods_or_for_other_errors() {
+    let mut t = transport(builder(&["http://es:9200"]));
+    let now = Instant::now();
+    let refuse = |_: &http::Request<Bytes>| Ok(resp(400, r#"{"error":"no handler found for uri [/a] and method [POST]"}"#));
+    // A hand-written request does not say which methods its URL accepts.
+    let mut c = start(&mut t, Method::POST, "/a", now);
+    assert_eq!(drive(&mut t, &mut c, now, refuse).sent.len(), 1);
+    // A URL with one method.
+    let ep = RawRequest::new(Method::POST, "/a");
+    let mut request = ep.to_request().unwrap();
+    UrlMethods(&["POST"]).attach(&mut request);
+    assert!(request.extensions().get::<UrlMethods>().is_none());
+    // Another 400 is an answer, not a routing refusal.
+    let mut c = start_with_methods(&mut t, &["POST", "GET"], "/a", now);
+    let run = drive(&mut t, &mut c, now, |_| Ok(resp(400, r#"{"error":{"type":"parsing_exception"}}"#)));
+    assert_eq!(run.sent.len(), 1);
+    // A 405 whose Allow header lists nothing the URL accepts.
+    let mut c = start_with_methods(&mut t, &["POST", "GET"], "/a", now);
+    let run = drive(&mut t, &mut c, now, |_| {
+        let mut x = resp(405, "{}");
+        x.headers_mut().insert(http::header::ALLOW, http::HeaderValue::from_static("DELETE"));
+        Ok(x)
+    });
+    assert_eq!(run.sent.len(), 1);
+    assert_eq!(run.result.unwrap().status().as_u16(), 405);
 }
 
 #[test]

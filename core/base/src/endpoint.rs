@@ -46,6 +46,25 @@ impl<E: Endpoint + ?Sized> Endpoint for &E {
     }
 }
 
+/// The methods a request's URL accepts by the specification, preferred
+/// first. The generated endpoints put it in the request's extensions when a
+/// URL accepts more than one; the transport then answers a server that
+/// refuses the chosen method for the URL (`405`, or `400` "no handler found
+/// for uri") by sending the call once more with another listed method: a
+/// client for a newer server version talking to an older one (`POST
+/// /_cat/count` exists from 9.x, `GET` before).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UrlMethods(pub &'static [&'static str]);
+
+impl UrlMethods {
+    /// Adds itself to `request` when there is more than one method.
+    pub fn attach<B>(self, request: &mut http::Request<B>) {
+        if self.0.len() > 1 {
+            request.extensions_mut().insert(self);
+        }
+    }
+}
+
 /// Builds a request path from literal pieces and path parts; parts are
 /// percent-encoded (except `,` and `*`).
 #[derive(Debug, Default, Clone)]

@@ -7,6 +7,7 @@ use http::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_ENCOD
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::body::Body;
+use crate::endpoint::UrlMethods;
 use crate::error::{Attempt, AttemptOutcome, Error, IoError, IoErrorKind, TransportError, UnsupportedProduct};
 use crate::media;
 use crate::transport::node::NodeId;
@@ -73,6 +74,11 @@ pub struct Call {
     last_url: Option<(String, String, u16)>,
     /// This call only sniffs (background sniffing).
     sniff_only: bool,
+    /// The methods the URL accepts by the specification (empty: unknown).
+    url_methods: &'static [&'static str],
+    /// The server's refusal of the first method, kept while another method
+    /// is tried: it is the answer when the other method fails too.
+    refused: Option<http::Response<Bytes>>,
 }
 
 #[derive(Debug)]
@@ -100,6 +106,7 @@ impl Call {
         _now: Instant,
     ) -> Self {
         let (parts, body) = request.into_parts();
+        let url_methods = parts.extensions.get::<UrlMethods>().map_or(&[][..], |m| m.0);
         let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
         let mut headers = parts.headers;
         if let (Some(ct), false) = (body.content_type(), headers.contains_key(CONTENT_TYPE)) {
@@ -128,6 +135,8 @@ impl Call {
             tried: Vec::new(),
             last_url: None,
             sniff_only: false,
+            url_methods,
+            refused: None,
         }
     }
 
@@ -293,7 +302,25 @@ impl Call {
                     }
                     return;
                 }
+                if self.refused.is_none() {
+                    if let Some(method) = self.other_method(&response) {
+                        // The server does not route this method for the URL (it
+                        // did not run the request): same node, other method,
+                        // not a retry.
+                        self.attempts.push(Attempt { node: node_url, outcome: AttemptOutcome::Status(status.as_u16()) });
+                        self.method = method;
+                        self.refused = Some(response);
+                        self.tried.retain(|n| *n != node);
+                        return;
+                    }
+                }
                 transport.pool.mark_alive(node);
+                let response = match self.refused.take() {
+                    // The other method failed too: report the answer to the request as written.
+                    Some(first) if !status.is_success() => first,
+                    _ => response,
+                };
+                let status = response.status();
                 if status.is_success() && transport.config.product_check && !transport.product_verified {
                     let product = response.headers().get("x-elastic-product").and_then(|v| v.to_str().ok());
                     if product != Some("Elasticsearch") {
@@ -338,6 +365,31 @@ impl Call {
                 }
             }
         }
+    }
+
+    /// Another method the URL accepts, when `response` refuses the one sent
+    /// for the URL: `405` (limited to its `Allow` header when present), or
+    /// `400` "no handler found for uri" (Elasticsearch's answer when no
+    /// route matches the method and path).
+    fn other_method(&self, response: &http::Response<Bytes>) -> Option<Method> {
+        let refused = match response.status() {
+            StatusCode::METHOD_NOT_ALLOWED => true,
+            StatusCode::BAD_REQUEST => response.body().len() < 4096 && contains(response.body(), b"no handler found for uri"),
+            _ => false,
+        };
+        if !refused || self.url_methods.is_empty() {
+            return None;
+        }
+        let allow: Option<Vec<String>> = response
+            .headers()
+            .get(http::header::ALLOW)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(',').map(|m| m.trim().to_ascii_uppercase()).filter(|m| !m.is_empty()).collect());
+        self.url_methods
+            .iter()
+            .filter(|m| **m != self.method.as_str())
+            .filter(|m| allow.as_ref().is_none_or(|a| a.iter().any(|x| x == *m)))
+            .find_map(|m| Method::from_bytes(m.as_bytes()).ok())
     }
 
     /// A request that may have reached the server is retried only when
@@ -466,6 +518,10 @@ fn decompress(response: http::Response<Bytes>, limit: usize) -> Result<http::Res
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     v.parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn empty_ok() -> http::Response<Bytes> {

@@ -194,13 +194,15 @@ impl Endpoint for SearchMvt {
         let body = self.body.get()?;
         let path = self.path();
         let method = crate::support::pick_method(path.methods(), true);
-        build_request(
+        let mut request = build_request(
             method,
             &path.render(),
             &self.params.query(),
             "application/vnd.mapbox-vector-tile",
             body,
-        )
+        )?;
+        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {

@@ -165,13 +165,15 @@ impl Endpoint for CatSnapshots {
         let body = Body::Empty;
         let path = self.path();
         let method = crate::support::pick_method(path.methods(), false);
-        build_request(
+        let mut request = build_request(
             method,
             &path.render(),
             &self.params.query(),
             crate::support::cat_accept(&self.params),
             body,
-        )
+        )?;
+        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {

@@ -109,13 +109,15 @@ impl Endpoint for ConnectorSyncJobError {
         let body = self.body.get()?;
         let path = self.path();
         let method = crate::support::pick_method(path.methods(), true);
-        build_request(
+        let mut request = build_request(
             method,
             &path.render(),
             &self.params.query(),
             elastik_core::media::JSON,
             body,
-        )
+        )?;
+        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {
