@@ -52,3 +52,11 @@ pub const CATCH_ALL: bool = true;
 /// (as Elasticsearch itself writes an `object` mapping property):
 /// `(namespace, name)`.
 pub const DEFAULT_TAG_OMITTED: &[(&str, &str)] = &[("_types.mapping", "Property")];
+
+/// Property types corrected where the specification disagrees with the
+/// server's parser, `(namespace, type, property, (type namespace, type name))`:
+/// - `SlicedScroll.id` is `Id` (a string) in the specification, but
+///   Elasticsearch's `SliceBuilder` parses the slice number as an integer
+///   (`"slice": {"id": 0, "max": 2}`), and the .NET client types it so.
+pub const PROPERTY_TYPES: &[(&str, &str, &str, (&str, &str))] =
+    &[("_types", "SlicedScroll", "id", ("_types", "integer"))];

@@ -41,7 +41,8 @@ pub fn header(version: &str) -> String {
 /// Generates every file from a schema's JSON text. `version` names the input
 /// in the header line.
 pub fn generate(schema_json: &str, version: &str) -> Result<Files, String> {
-    let schema: schema::Schema = serde_json::from_str(schema_json).map_err(|e| format!("cannot read schema: {e}"))?;
+    let mut schema: schema::Schema = serde_json::from_str(schema_json).map_err(|e| format!("cannot read schema: {e}"))?;
+    correct_property_types(&mut schema);
     let model = Model::new(&schema);
     let mut files = Files::new();
     types_files(&model, version, &mut files);
@@ -53,6 +54,24 @@ pub fn generate(schema_json: &str, version: &str) -> Result<Files, String> {
         }
     }
     Ok(files)
+}
+
+/// Applies [`custom::PROPERTY_TYPES`].
+fn correct_property_types(schema: &mut schema::Schema) {
+    for def in &mut schema.types {
+        let schema::TypeDef::Interface(i) = def else { continue };
+        for (ns, name, prop, (tns, tname)) in custom::PROPERTY_TYPES {
+            if i.name.namespace != *ns || i.name.name != *name {
+                continue;
+            }
+            for p in i.properties.iter_mut().filter(|p| p.name == *prop) {
+                p.ty = schema::ValueOf::InstanceOf {
+                    ty: schema::TypeName { namespace: (*tns).to_owned(), name: (*tname).to_owned() },
+                    generics: Vec::new(),
+                };
+            }
+        }
+    }
 }
 
 /// The file a namespace's types go into, relative to its module folder.

@@ -159,6 +159,16 @@ pub struct Property {
     /// Deprecation notice, if any.
     #[serde(default)]
     pub deprecation: Option<Value>,
+    /// Per-flavour availability (`stack.since`, …), if any.
+    #[serde(default)]
+    pub availability: Option<Value>,
+}
+
+impl Property {
+    /// The stack version the property was added in, when the spec says.
+    pub fn stack_since(&self) -> Option<&str> {
+        self.availability.as_ref()?.get("stack")?.get("since")?.as_str()
+    }
 }
 
 /// Container or union variant information.

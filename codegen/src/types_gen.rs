@@ -306,7 +306,10 @@ impl<'s> Model<'s> {
             }
             _ => false,
         };
-        let plain = p.required && !force_optional && (!generic || default_for_any) && self.defaultable(&p.ty, cx);
+        // A required property added in a later version than its type
+        // (`since`) is absent from older servers' answers: optional.
+        let added_later = p.stack_since().is_some();
+        let plain = p.required && !added_later && !force_optional && (!generic || default_for_any) && self.defaultable(&p.ty, cx);
         let mut attrs = Vec::new();
         if bare(&ident) != p.name {
             attrs.push(format!("rename = {:?}", p.name));

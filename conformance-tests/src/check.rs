@@ -94,6 +94,8 @@ pub fn examples(spec: &Path) -> Result<Report, String> {
     r.lines.push(format!("responses: {}", resp.summary()));
     let console = CONSOLE_SYNTAX.load(std::sync::atomic::Ordering::Relaxed);
     r.lines.push(format!("examples read as Console syntax (triple quotes, comments, trailing commas): {console}"));
+    let rerouted = REROUTED.load(std::sync::atomic::Ordering::Relaxed);
+    r.lines.push(format!("request examples filed under another endpoint than their method and path name: {rerouted}"));
     r.passed = req.passed + resp.passed;
     r.failures = req.failures.into_iter().chain(resp.failures).collect();
     Ok(r)
@@ -127,7 +129,17 @@ fn request_example(api: &str, y: &Value) -> Result<(), String> {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
     let mut args = Args::default();
-    let parts = route(api, method, &path)?;
+    // Routed by method and path: to the endpoint it is filed under when one
+    // of its URLs matches, else to whichever endpoint's URL does (some
+    // examples are filed under a neighbouring API).
+    let (api, parts) = match route(api, method, &path) {
+        Ok(parts) => (api, parts),
+        Err(e) => {
+            let routed = route_any(method, &path).ok_or(e)?;
+            REROUTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            routed
+        }
+    };
     args.parts = parts;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, "true"));
@@ -195,6 +207,30 @@ fn allowed_methods(api: &str, path: &str) -> Vec<String> {
         .filter(|(n, t, _)| *n == api && match_template(t, path).is_some())
         .flat_map(|(_, _, ms)| ms.iter().map(|m| m.to_string()))
         .collect()
+}
+
+/// Request examples filed under one endpoint and routed to another.
+static REROUTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The endpoint and parts of the best-matching URL of any endpoint accepting
+/// `method` (most literal segments; `None` when it is ambiguous).
+fn route_any(method: &str, path: &str) -> Option<(&'static str, Map<String, Value>)> {
+    let mut found: Vec<(usize, &'static str, Map<String, Value>)> = Vec::new();
+    for (name, template, methods) in dispatch::URLS {
+        if !methods.contains(&method) {
+            continue;
+        }
+        if let Some(parts) = match_template(template, path) {
+            let literals = template.split('/').filter(|s| !s.starts_with('{')).count();
+            found.push((literals, *name, parts));
+        }
+    }
+    let best = found.iter().map(|f| f.0).max()?;
+    let mut best: Vec<_> = found.into_iter().filter(|f| f.0 == best).collect();
+    if best.len() != 1 {
+        return None;
+    }
+    best.pop().map(|(_, name, parts)| (name, parts))
 }
 
 /// The parts of `path` for the best-matching URL of `api` accepting `method`.

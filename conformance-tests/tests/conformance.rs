@@ -35,16 +35,18 @@ fn examples_meet_thresholds() {
     let (rp, rf) = count("requests");
     let (sp, sf) = count("responses");
     println!("requests {rp}/{}, responses {sp}/{}", rp + rf, sp + sf);
-    assert!(rp * 100 >= (rp + rf) * THRESHOLD_REQUESTS, "request examples: {rp} of {}", rp + rf);
-    assert!(sp * 100 >= (sp + sf) * THRESHOLD_RESPONSES, "response examples: {sp} of {}", sp + sf);
+    assert!(rp >= MIN_REQUESTS, "request examples: {rp} of {}, was {MIN_REQUESTS}", rp + rf);
+    assert!(sp >= MIN_RESPONSES, "response examples: {sp} of {}, was {MIN_RESPONSES}", sp + sf);
 }
 
-/// Percent of request examples that must rebuild. Issue 3's target is 98;
-/// this is the floor reached so far (725/764), kept as a regression guard.
-const THRESHOLD_REQUESTS: usize = 94;
-/// Percent of response examples that must round-trip. Issue 3's target is
-/// 97; this is the floor reached so far (324/400), kept as a regression guard.
-const THRESHOLD_RESPONSES: usize = 81;
+/// Request examples that must rebuild: the count reached (741/764, 97.0 %),
+/// as a regression guard. Issue 3's target is 98 % (749); every remaining
+/// failure is listed with its cause in conformance-tests/README.md.
+const MIN_REQUESTS: usize = 741;
+/// Response examples that must round-trip: the count reached (340/400,
+/// 85.0 %). Issue 3's target is 97 % (388), which at most 12 failures allow;
+/// 16 of the examples are not JSON.
+const MIN_RESPONSES: usize = 340;
 
 #[test]
 fn recorded_fixtures_pass() {

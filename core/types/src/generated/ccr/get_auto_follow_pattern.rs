@@ -26,8 +26,8 @@ pub struct AutoFollowPatternSummary {
     pub follow_index_pattern: Option<crate::types::IndexPattern>,
     #[serde(default)]
     pub leader_index_patterns: crate::types::IndexPatterns,
-    #[serde(default)]
-    pub leader_index_exclusion_patterns: crate::types::IndexPatterns,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_index_exclusion_patterns: Option<crate::types::IndexPatterns>,
     #[serde(default)]
     pub max_outstanding_read_requests: i64,
     #[serde(flatten)]

@@ -118,8 +118,8 @@ pub struct CurrentNode {
     pub id: crate::types::Id,
     #[serde(default)]
     pub name: crate::types::Name,
-    #[serde(default)]
-    pub roles: crate::types::NodeRoles,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<crate::types::NodeRoles>,
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
@@ -236,8 +236,8 @@ pub struct NodeAllocationExplanation {
     pub node_id: crate::types::Id,
     #[serde(default)]
     pub node_name: crate::types::Name,
-    #[serde(default)]
-    pub roles: crate::types::NodeRoles,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<crate::types::NodeRoles>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store: Option<crate::cluster::AllocationStore>,
     #[serde(default)]

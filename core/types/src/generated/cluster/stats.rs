@@ -328,8 +328,8 @@ pub struct ClusterNodes {
     pub discovery_types: BTreeMap<String, i64>,
     #[serde(default)]
     pub fs: crate::cluster::ClusterFileSystem,
-    #[serde(default)]
-    pub indexing_pressure: crate::cluster::IndexingPressure,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indexing_pressure: Option<crate::cluster::IndexingPressure>,
     #[serde(default)]
     pub ingest: crate::cluster::ClusterIngest,
     #[serde(default)]

@@ -26,8 +26,8 @@ pub struct SearchShardsNodeAttributes {
     pub ephemeral_id: crate::types::Id,
     #[serde(default)]
     pub transport_address: crate::types::TransportAddress,
-    #[serde(default)]
-    pub external_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]

@@ -441,8 +441,8 @@ pub struct Http {
     pub total_opened: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clients: Option<Vec<crate::nodes::Client>>,
-    #[serde(default)]
-    pub routes: BTreeMap<String, crate::nodes::HttpRoute>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routes: Option<BTreeMap<String, crate::nodes::HttpRoute>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
@@ -542,12 +542,12 @@ pub struct IngestStats {
     pub time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ingested_as_first_pipeline: Option<crate::types::ByteSize>,
-    #[serde(default)]
-    pub ingested_as_first_pipeline_in_bytes: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingested_as_first_pipeline_in_bytes: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub produced_as_first_pipeline: Option<crate::types::ByteSize>,
-    #[serde(default)]
-    pub produced_as_first_pipeline_in_bytes: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub produced_as_first_pipeline_in_bytes: Option<i64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }

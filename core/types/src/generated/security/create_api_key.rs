@@ -28,8 +28,8 @@ pub struct CreateApiKeyResponse {
     pub id: crate::types::Id,
     #[serde(default)]
     pub name: crate::types::Name,
-    #[serde(default)]
-    pub encoded: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoded: Option<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }

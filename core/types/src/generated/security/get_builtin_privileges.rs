@@ -11,8 +11,8 @@ pub struct GetBuiltinPrivilegesResponse {
     pub cluster: Vec<crate::security::ClusterPrivilege>,
     #[serde(default)]
     pub index: Vec<crate::types::IndexName>,
-    #[serde(default)]
-    pub remote_cluster: Vec<crate::security::RemoteClusterPrivilege>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_cluster: Option<Vec<crate::security::RemoteClusterPrivilege>>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -36,8 +36,8 @@ pub struct ApiKey {
     pub realm: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub realm_type: Option<String>,
-    #[serde(default)]
-    pub metadata: crate::types::Metadata,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<crate::types::Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_descriptors: Option<BTreeMap<String, crate::security::RoleDescriptor>>,
     #[serde(skip_serializing_if = "Option::is_none")]

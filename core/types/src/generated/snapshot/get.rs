@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `snapshot.get`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetResponse {
-    #[serde(default)]
-    pub remaining: i64,
-    #[serde(default)]
-    pub total: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -3589,7 +3589,7 @@ pub struct SlicedScroll {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<crate::types::Field>,
     #[serde(default)]
-    pub id: crate::types::Id,
+    pub id: i64,
     #[serde(default)]
     pub max: i64,
 }

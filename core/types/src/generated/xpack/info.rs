@@ -45,16 +45,16 @@ pub struct Features {
     pub data_tiers: crate::xpack::Feature,
     #[serde(default)]
     pub enrich: crate::xpack::Feature,
-    #[serde(default)]
-    pub enterprise_search: crate::xpack::Feature,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise_search: Option<crate::xpack::Feature>,
     #[serde(default)]
     pub eql: crate::xpack::Feature,
-    #[serde(default)]
-    pub esql: crate::xpack::Feature,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub esql: Option<crate::xpack::Feature>,
     #[serde(default)]
     pub graph: crate::xpack::Feature,
-    #[serde(default)]
-    pub gpu_vector_indexing: crate::xpack::Feature,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpu_vector_indexing: Option<crate::xpack::Feature>,
     #[serde(default)]
     pub ilm: crate::xpack::Feature,
     #[serde(default)]
@@ -81,14 +81,14 @@ pub struct Features {
     pub sql: crate::xpack::Feature,
     #[serde(default)]
     pub transform: crate::xpack::Feature,
-    #[serde(default)]
-    pub universal_profiling: crate::xpack::Feature,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub universal_profiling: Option<crate::xpack::Feature>,
     #[serde(default)]
     pub voting_only: crate::xpack::Feature,
     #[serde(default)]
     pub watcher: crate::xpack::Feature,
-    #[serde(default)]
-    pub archive: crate::xpack::Feature,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive: Option<crate::xpack::Feature>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -823,8 +823,8 @@ pub struct UsageResponse {
     pub aggregate_metric: crate::xpack::Base,
     #[serde(default)]
     pub analytics: crate::xpack::Analytics,
-    #[serde(default)]
-    pub archive: crate::xpack::Archive,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive: Option<crate::xpack::Archive>,
     #[serde(default)]
     pub watcher: crate::xpack::Watcher,
     #[serde(default)]
@@ -1029,12 +1029,12 @@ pub struct SecurityRolesDlsBitSetCache {
     pub memory: Option<crate::types::ByteSize>,
     #[serde(default)]
     pub memory_in_bytes: u64,
-    #[serde(default)]
-    pub hits: i64,
-    #[serde(default)]
-    pub misses: i64,
-    #[serde(default)]
-    pub evictions: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hits: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub misses: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evictions: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hits_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
