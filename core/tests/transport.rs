@@ -463,6 +463,24 @@ fn a_refused_method_is_sent_again_with_another_the_url_accepts() {
     assert!(run.waits.is_empty(), "not a retry: no backoff, and max_retries 0 does not stop it");
     assert_eq!(c.attempts().len(), 1);
     assert!(matches!(c.attempts()[0].outcome, AttemptOutcome::Status(400)));
+    // Learnt: the next call of the endpoint starts with the method the server routes.
+    let mut c = start_with_methods(&mut t, &["POST", "GET"], "/_cat/count/books", now);
+    let run = drive(&mut t, &mut c, now, only_get);
+    assert_eq!(run.sent.len(), 1);
+    assert_eq!(run.sent[0].method(), Method::GET);
+    // A server that now refuses it (an upgraded cluster) is answered the same way, and unlearnt.
+    let only_post = |r: &http::Request<Bytes>| {
+        if r.method() == Method::POST {
+            Ok(ok())
+        } else {
+            Ok(resp(405, r#"{"error":"Incorrect HTTP method","status":405}"#))
+        }
+    };
+    let mut c = start_with_methods(&mut t, &["POST", "GET"], "/_cat/count", now);
+    let run = drive(&mut t, &mut c, now, only_post);
+    assert_eq!(run.sent.iter().map(|r| r.method().as_str()).collect::<Vec<_>>(), ["GET", "POST"]);
+    let mut c = start_with_methods(&mut t, &["POST", "GET"], "/_cat/count", now);
+    assert_eq!(drive(&mut t, &mut c, now, only_post).sent.len(), 1);
 
     // A 405 names what the URL allows: only those are tried.
     let mut c = start_with_methods(&mut t, &["PUT", "POST", "GET"], "/x", now);

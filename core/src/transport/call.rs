@@ -76,6 +76,9 @@ pub struct Call {
     sniff_only: bool,
     /// The methods the URL accepts by the specification (empty: unknown).
     url_methods: &'static [&'static str],
+    /// The method the request was built with (`method` may differ: learnt
+    /// from an earlier refusal, or switched after one).
+    built_method: Method,
     /// The server's refusal of the first method, kept while another method
     /// is tried: it is the answer when the other method fails too.
     refused: Option<http::Response<Bytes>>,
@@ -107,6 +110,11 @@ impl Call {
     ) -> Self {
         let (parts, body) = request.into_parts();
         let url_methods = parts.extensions.get::<UrlMethods>().map_or(&[][..], |m| m.0);
+        let built_method = parts.method.clone();
+        let method = match transport.preferred_method(endpoint_id, &parts.method) {
+            Some(m) if url_methods.contains(&m.as_str()) => m.clone(),
+            _ => parts.method,
+        };
         let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
         let mut headers = parts.headers;
         if let (Some(ct), false) = (body.content_type(), headers.contains_key(CONTENT_TYPE)) {
@@ -124,7 +132,7 @@ impl Call {
         let _ = &transport;
         Call {
             endpoint_id,
-            method: parts.method,
+            method,
             path_and_query,
             headers,
             body,
@@ -136,6 +144,7 @@ impl Call {
             last_url: None,
             sniff_only: false,
             url_methods,
+            built_method,
             refused: None,
         }
     }
@@ -318,7 +327,11 @@ impl Call {
                 let response = match self.refused.take() {
                     // The other method failed too: report the answer to the request as written.
                     Some(first) if !status.is_success() => first,
-                    _ => response,
+                    Some(_) => {
+                        transport.prefer_method(self.endpoint_id, self.built_method.clone(), self.method.clone());
+                        response
+                    }
+                    None => response,
                 };
                 let status = response.status();
                 if status.is_success() && transport.config.product_check && !transport.product_verified {

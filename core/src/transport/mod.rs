@@ -70,6 +70,10 @@ pub struct Transport {
     /// Headers every request carries (user agent, meta, auth, defaults).
     base_headers: HeaderMap,
     sniff: SniffState,
+    /// `(endpoint, method it builds, method the server routes)`, learnt
+    /// when a server refused the first and took the second: later calls
+    /// start with the second.
+    method_preferences: Vec<(&'static str, http::Method, http::Method)>,
 }
 
 #[derive(Debug, Default)]
@@ -111,7 +115,29 @@ impl Transport {
             base_headers.insert(name.clone(), value.clone());
         }
         let sniff = SniffState { requested: config.sniff.on_start, ..SniffState::default() };
-        Transport { rng: SplitMix64::new(config.seed), pool, config, product_verified: false, base_headers, sniff }
+        Transport {
+            rng: SplitMix64::new(config.seed),
+            pool,
+            config,
+            product_verified: false,
+            base_headers,
+            sniff,
+            method_preferences: Vec::new(),
+        }
+    }
+
+    /// The method to send instead of `method` for `endpoint`, when a server
+    /// refused it before and took another.
+    fn preferred_method(&self, endpoint: &str, method: &http::Method) -> Option<&http::Method> {
+        self.method_preferences.iter().find(|(e, m, _)| *e == endpoint && m == method).map(|(_, _, p)| p)
+    }
+
+    /// Remembers that `endpoint`'s `built` method is answered with `routed`.
+    fn prefer_method(&mut self, endpoint: &'static str, built: http::Method, routed: http::Method) {
+        self.method_preferences.retain(|(e, m, _)| !(*e == endpoint && *m == built));
+        if built != routed {
+            self.method_preferences.push((endpoint, built, routed));
+        }
     }
 
     /// Starts a call for an endpoint's request.
