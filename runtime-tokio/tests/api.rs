@@ -308,3 +308,30 @@ async fn a_json_body_that_cannot_be_serialized_is_a_build_error_and_nothing_is_s
     assert!(e.to_string().contains("key must be a string"), "{e}");
     assert_eq!(stub.requests().len(), 0, "nothing went out");
 }
+
+#[tokio::test]
+async fn a_typed_setting_is_set_then_reset_to_its_default_with_null() {
+    use elastik_tokio::types::indices::IndexSettings;
+    use elastik_tokio::types::types::Duration;
+    let Some(url) = test_url() else { return };
+    let client = client(&url);
+    let index = unique_name("reset");
+    client.indices().create(&index).send().await.unwrap();
+    let refresh = |settings: serde_json::Value| settings[&index]["settings"]["index"]["refresh_interval"].clone();
+
+    let set = IndexSettings { refresh_interval: Some(Duration::String("30s".into())), ..Default::default() };
+    let ack = client.indices().put_settings().index(&index).body(set).send().await.unwrap();
+    assert!(ack.acknowledged);
+    let got = client.indices().get_settings().index(&index).send_as::<serde_json::Value>().await.unwrap();
+    assert_eq!(refresh(got), "30s");
+
+    // `null` resets a setting: an absent `Option` is left out, so the null
+    // goes through the settings' catch-all map.
+    let mut reset = IndexSettings::default();
+    reset.other_settings.insert("refresh_interval".into(), serde_json::Value::Null);
+    assert_eq!(serde_json::to_value(&reset).unwrap(), json!({"refresh_interval": null}));
+    client.indices().put_settings().index(&index).body(reset).send().await.unwrap();
+    let got = client.indices().get_settings().index(&index).send_as::<serde_json::Value>().await.unwrap();
+    assert_ne!(refresh(got), "30s");
+    client.indices().delete(&index).send().await.unwrap();
+}
