@@ -522,9 +522,20 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
     };
     let body_expr = if bmode == BodyMode::None { "Body::Empty" } else { "self.body.get()?" };
     let body_capable = bmode != BodyMode::None;
+    // An endpoint that takes a body names its media type even when called
+    // without one, as the official clients do.
+    let content_type = if !body_capable {
+        String::new()
+    } else {
+        let media = match bmode {
+            BodyMode::Ndjson => "elastik_core::media::NDJSON",
+            _ => "elastik_core::media::JSON",
+        };
+        format!("crate::support::name_content_type(&mut request, {media});\n")
+    };
     let _ = writeln!(
         s,
-        "impl Endpoint for {id} {{\ntype Response = {resp_ty};\n\nfn id(&self) -> &'static str {{\n{:?}\n}}\n\nfn to_request(&self) -> Result<http::Request<Body>, Error> {{\nlet body = {body_expr};\nlet path = self.path();\nlet method = crate::support::pick_method(path.methods(), {body_capable});\nlet mut request = build_request(method, &path.render(), &self.params.query(), {accept}, body)?;\nelastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);\nOk(request)\n}}\n\nfn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {{\n{decode}\n}}\n}}\n",
+        "impl Endpoint for {id} {{\ntype Response = {resp_ty};\n\nfn id(&self) -> &'static str {{\n{:?}\n}}\n\nfn to_request(&self) -> Result<http::Request<Body>, Error> {{\nlet body = {body_expr};\nlet path = self.path();\nlet method = crate::support::pick_method(path.methods(), {body_capable});\nlet mut request = build_request(method, &path.render(), &self.params.query(), {accept}, body)?;\n{content_type}elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);\nOk(request)\n}}\n\nfn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {{\n{decode}\n}}\n}}\n",
         ep.e.name
     );
     let _ = body_capable;

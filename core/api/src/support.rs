@@ -153,6 +153,15 @@ pub fn pick_method(methods: &[&str], body_capable: bool) -> http::Method {
     chosen.and_then(|m| http::Method::from_bytes(m.as_bytes()).ok()).unwrap_or(http::Method::GET)
 }
 
+/// Sets `Content-Type` to `media` when the body did not set one: an endpoint
+/// that takes a body names its media type even when called without one, as
+/// the official clients do (and as their recordings show).
+pub fn name_content_type(request: &mut http::Request<Body>, media: &'static str) {
+    if !request.headers().contains_key(http::header::CONTENT_TYPE) {
+        request.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(media));
+    }
+}
+
 /// The answer of a cat API: records when JSON was asked for (`format=json`),
 /// else the text table.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -201,6 +201,7 @@ impl Endpoint for SearchMvt {
             "application/vnd.mapbox-vector-tile",
             body,
         )?;
+        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
         elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }

@@ -168,6 +168,7 @@ impl Endpoint for CatCount {
             crate::support::cat_accept(&self.params),
             body,
         )?;
+        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
         elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }

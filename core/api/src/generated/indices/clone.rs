@@ -138,6 +138,7 @@ impl Endpoint for IndicesClone {
             elastik_core::media::JSON,
             body,
         )?;
+        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
         elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }

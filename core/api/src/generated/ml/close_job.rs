@@ -132,6 +132,7 @@ impl Endpoint for MlCloseJob {
             elastik_core::media::JSON,
             body,
         )?;
+        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
         elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }

@@ -156,6 +156,7 @@ impl Endpoint for MlGetOverallBuckets {
             elastik_core::media::JSON,
             body,
         )?;
+        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
         elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }

@@ -105,6 +105,7 @@ impl Endpoint for MlValidateDetector {
             elastik_core::media::JSON,
             body,
         )?;
+        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
         elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
