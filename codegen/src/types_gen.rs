@@ -196,7 +196,7 @@ impl<'s> Model<'s> {
     }
 
     /// The variants of an untagged union, ordered, deduplicated.
-    fn union_variants(&self, items: &[ValueOf], cx: &Cx, slot: &str) -> (Vec<(String, String)>, bool) {
+    fn union_variants(&self, items: &[ValueOf], cx: &Cx, slot: &str) -> (Vec<UnionVariant>, bool) {
         let mut flat = Vec::new();
         self.flatten_union(items, &mut flat);
         flat.sort_by_key(|v| self.rank(v));
@@ -218,9 +218,26 @@ impl<'s> Model<'s> {
                 continue;
             }
             let name = unique(self.variant_name(it), &mut names);
-            out.push((name, ty));
+            out.push((name, ty, self.required_keys(it)));
         }
         (out, nullable)
+    }
+
+    /// The wire names a struct member of a union requires (with their
+    /// inherited ones), when it is a plain interface with some.
+    fn required_keys(&self, v: &ValueOf) -> Option<Vec<String>> {
+        let ValueOf::InstanceOf { ty, .. } = self.resolve(v) else { return None };
+        let Some(TypeDef::Interface(i)) = self.def(ty) else { return None };
+        if i.variants.is_some() {
+            return None;
+        }
+        let keys: Vec<String> = self
+            .all_props(i)
+            .into_iter()
+            .filter(|(p, _)| p.required && p.stack_since().is_none())
+            .map(|(p, _)| p.name)
+            .collect();
+        (!keys.is_empty()).then_some(keys)
     }
 
     fn inline_union(&self, items: &[ValueOf], cx: &Cx, slot: &str, direct: bool) -> String {
@@ -234,7 +251,7 @@ impl<'s> Model<'s> {
         }
         let key = (cx.owner.clone(), slot.to_owned());
         let module = self.idents.get(&cx.owner).map(|(m, _)| m.clone()).unwrap_or_else(|| module_of(&cx.owner.namespace));
-        let generics = used_generics(&cx.generics, variants.iter().map(|(_, t)| t.as_str()));
+        let generics = used_generics(&cx.generics, variants.iter().map(|(_, t, _)| t.as_str()));
         let args = if generics.is_empty() { String::new() } else { format!("<{}>", generics.join(", ")) };
         let existing = self.inline.borrow().get(&key).cloned();
         let ident = match existing {
@@ -243,7 +260,7 @@ impl<'s> Model<'s> {
                 let ident = self.fresh_ident(&module, format!("{}{}", cx.owner_ident, pascal(slot)));
                 self.inline.borrow_mut().insert(key, ident.clone());
                 let doc = format!("An inline union of `{}` (field `{slot}`).", cx.owner.display());
-                let def = untagged_enum(&ident, &decl_generics(&generics), &variants, nullable, &doc);
+                let def = untagged_enum(&ident, &generics, &variants, nullable, &doc);
                 self.inline_defs.borrow_mut().entry(cx.owner.namespace.clone()).or_default().push(def);
                 ident
             }
@@ -370,7 +387,8 @@ impl<'s> Model<'s> {
                     }
                     (ValueOf::UnionOf { items }, _) => {
                         let (variants, nullable) = self.union_variants(items, &cx, "value");
-                        Some(untagged_enum(ident, &decl, &variants, nullable, &doc))
+                        let names: Vec<String> = a.generics.iter().map(|g| g.name.clone()).collect();
+                        Some(untagged_enum(ident, &names, &variants, nullable, &doc))
                     }
                     (other, _) => {
                         let ty = self.rust_type(other, &cx, "value", false);
@@ -666,18 +684,56 @@ fn catch_all() -> Vec<(String, String)> {
     }
 }
 
-fn untagged_enum(ident: &str, decl: &str, variants: &[(String, String)], nullable: bool, doc: &str) -> String {
+/// One variant of an untagged union: name, Rust type, and the wire names a
+/// struct member requires.
+type UnionVariant = (String, String, Option<Vec<String>>);
+
+/// An untagged union. With two or more struct members it decodes by
+/// required keys first (`support::pick_variant`), so an object is not taken
+/// for a lenient struct whose required fields it lacks (an `mget` error item
+/// is not a "not found" document, an `msearch` error not an empty search).
+fn untagged_enum(ident: &str, generics: &[String], variants: &[UnionVariant], nullable: bool, doc: &str) -> String {
+    let decl = decl_generics(generics);
     let mut body = String::new();
     if nullable {
         body.push_str("/// JSON `null`.\nNull,\n");
     }
-    for (name, ty) in variants {
+    for (name, ty, _) in variants {
         let _ = writeln!(body, "{name}({ty}),");
     }
-    if !variants.iter().any(|(_, t)| t == "serde_json::Value") {
+    let has_other = !variants.iter().any(|(_, t, _)| t == "serde_json::Value");
+    if has_other {
         body.push_str("/// A value of none of the shapes above.\nOther(serde_json::Value),\n");
     }
-    format!("#[doc = {doc:?}]\n#[derive(Clone, Debug, Serialize, Deserialize)]\n#[serde(untagged)]\npub enum {ident}{decl} {{\n{body}}}\n")
+    let structs = variants.iter().filter(|v| v.2.is_some()).count();
+    if structs < 2 {
+        return format!("#[doc = {doc:?}]\n#[derive(Clone, Debug, Serialize, Deserialize)]\n#[serde(untagged)]\npub enum {ident}{decl} {{\n{body}}}\n");
+    }
+    let bounds: String = generics.iter().map(|g| format!(", {g}: serde::Deserialize<'de>")).collect();
+    let args = if generics.is_empty() { String::new() } else { format!("<{}>", generics.join(", ")) };
+    let mut candidates = String::new();
+    for (name, _, keys) in variants {
+        let keys = keys.as_deref().unwrap_or(&[]);
+        let _ = writeln!(
+            candidates,
+            "(&[{}], |v| serde::Deserialize::deserialize(v.clone()).map(Self::{name})),",
+            keys.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let null = if nullable { "if value.is_null() {\nreturn Ok(Self::Null);\n}\n" } else { "" };
+    let fallback = if has_other {
+        "Err(value) => Ok(Self::Other(value)),"
+    } else {
+        "Err(_) => Err(serde::de::Error::custom(\"no variant of the union matches\")),"
+    };
+    format!(
+        "#[doc = {doc:?}]\n#[derive(Clone, Debug, Serialize)]\n#[serde(untagged)]\npub enum {ident}{decl} {{\n{body}}}\n\n\
+         impl<'de{bounds}> serde::Deserialize<'de> for {ident}{args} {{\n\
+         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+         let value = serde_json::Value::deserialize(deserializer)?;\n{null}\
+         let candidates: &[crate::support::Candidate<Self>] = &[\n{candidates}];\n\
+         match crate::support::pick_variant(value, candidates) {{\nOk(v) => Ok(v),\n{fallback}\n}}\n}}\n}}\n"
+    )
 }
 
 fn render_enum(e: &EnumDef, ident: &str) -> String {

@@ -37,6 +37,34 @@ impl<T: Default, S> Default for Shortcut<T, S> {
     }
 }
 
+/// A member of an untagged union for [`pick_variant`]: the keys it requires
+/// (empty for non-objects or when it requires none) and how to decode it.
+pub type Candidate<T> = (&'static [&'static str], fn(&serde_json::Value) -> Result<T, serde_json::Error>);
+
+/// Decodes `value` as the first member whose required keys it all has (the
+/// members requiring most first), else as the first member that decodes, in
+/// order; `Err(value)` when none does.
+pub fn pick_variant<T>(value: serde_json::Value, candidates: &[Candidate<T>]) -> Result<T, serde_json::Value> {
+    if let Some(object) = value.as_object() {
+        let mut keyed: Vec<&Candidate<T>> = candidates
+            .iter()
+            .filter(|(keys, _)| !keys.is_empty() && keys.iter().all(|k| object.contains_key(*k)))
+            .collect();
+        keyed.sort_by_key(|(keys, _)| std::cmp::Reverse(keys.len()));
+        for (_, decode) in keyed {
+            if let Ok(v) = decode(&value) {
+                return Ok(v);
+            }
+        }
+    }
+    for (_, decode) in candidates {
+        if let Ok(v) = decode(&value) {
+            return Ok(v);
+        }
+    }
+    Err(value)
+}
+
 /// A map of named results whose keys may carry a type prefix
 /// (`sterms#genres`, as sent with `typed_keys`). Keys are kept as sent; with a
 /// prefix, the value decodes into the variant the prefix names.
@@ -184,4 +212,42 @@ pub fn tagged<S: Serializer, T: Serialize>(
         map.insert(tag.to_owned(), v);
     }
     out.serialize(serializer)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::global::{MgetResponse, MsearchResponseItem, MgetResponseItem};
+
+    #[test]
+    fn an_mget_error_item_is_an_error_not_a_missing_document() {
+        let response: MgetResponse = serde_json::from_value(json!({"docs": [
+            {"_index": "books", "_id": "1", "found": true, "_version": 1, "_source": {"title": "Dune"}},
+            {"_index": "books", "_id": "2", "found": false},
+            {"_index": "nope", "_id": "3", "error": {"type": "index_not_found_exception", "reason": "no such index [nope]"}},
+        ]}))
+        .unwrap();
+        assert!(matches!(&response.docs[0], MgetResponseItem::GetResult(g) if g.found && g._source.is_some()));
+        assert!(matches!(&response.docs[1], MgetResponseItem::GetResult(g) if !g.found));
+        match &response.docs[2] {
+            MgetResponseItem::MultiGetError(e) => assert_eq!(e.error.r#type, "index_not_found_exception"),
+            other => panic!("an error item decoded as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_msearch_error_item_is_an_error_not_an_empty_search() {
+        let items: Vec<MsearchResponseItem> = serde_json::from_value(json!([
+            {"took": 1, "timed_out": false, "_shards": {"total": 1, "successful": 1, "failed": 0},
+             "hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}, "status": 200},
+            {"error": {"type": "index_not_found_exception", "reason": "no such index [x]"}, "status": 404},
+        ]))
+        .unwrap();
+        assert!(matches!(&items[0], MsearchResponseItem::MultiSearchItem(s) if s.status == Some(200)));
+        match &items[1] {
+            MsearchResponseItem::ErrorResponseBase(e) => assert_eq!(e.status, 404),
+            other => panic!("an error item decoded as {other:?}"),
+        }
+    }
 }

@@ -65,11 +65,31 @@ impl<TDocument> Default for MgetResponse<TDocument> {
 }
 
 #[doc = "Spec type alias `_global.mget::ResponseItem`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum MgetResponseItem<TDocument = serde_json::Value> {
     GetResult(crate::global::GetResult<TDocument>),
     MultiGetError(crate::global::MultiGetError),
     /// A value of none of the shapes above.
     Other(serde_json::Value),
+}
+
+impl<'de, TDocument: serde::Deserialize<'de>> serde::Deserialize<'de>
+    for MgetResponseItem<TDocument>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let candidates: &[crate::support::Candidate<Self>] = &[
+            (&["_index", "found", "_id"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::GetResult)
+            }),
+            (&["error", "_id", "_index"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::MultiGetError)
+            }),
+        ];
+        match crate::support::pick_variant(value, candidates) {
+            Ok(v) => Ok(v),
+            Err(value) => Ok(Self::Other(value)),
+        }
+    }
 }

@@ -136,11 +136,31 @@ pub type MsearchResponse<TDocument = serde_json::Value> =
     crate::global::MultiSearchResult<TDocument>;
 
 #[doc = "Spec type alias `_global.msearch::ResponseItem`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum MsearchResponseItem<TDocument = serde_json::Value> {
     MultiSearchItem(crate::global::MultiSearchItem<TDocument>),
     ErrorResponseBase(crate::types::ErrorResponseBase),
     /// A value of none of the shapes above.
     Other(serde_json::Value),
+}
+
+impl<'de, TDocument: serde::Deserialize<'de>> serde::Deserialize<'de>
+    for MsearchResponseItem<TDocument>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let candidates: &[crate::support::Candidate<Self>] = &[
+            (&["took", "timed_out", "_shards", "hits"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::MultiSearchItem)
+            }),
+            (&["error", "status"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::ErrorResponseBase)
+            }),
+        ];
+        match crate::support::pick_variant(value, candidates) {
+            Ok(v) => Ok(v),
+            Err(value) => Ok(Self::Other(value)),
+        }
+    }
 }

@@ -1274,7 +1274,7 @@ pub enum Fuzziness {
 }
 
 #[doc = "Spec type alias `_types::GeoBounds`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum GeoBounds {
     CoordsGeoBounds(crate::types::CoordsGeoBounds),
@@ -1283,6 +1283,30 @@ pub enum GeoBounds {
     WktGeoBounds(crate::types::WktGeoBounds),
     /// A value of none of the shapes above.
     Other(serde_json::Value),
+}
+
+impl<'de> serde::Deserialize<'de> for GeoBounds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let candidates: &[crate::support::Candidate<Self>] = &[
+            (&["top", "bottom", "left", "right"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::CoordsGeoBounds)
+            }),
+            (&["top_left", "bottom_right"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::TopLeftBottomRightGeoBounds)
+            }),
+            (&["top_right", "bottom_left"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::TopRightBottomLeftGeoBounds)
+            }),
+            (&["wkt"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::WktGeoBounds)
+            }),
+        ];
+        match crate::support::pick_variant(value, candidates) {
+            Ok(v) => Ok(v),
+            Err(value) => Ok(Self::Other(value)),
+        }
+    }
 }
 
 #[doc = "Spec interface `_types::GeoDistanceSort`."]
@@ -1389,7 +1413,7 @@ pub struct GeoLine {
 }
 
 #[doc = "Spec type alias `_types::GeoLocation`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum GeoLocation {
     String(String),
@@ -1398,6 +1422,30 @@ pub enum GeoLocation {
     GeoHashLocation(crate::types::GeoHashLocation),
     /// A value of none of the shapes above.
     Other(serde_json::Value),
+}
+
+impl<'de> serde::Deserialize<'de> for GeoLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let candidates: &[crate::support::Candidate<Self>] = &[
+            (&[], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::String)
+            }),
+            (&[], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::DoubleList)
+            }),
+            (&["lat", "lon"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::LatLonGeoLocation)
+            }),
+            (&["geohash"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::GeoHashLocation)
+            }),
+        ];
+        match crate::support::pick_variant(value, candidates) {
+            Ok(v) => Ok(v),
+            Err(value) => Ok(Self::Other(value)),
+        }
+    }
 }
 
 #[doc = "Spec type alias `_types::GeoShape`."]

@@ -368,7 +368,7 @@ pub struct DisMaxQuery {
 }
 
 #[doc = "Spec type alias `_types.query_dsl::DistanceFeatureQuery`."]
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum DistanceFeatureQuery {
     UntypedDistanceFeatureQuery(crate::types::UntypedDistanceFeatureQuery),
@@ -376,6 +376,27 @@ pub enum DistanceFeatureQuery {
     DateDistanceFeatureQuery(crate::types::DateDistanceFeatureQuery),
     /// A value of none of the shapes above.
     Other(serde_json::Value),
+}
+
+impl<'de> serde::Deserialize<'de> for DistanceFeatureQuery {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let candidates: &[crate::support::Candidate<Self>] = &[
+            (&["origin", "pivot", "field"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::UntypedDistanceFeatureQuery)
+            }),
+            (&["origin", "pivot", "field"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::GeoDistanceFeatureQuery)
+            }),
+            (&["origin", "pivot", "field"], |v| {
+                serde::Deserialize::deserialize(v.clone()).map(Self::DateDistanceFeatureQuery)
+            }),
+        ];
+        match crate::support::pick_variant(value, candidates) {
+            Ok(v) => Ok(v),
+            Err(value) => Ok(Self::Other(value)),
+        }
+    }
 }
 
 #[doc = "Spec interface `_types.query_dsl::DistanceFeatureQueryBase`."]
