@@ -475,13 +475,14 @@ fn essences(v: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Ours names a media type the recorded header names (the recorded one may list several).
+/// Both name the same media types (a list compares as a set; the
+/// `compatible-with` version does not matter).
 fn media_match(ours: Option<&str>, theirs: Option<&str>) -> bool {
     match (ours, theirs) {
         (None, None) => true,
         (Some(o), Some(t)) => {
             let (o, t) = (essences(o), essences(t));
-            !o.is_empty() && o.is_subset(&t)
+            !o.is_empty() && o == t
         }
         _ => false,
     }

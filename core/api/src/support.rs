@@ -173,12 +173,14 @@ pub enum CatResponse<T> {
     Text(String),
 }
 
-/// `Accept` for cat APIs: JSON when a non-text `format` is set, else text.
-pub fn cat_accept(params: &Params) -> &'static str {
-    match params.get("format") {
-        Some(f) if f != "text" && f != "txt" => elastik_core::media::JSON,
-        _ => elastik_core::media::TEXT,
-    }
+/// `Accept` of a cat API answering text: `text/plain,application/json`.
+pub const TEXT_OR_JSON: &str = "text/plain,application/json";
+
+/// `Accept` for cat APIs: `text/plain,application/json` whatever the
+/// `format` (which the server follows), as the official clients send it: the
+/// table, records, or a JSON error are all acceptable answers.
+pub fn cat_accept(_params: &Params) -> &'static str {
+    TEXT_OR_JSON
 }
 
 /// Decodes a cat answer by its content type.

@@ -31,9 +31,24 @@ impl Compatibility {
     }
 }
 
-/// Rewrites a plain JSON or NDJSON media type into its compatibility form;
-/// other media types are returned unchanged.
+/// Rewrites a plain JSON or NDJSON media type into its compatibility form
+/// (each of a comma-separated list, such as an `Accept` of
+/// `text/plain,application/json`); `None` when there is nothing to rewrite.
 pub fn compatible(media_type: &str, version: u8) -> Option<String> {
+    if media_type.contains(',') {
+        let mut any = false;
+        let items: Vec<String> = media_type
+            .split(',')
+            .map(|item| match compatible(item, version) {
+                Some(c) => {
+                    any = true;
+                    c
+                }
+                None => item.trim().to_owned(),
+            })
+            .collect();
+        return any.then(|| items.join(","));
+    }
     let essence = media_type.split(';').next().unwrap_or("").trim();
     match essence {
         JSON => Some(format!("application/vnd.elasticsearch+json; compatible-with={version}")),
@@ -56,4 +71,21 @@ pub fn plain(media_type: &str) -> Option<&'static str> {
 pub fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     essence == JSON || essence == "application/vnd.elasticsearch+json" || essence.ends_with("+json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compatibility_rewrites_json_and_ndjson_also_inside_a_list() {
+        assert_eq!(compatible(JSON, 9).unwrap(), "application/vnd.elasticsearch+json; compatible-with=9");
+        assert_eq!(compatible(NDJSON, 8).unwrap(), "application/vnd.elasticsearch+x-ndjson; compatible-with=8");
+        assert_eq!(compatible(TEXT, 9), None);
+        assert_eq!(
+            compatible("text/plain,application/json", 9).unwrap(),
+            "text/plain,application/vnd.elasticsearch+json; compatible-with=9"
+        );
+        assert_eq!(compatible("text/plain, text/csv", 9), None);
+    }
 }
