@@ -5,7 +5,7 @@
 #![doc = ""]
 
 pub use elastik_core as core;
-pub use elastik_core::{Auth, Body, Endpoint, Error, RequestOptions};
+pub use elastik_core::{ApiError, Auth, Body, Endpoint, Error, RequestOptions};
 
 /// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …),
 /// shared by every runtime.
@@ -18,7 +18,8 @@ pub use elastik_api as api;
 pub use elastik_api::types;
 
 /// Typed queries, aggregations, the search builder and `#[derive(Document)]`
-/// (derived code names this path with `#[es(crate = "elastik::dsl")]`).
+/// (the derive finds it as `elastik::dsl` in a crate that depends on `elastik`
+/// only; `#[es(crate = "…")]` names another path).
 pub use elastik_dsl as dsl;
 
 /// The tokio runtime (hyper 1 + rustls).

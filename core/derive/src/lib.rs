@@ -14,7 +14,8 @@
 //!
 //! Attributes, all under `#[es(…)]`:
 //! - on the struct: `index = "name"`, `shards = N`, `replicas = N`,
-//!   `settings = "<json>"`, `crate = "path::to::dsl"` (default `elastik_dsl`);
+//!   `settings = "<json>"`, `crate = "path::to::dsl"` (default `elastik_dsl`,
+//!   or `elastik::dsl` in a crate that depends on the `elastik` facade only);
 //! - on a field: `keyword`, `text`, `text(analyzer = "…", search_analyzer = "…")`
 //!   (explicit `text` has no keyword sub-field), `nested`, `object`, `skip`,
 //!   `id` (the document id), `rename = "…"`, `date`, `date(format = "…")`,
@@ -75,9 +76,41 @@ struct FieldOpts {
     nested: bool,
 }
 
+/// Where the derived code finds the DSL: `::elastik_dsl` when the crate
+/// being compiled depends on `elastik-dsl` (or is it), `::elastik::dsl` when
+/// it depends only on the `elastik` facade. Read from the crate's
+/// `Cargo.toml`; `#[es(crate = "…")]` overrides it (renamed dependencies).
+fn default_crate_path() -> &'static str {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .and_then(|d| std::fs::read_to_string(std::path::Path::new(&d).join("Cargo.toml")).ok())
+        .unwrap_or_default();
+    crate_path_for(&manifest, &std::env::var("CARGO_PKG_NAME").unwrap_or_default())
+}
+
+/// [`default_crate_path`] for a manifest's text and a package name.
+fn crate_path_for(manifest: &str, package: &str) -> &'static str {
+    let declares = |name: &str| {
+        manifest.lines().any(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(name).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.starts_with('=') || rest.starts_with(".workspace") || rest.starts_with('.')
+            }) || l.starts_with(&format!("[dependencies.{name}]"))
+                || l.starts_with(&format!("[dev-dependencies.{name}]"))
+        })
+    };
+    let is_dsl = package == "elastik-dsl";
+    if is_dsl || declares("elastik-dsl") || declares("elastik_dsl") || !declares("elastik") {
+        "::elastik_dsl"
+    } else {
+        "::elastik::dsl"
+    }
+}
+
 fn expand_input(input: &DeriveInput, document: bool) -> syn::Result<Tokens> {
     let opts = struct_opts(input)?;
-    let krate: syn::Path = syn::parse_str(opts.krate.as_deref().unwrap_or("::elastik_dsl"))?;
+    let default_path = default_crate_path();
+    let krate: syn::Path = syn::parse_str(opts.krate.as_deref().unwrap_or(default_path))?;
     let json = quote!(#krate::__private::serde_json);
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -383,4 +416,21 @@ fn snake_case(name: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crate_path_for;
+
+    #[test]
+    fn the_dsl_is_found_through_the_dependency_the_crate_declares() {
+        let facade = "[package]\nname = \"app\"\n[dependencies]\nelastik = { version = \"0.1\", features = [\"blocking\"] }\n";
+        assert_eq!(crate_path_for(facade, "app"), "::elastik::dsl");
+        assert_eq!(crate_path_for("[dependencies.elastik]\nversion = \"0.1\"\n", "app"), "::elastik::dsl");
+        let both = "[dependencies]\nelastik = \"0.1\"\nelastik-dsl.workspace = true\n";
+        assert_eq!(crate_path_for(both, "app"), "::elastik_dsl");
+        assert_eq!(crate_path_for("[dependencies]\nelastik-dsl = \"0.1\"\n", "app"), "::elastik_dsl");
+        assert_eq!(crate_path_for("", "app"), "::elastik_dsl");
+        assert_eq!(crate_path_for(facade, "elastik-dsl"), "::elastik_dsl");
+    }
 }
