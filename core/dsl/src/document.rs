@@ -9,7 +9,8 @@ use elastik_api::Client;
 use elastik_core::bytes::Bytes;
 use elastik_core::endpoint::{api_error, decode_json};
 use elastik_core::{http, Body, Error, Executor};
-use elastik_types::types::Refresh;
+use elastik_types::indices::CreateRequestBody;
+use elastik_types::types::{Refresh, TypeMapping};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -152,6 +153,19 @@ pub trait Document: Mapping + Serialize + DeserializeOwned + Send + 'static {
             o.insert("settings".to_owned(), settings);
         }
         Value::Object(o)
+    }
+
+    /// The index mappings as the generated type (the body of a put-mapping
+    /// request); an error when the generated type cannot represent them.
+    fn type_mapping() -> Result<TypeMapping, serde_json::Error> {
+        serde_json::from_value(Self::mappings())
+    }
+
+    /// The create-index body as the generated type, to create an index of
+    /// another name than [`Document::INDEX`] (a test index, one per tenant):
+    /// `client.indices().create(name).body(Book::create_index_request()?)`.
+    fn create_index_request() -> Result<CreateRequestBody, serde_json::Error> {
+        serde_json::from_value(Self::create_index_body())
     }
 
     /// Creates the index with its mappings and settings.

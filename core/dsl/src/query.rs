@@ -533,6 +533,14 @@ impl From<QueryContainer> for Query {
     }
 }
 
+/// The wire JSON, for APIs that take a query as JSON (the scan helper's
+/// `ScanConfig::query(q.into())`, hand-built bodies).
+impl From<Query> for Value {
+    fn from(q: Query) -> Self {
+        q.0
+    }
+}
+
 impl TryFrom<Query> for QueryContainer {
     type Error = serde_json::Error;
     fn try_from(q: Query) -> Result<Self, Self::Error> {

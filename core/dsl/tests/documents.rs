@@ -127,6 +127,10 @@ fn the_index_name_settings_and_id_come_from_attributes() {
     assert_eq!(body["mappings"], Book::mappings());
     // The body is a valid generated create-index body.
     let _: elastik_types::indices::CreateRequestBody = serde_json::from_value(body).unwrap();
+    // And the typed one says the same, mappings and settings alike.
+    let typed = Book::create_index_request().unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), Book::create_index_body());
+    assert_eq!(serde_json::to_value(Book::type_mapping().unwrap()).unwrap(), Book::mappings());
     assert_eq!(Author::mapping()["properties"]["country"], json!({"type": "keyword"}));
 }
 
