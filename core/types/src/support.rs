@@ -37,6 +37,54 @@ impl<T: Default, S> Default for Shortcut<T, S> {
     }
 }
 
+/// Scripts by hand: `Script::source("ctx._source.n += params.n").param("n", 1)`,
+/// and `.into()` wherever a script field takes the full or the short form.
+impl crate::types::Script {
+    /// An inline script.
+    pub fn source(source: impl Into<String>) -> Self {
+        crate::types::Script {
+            source: Some(Box::new(crate::types::ScriptSource::String(source.into()))),
+            ..Default::default()
+        }
+    }
+
+    /// A stored script, by id.
+    pub fn stored(id: impl Into<String>) -> Self {
+        crate::types::Script { id: Some(id.into()), ..Default::default() }
+    }
+
+    /// Adds a parameter. A value that does not serialize is stored as `null`.
+    pub fn param(mut self, name: impl Into<String>, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        self.params.get_or_insert_with(BTreeMap::new).insert(name.into(), value);
+        self
+    }
+
+    /// The language (`painless` when unset).
+    pub fn lang(mut self, lang: crate::types::ScriptLanguage) -> Self {
+        self.lang = Some(lang);
+        self
+    }
+}
+
+impl From<&str> for crate::types::Script {
+    fn from(source: &str) -> Self {
+        crate::types::Script::source(source)
+    }
+}
+
+impl From<crate::types::Script> for Shortcut<crate::types::Script, crate::types::ScriptSource> {
+    fn from(script: crate::types::Script) -> Self {
+        Shortcut::Full(script)
+    }
+}
+
+impl From<&str> for Shortcut<crate::types::Script, crate::types::ScriptSource> {
+    fn from(source: &str) -> Self {
+        Shortcut::Short(crate::types::ScriptSource::String(source.to_owned()))
+    }
+}
+
 /// A member of an untagged union for [`pick_variant`]: the keys it requires
 /// (empty for non-objects or when it requires none) and how to decode it.
 pub type Candidate<T> = (&'static [&'static str], fn(&serde_json::Value) -> Result<T, serde_json::Error>);
@@ -219,6 +267,23 @@ mod tests {
     use serde_json::json;
 
     use crate::global::{MgetResponse, MsearchResponseItem, MgetResponseItem};
+
+    #[test]
+    fn scripts_are_built_in_one_expression() {
+        use crate::global::UpdateRequestBody;
+        use crate::types::Script;
+        let body = UpdateRequestBody::<serde_json::Value> {
+            script: Some(Script::source("ctx._source.n += params.n").param("n", 2).into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"script": {"source": "ctx._source.n += params.n", "params": {"n": 2}}})
+        );
+        let short = UpdateRequestBody::<serde_json::Value> { script: Some("ctx._source.n = 0".into()), ..Default::default() };
+        assert_eq!(serde_json::to_value(&short).unwrap(), json!({"script": "ctx._source.n = 0"}));
+        assert_eq!(serde_json::to_value(Script::stored("s1")).unwrap(), json!({"id": "s1"}));
+    }
 
     #[test]
     fn an_mget_error_item_is_an_error_not_a_missing_document() {
