@@ -24,10 +24,11 @@
 //! retries, backoff, sniffing, compression, product check — which the core's
 //! [`Transport`] and [`Call`](elastik_core::transport::Call) machines make.
 //!
-//! Out of scope: HTTP/2, proxies, and background sniffing (there is no task to
-//! run it on without tying the crate to one executor; sniffing on start, on
-//! failure and before requests works, because the core asks for it inside a
-//! call).
+//! Out of scope: HTTP/2 and proxies. Sniffing on start, on failure and
+//! before requests works inside calls, because the core asks for it there.
+//! Periodic sniffing while idle needs a task, and this crate spawns none:
+//! [`AsyncStdExecutor::background_sniffer`] is the future to spawn on your
+//! executor (`smol::spawn(client.executor().background_sniffer()).detach()`).
 
 pub mod helpers;
 mod http1;
@@ -39,7 +40,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::transport::{Action, TraceFields};
+use elastik_core::transport::{Action, Call, TraceFields};
 use elastik_core::{Config, Executor, FromConfig, PreparedRequest, Transport};
 use tracing::field::Empty;
 use tracing::Instrument;
@@ -107,11 +108,42 @@ impl Executor for AsyncStdExecutor {
     }
 }
 
+impl AsyncStdExecutor {
+    /// Sniffs whenever the transport says a sniff is due
+    /// (`SniffPolicy::before_requests`), until the last clone of the client
+    /// is dropped; then the future ends. Spawn it on the executor you use; it
+    /// holds no strong reference to the client while it sleeps.
+    pub fn background_sniffer(&self) -> impl Future<Output = ()> + Send + 'static {
+        let inner = Arc::downgrade(&self.inner);
+        async move {
+            loop {
+                let next = {
+                    let Some(inner) = inner.upgrade() else { return };
+                    let sniff = inner.transport().start_sniff(Instant::now());
+                    if let Some(call) = sniff {
+                        // A failed sniff is the core's to note; the pool stays as it was.
+                        let _ = inner.drive(call, "nodes.info").await;
+                    }
+                    let transport = inner.transport();
+                    let fallback = Instant::now() + transport.config().sniff.min_delay;
+                    transport.next_sniff_at().unwrap_or(fallback)
+                };
+                async_io::Timer::at(next).await;
+            }
+        }
+    }
+}
+
 impl Inner {
     /// The drive loop: the core decides, this loop sends and sleeps.
     async fn run(self: Arc<Self>, request: PreparedRequest) -> Result<http::Response<Bytes>, Error> {
         let PreparedRequest { endpoint_id, request, options } = request;
-        let mut call = self.transport().start(endpoint_id, request, options, Instant::now());
+        let call = self.transport().start(endpoint_id, request, options, Instant::now());
+        self.drive(call, endpoint_id).await
+    }
+
+    /// Runs one call of the core to its end.
+    async fn drive(&self, mut call: Call, endpoint_id: &'static str) -> Result<http::Response<Bytes>, Error> {
         let span = tracing::info_span!(
             "elasticsearch",
             db.system.name = "elasticsearch",

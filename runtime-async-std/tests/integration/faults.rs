@@ -191,3 +191,36 @@ async fn a_node_killed_then_restarted_gets_requests_again_after_its_backoff() {
     assert!(first.requests() > while_dead, "the restarted node was resurrected and used");
     assert_eq!(while_dead, 0, "a killed node accepts nothing");
 }
+
+#[test]
+fn background_sniffing_runs_when_spawned_and_stops_with_the_client() {
+    use elastik_async_std::{Client, SniffPolicy};
+    use elastik_testkit::{StubResponse, StubServer};
+    let listing = json!({"_nodes": {"total": 0}, "cluster_name": "stub", "nodes": {}}).to_string();
+    let seed = StubServer::start(move |_| StubResponse::json(200, listing.clone()));
+    let policy = SniffPolicy {
+        before_requests: Some(Duration::from_millis(100)),
+        min_delay: Duration::from_millis(100),
+        ..SniffPolicy::default()
+    };
+    let client: Client = Client::builder().node(seed.url()).sniff(policy).build().unwrap();
+    std::thread::sleep(Duration::from_millis(250));
+    assert_eq!(seed.request_count(), 0, "nothing sniffs while idle until the sniffer is spawned");
+    let sniffer = smol::spawn(client.executor().background_sniffer());
+    std::thread::sleep(Duration::from_millis(450));
+    let sniffs = seed.request_count();
+    assert!(sniffs >= 2, "{sniffs} sniffs in 450 ms");
+    assert!(seed.requests().iter().all(|r| r.path == "/_nodes/_all/http"));
+    drop(client);
+    let ended = smol::block_on(futures_lite::future::or(
+        async {
+            sniffer.await;
+            true
+        },
+        async {
+            async_io::Timer::after(Duration::from_secs(2)).await;
+            false
+        },
+    ));
+    assert!(ended, "the sniffer ends with the last client");
+}
