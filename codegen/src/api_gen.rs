@@ -515,7 +515,7 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
                 ep.e.response.as_ref().and_then(|r| model.path_of(r, "elastik_types")).unwrap_or_else(|| "serde_json::Value".into())
             ),
             "crate::support::decode_cat(response)".to_owned(),
-            "crate::support::cat_accept(&self.params)".to_owned(),
+            "crate::support::TEXT_OR_JSON".to_owned(),
         ),
         RespMode::Text => ("String".to_owned(), "elastik_core::endpoint::decode_text(response)".to_owned(), "elastik_core::media::TEXT".to_owned()),
         RespMode::Binary(m) => ("crate::BinaryBody".to_owned(), "crate::support::decode_binary(response)".to_owned(), format!("{m:?}")),

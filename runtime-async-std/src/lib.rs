@@ -122,7 +122,7 @@ impl AsyncStdExecutor {
                     let sniff = inner.transport().start_sniff(Instant::now());
                     if let Some(call) = sniff {
                         // A failed sniff is the core's to note; the pool stays as it was.
-                        let _ = inner.drive(call, "nodes.info").await;
+                        let _ = inner.drive(call).await;
                     }
                     let transport = inner.transport();
                     let fallback = Instant::now() + transport.config().sniff.min_delay;
@@ -139,11 +139,12 @@ impl Inner {
     async fn run(self: Arc<Self>, request: PreparedRequest) -> Result<http::Response<Bytes>, Error> {
         let PreparedRequest { endpoint_id, request, options } = request;
         let call = self.transport().start(endpoint_id, request, options, Instant::now());
-        self.drive(call, endpoint_id).await
+        self.drive(call).await
     }
 
     /// Runs one call of the core to its end.
-    async fn drive(&self, mut call: Call, endpoint_id: &'static str) -> Result<http::Response<Bytes>, Error> {
+    async fn drive(&self, mut call: Call) -> Result<http::Response<Bytes>, Error> {
+        let endpoint_id = call.endpoint_id();
         let span = tracing::info_span!(
             "elasticsearch",
             db.system.name = "elasticsearch",

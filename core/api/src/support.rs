@@ -173,15 +173,10 @@ pub enum CatResponse<T> {
     Text(String),
 }
 
-/// `Accept` of a cat API answering text: `text/plain,application/json`.
+/// `Accept` of every cat API, whatever its `format` (which the server
+/// follows), as the official clients send it: the table, records, or a JSON
+/// error are all acceptable answers.
 pub const TEXT_OR_JSON: &str = "text/plain,application/json";
-
-/// `Accept` for cat APIs: `text/plain,application/json` whatever the
-/// `format` (which the server follows), as the official clients send it: the
-/// table, records, or a JSON error are all acceptable answers.
-pub fn cat_accept(_params: &Params) -> &'static str {
-    TEXT_OR_JSON
-}
 
 /// Decodes a cat answer by its content type.
 pub fn decode_cat<T: serde::de::DeserializeOwned>(response: &http::Response<Bytes>) -> Result<CatResponse<T>, Error> {

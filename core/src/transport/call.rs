@@ -311,6 +311,7 @@ impl Call {
                     }
                     return;
                 }
+                transport.pool.mark_alive(node);
                 if self.refused.is_none() {
                     if let Some(method) = self.other_method(&response) {
                         // The server does not route this method for the URL (it
@@ -323,7 +324,6 @@ impl Call {
                         return;
                     }
                 }
-                transport.pool.mark_alive(node);
                 let response = match self.refused.take() {
                     // The other method failed too: report the answer to the request as written.
                     Some(first) if !status.is_success() => first,

@@ -165,7 +165,7 @@ impl Endpoint for CatCount {
             method,
             &path.render(),
             &self.params.query(),
-            crate::support::cat_accept(&self.params),
+            crate::support::TEXT_OR_JSON,
             body,
         )?;
         crate::support::name_content_type(&mut request, elastik_core::media::JSON);

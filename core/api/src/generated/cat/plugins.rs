@@ -152,7 +152,7 @@ impl Endpoint for CatPlugins {
             method,
             &path.render(),
             &self.params.query(),
-            crate::support::cat_accept(&self.params),
+            crate::support::TEXT_OR_JSON,
             body,
         )?;
         elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);

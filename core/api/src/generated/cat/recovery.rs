@@ -175,7 +175,7 @@ impl Endpoint for CatRecovery {
             method,
             &path.render(),
             &self.params.query(),
-            crate::support::cat_accept(&self.params),
+            crate::support::TEXT_OR_JSON,
             body,
         )?;
         elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
