@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Run every test: start the real test servers (3 noida-db, 1 osmem-server) on
-# 127.0.0.1, run `cargo test --workspace --all-features --no-fail-fast "$@"`, stop the servers.
+# Run every test: start the real test servers (3 noida-db, 1 osmem-server, and real
+# Elasticsearch: one node, a three-node cluster, one node with a tiny write queue) on
+# 127.0.0.1, run `cargo test --workspace --all-features --no-fail-fast "$@"`, then the
+# tokio API tests and the user program once more against the real Elasticsearch node,
+# stop the servers.
 #
 # Exported to the tests:
 #   ELASTIK_TEST_NOIDA_URLS  three noida-db URLs, comma-separated (independent single-node clusters)
 #   ELASTIK_TEST_URL         the first of them
 #   ELASTIK_TEST_OSMEM_URL   the osmem-server URL (OpenSearch-like; rejects compatibility media types)
-# Exits with cargo's status.
+#   ELASTIK_TEST_ES_URL      a real Elasticsearch node (servers/elasticsearch)
+#   ELASTIK_TEST_ES_CLUSTER_URLS  the three nodes of a real cluster, comma-separated
+#   ELASTIK_TEST_ES_CLUSTER  that cluster's name in .servers/ (tests kill and restart its members)
+#   ELASTIK_TEST_ES_TINY_QUEUE_URL  a real node with thread_pool.write size 1, queue 1 (real 429s)
+# ELASTIK_TEST_NO_ES=1 skips Elasticsearch (no JVMs; the tests that need it skip).
+# Exits non-zero when any step failed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SERVERS="$ROOT/scripts/servers.sh"
-NAMES=(noida1 noida2 noida3 osmem1)
+NAMES=(noida1 noida2 noida3 osmem1 es1 esc es429)
 
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
@@ -41,6 +49,30 @@ echo "test.sh: ELASTIK_TEST_NOIDA_URLS=$ELASTIK_TEST_NOIDA_URLS" >&2
 echo "test.sh: ELASTIK_TEST_URL=$ELASTIK_TEST_URL" >&2
 echo "test.sh: ELASTIK_TEST_OSMEM_URL=$ELASTIK_TEST_OSMEM_URL" >&2
 
+if [ "${ELASTIK_TEST_NO_ES:-0}" != 1 ]; then
+    es_t0=$(date +%s)
+    bash "$SERVERS" build-elasticsearch
+    es_out="$(mktemp -d)"
+    # The JVMs start together (servers.sh prints each node's start-up time and RSS).
+    bash "$SERVERS" start-elasticsearch-cluster esc >"$es_out/esc" & esc_pid=$!
+    bash "$SERVERS" start-elasticsearch es1 >"$es_out/es1" & es1_pid=$!
+    ELASTIK_ES_HEAP=256m ELASTIK_ES_SETTINGS="thread_pool.write.size=1 thread_pool.write.queue_size=1" \
+        bash "$SERVERS" start-elasticsearch es429 >"$es_out/es429" & es429_pid=$!
+    es_ok=1
+    for p in "$esc_pid" "$es1_pid" "$es429_pid"; do wait "$p" || es_ok=0; done
+    [ "$es_ok" = 1 ] || { echo "test.sh: real Elasticsearch did not start (ELASTIK_TEST_NO_ES=1 skips it)" >&2; exit 1; }
+    export ELASTIK_TEST_ES_URL ELASTIK_TEST_ES_CLUSTER_URLS ELASTIK_TEST_ES_TINY_QUEUE_URL
+    ELASTIK_TEST_ES_URL="$(cat "$es_out/es1")"
+    ELASTIK_TEST_ES_CLUSTER_URLS="$(cat "$es_out/esc")"
+    ELASTIK_TEST_ES_TINY_QUEUE_URL="$(cat "$es_out/es429")"
+    export ELASTIK_TEST_ES_CLUSTER=esc
+    rm -rf "$es_out"
+    echo "test.sh: real Elasticsearch up in $(( $(date +%s) - es_t0 )) s (build included)" >&2
+    echo "test.sh: ELASTIK_TEST_ES_URL=$ELASTIK_TEST_ES_URL" >&2
+    echo "test.sh: ELASTIK_TEST_ES_CLUSTER_URLS=$ELASTIK_TEST_ES_CLUSTER_URLS" >&2
+    echo "test.sh: ELASTIK_TEST_ES_TINY_QUEUE_URL=$ELASTIK_TEST_ES_TINY_QUEUE_URL" >&2
+fi
+
 status=0
 # The generated API must match the specification it claims to come from.
 if [ -f ../shared/spec/schema.json ]; then
@@ -50,4 +82,12 @@ else
 fi
 cargo test --workspace --all-features --no-fail-fast "$@" || status=$?
 echo "test.sh: cargo test exited with $status" >&2
+if [ -n "${ELASTIK_TEST_ES_URL:-}" ]; then
+    # The same API tests and user program, with real Elasticsearch as the main server.
+    es_status=0
+    ELASTIK_TEST_URL="$ELASTIK_TEST_ES_URL" ELASTIK_TEST_REAL_ES=1 \
+        cargo test -p elastik-tokio --test api -p elastik --test user_program --no-fail-fast "$@" || es_status=$?
+    echo "test.sh: the API tests against real Elasticsearch exited with $es_status" >&2
+    [ "$es_status" = 0 ] || status=$es_status
+fi
 exit "$status"
