@@ -64,6 +64,7 @@ public final class EsNode {
         Files.createDirectories(homeDir.resolve("data"));
         Files.createDirectories(homeDir.resolve("logs"));
         Files.createDirectories(homeDir.resolve("config"));
+        Files.createDirectories(homeDir.resolve("repo"));
 
         Settings.Builder s = Settings.builder()
             .put("cluster.name", clusterName)
@@ -71,6 +72,8 @@ public final class EsNode {
             .put("path.home", homeDir.toString())
             .put("path.data", homeDir.resolve("data").toString())
             .put("path.logs", homeDir.resolve("logs").toString())
+            // Shared-filesystem snapshot repositories may live under here (relative locations resolve against it).
+            .put("path.repo", homeDir.resolve("repo").toString())
             .put("network.host", "127.0.0.1")
             .put("http.port", httpPort)
             .put("transport.port", transportPort)
