@@ -2,8 +2,7 @@
 # Run every test: start the real test servers (3 noida-db, 1 osmem-server, and real
 # Elasticsearch: one node, a three-node cluster, one node with a tiny write queue) on
 # 127.0.0.1, run `cargo test --workspace --all-features --no-fail-fast "$@"`, then the
-# tokio API tests and the user program once more against the real Elasticsearch node,
-# stop the servers.
+# runtimes' server tests once more against the real Elasticsearch node, stop the servers.
 #
 # Exported to the tests:
 #   ELASTIK_TEST_NOIDA_URLS  three noida-db URLs, comma-separated (independent single-node clusters)
@@ -83,11 +82,29 @@ fi
 cargo test --workspace --all-features --no-fail-fast "$@" || status=$?
 echo "test.sh: cargo test exited with $status" >&2
 if [ -n "${ELASTIK_TEST_ES_URL:-}" ]; then
-    # The same API tests and user program, with real Elasticsearch as the main server.
-    es_status=0
-    ELASTIK_TEST_URL="$ELASTIK_TEST_ES_URL" ELASTIK_TEST_REAL_ES=1 \
-        cargo test -p elastik-tokio --test api -p elastik --test user_program --no-fail-fast "$@" || es_status=$?
-    echo "test.sh: the API tests against real Elasticsearch exited with $es_status" >&2
-    [ "$es_status" = 0 ] || status=$es_status
+    # The runtimes' server tests once more, with real Elasticsearch as the main server
+    # (the tests that need noida-db's three independent nodes or osmem skip here). The
+    # binaries are the ones just built (same features: nothing is compiled again).
+    mapfile -t es_bins < <(cargo test --workspace --all-features --no-run --message-format=json 2>/dev/null |
+        python3 -c '
+import json, os, sys
+want = {("runtime-tokio", t) for t in ("api", "faults", "helpers_bulk", "helpers_scan")}
+want |= {("runtime-blocking", t) for t in ("servers", "faults", "helpers")}
+want |= {("runtime-async-std", "integration")}
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") != "compiler-artifact" or not m.get("executable"):
+        continue
+    crate = os.path.basename(os.path.dirname(m["manifest_path"]))
+    if (crate, m["target"]["name"]) in want:
+        print(os.path.dirname(m["manifest_path"]) + "\t" + m["executable"])
+')
+    [ "${#es_bins[@]}" -gt 0 ] || { echo "test.sh: found no test binaries to run against real Elasticsearch" >&2; status=1; }
+    for entry in "${es_bins[@]}"; do
+        dir="${entry%%$'\t'*}" bin="${entry#*$'\t'}"
+        echo "test.sh: against real Elasticsearch: $(basename "$dir") $(basename "$bin")" >&2
+        (cd "$dir" && env -u ELASTIK_TEST_NOIDA_URLS -u ELASTIK_TEST_OSMEM_URL ELASTIK_TEST_URL="$ELASTIK_TEST_ES_URL" "$bin") ||
+            { echo "test.sh: $(basename "$bin") failed against real Elasticsearch" >&2; status=1; }
+    done
 fi
 exit "$status"
