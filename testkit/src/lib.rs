@@ -11,17 +11,20 @@
 //! - [`ForwardProxy`]: an HTTP forward proxy (absolute-form requests and
 //!   `CONNECT` tunnels, optional basic credentials) that logs what it carries;
 //! - [`StubServer`]: a tiny HTTP/1.1 server answering canned responses;
+//! - [`TlsServer`]: an HTTPS server with a certificate from a fresh CA;
 //! - [`closed_port_url`]: a URL where nothing listens.
 //!
-//! Not in scope: TLS (tests that need it run their own TLS server; the
-//! forward proxy tunnels it without looking inside), HTTP/2,
+//! Not in scope: TLS beyond [`TlsServer`]'s one answer (the TLS suites run
+//! their own servers; the forward proxy tunnels TLS without looking inside), HTTP/2,
 //! `Expect: 100-continue`, anything but loopback addresses.
 
 mod http1;
 mod proxy;
 pub mod recorded;
+mod tls;
 
 pub use proxy::{ForwardProxy, ProxyOutcome, ProxyRecord};
+pub use tls::TlsServer;
 
 use std::collections::VecDeque;
 use std::io::{BufReader, Write};
