@@ -8,14 +8,23 @@
 //!   the helper prints why and returns `None`, and the test returns early;
 //! - [`FaultProxy`]: an HTTP/1.1 proxy in front of a real server that injects
 //!   one [`Fault`] per request from a queue and logs every request;
+//! - [`ForwardProxy`]: an HTTP forward proxy (absolute-form requests and
+//!   `CONNECT` tunnels, optional basic credentials) that logs what it carries;
 //! - [`StubServer`]: a tiny HTTP/1.1 server answering canned responses;
+//! - [`TlsServer`]: an HTTPS server with a certificate from a fresh CA;
 //! - [`closed_port_url`]: a URL where nothing listens.
 //!
-//! Not in scope: TLS (tests that need it run their own TLS server), HTTP/2,
+//! Not in scope: TLS beyond [`TlsServer`]'s one answer (the TLS suites run
+//! their own servers; the forward proxy tunnels TLS without looking inside), HTTP/2,
 //! `Expect: 100-continue`, anything but loopback addresses.
 
 mod http1;
+mod proxy;
 pub mod recorded;
+mod tls;
+
+pub use proxy::{ForwardProxy, ProxyOutcome, ProxyRecord};
+pub use tls::TlsServer;
 
 use std::collections::VecDeque;
 use std::io::{BufReader, Write};
@@ -138,6 +147,9 @@ pub struct Record {
     pub path: String,
     /// When its head was read.
     pub at: Instant,
+    /// Which client connection it came on (numbered from 0 per proxy or
+    /// stub, in accept order): equal numbers mean a reused keep-alive connection.
+    pub connection: u64,
 }
 
 /// An HTTP/1.1 proxy on `127.0.0.1:0` in front of one upstream server.
@@ -157,6 +169,7 @@ struct ProxyShared {
     upstream: String,
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<Record>>,
+    connections: AtomicU64,
 }
 
 impl FaultProxy {
@@ -165,7 +178,12 @@ impl FaultProxy {
         let rest = upstream_url.strip_prefix("http://").expect("the upstream is an http:// URL");
         let upstream = rest.split('/').next().unwrap_or(rest).to_owned();
         let shared =
-            Arc::new(ProxyShared { upstream, faults: Mutex::new(VecDeque::new()), log: Mutex::new(Vec::new()) });
+            Arc::new(ProxyShared {
+            upstream,
+            faults: Mutex::new(VecDeque::new()),
+            log: Mutex::new(Vec::new()),
+            connections: AtomicU64::new(0),
+        });
         let conn_shared = Arc::clone(&shared);
         let handler: Arc<ConnectionHandler> = Arc::new(move |stream, stop: &AtomicBool| {
             serve_proxy_connection(&conn_shared, stream, stop);
@@ -229,6 +247,7 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
     let mut reader = BufReader::new(read_half);
     let mut writer = client;
     let mut upstream: Option<Upstream> = None;
+    let connection = shared.connections.fetch_add(1, Ordering::SeqCst);
     while let Ok(Some(mut request)) = read_head(&mut reader) {
         if stop.load(Ordering::SeqCst) {
             return;
@@ -238,6 +257,7 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
             method: request.start[0].clone(),
             path: request.start[1].clone(),
             at: Instant::now(),
+            connection,
         });
         if fault == Some(Fault::Close) {
             return;

@@ -42,7 +42,7 @@
 mod call;
 mod pool;
 
-pub use elastik_base::transport::{config, node, sniff};
+pub use elastik_base::transport::{config, node, proxy, sniff};
 
 use std::time::{Duration, Instant};
 
@@ -53,7 +53,7 @@ use http::HeaderMap;
 pub use call::{Action, Call, Send, TraceFields};
 pub use config::{Auth, ClientBuilder, Config, FromConfig, RetryPolicy, SniffPolicy, TlsConfig};
 pub use elastik_base::transport::{
-    Node, NodeId, NodeUrl, RandomSelector, RequestOptions, RoundRobin, Scheme, Selector, SniffedNode, SplitMix64,
+    Node, NodeId, NodeUrl, Proxy, RandomSelector, RequestOptions, RoundRobin, Scheme, Selector, SniffedNode, SplitMix64,
 };
 pub use pool::NodePool;
 

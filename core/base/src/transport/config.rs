@@ -11,6 +11,7 @@ use crate::encoding::{base64_decode, base64_encode};
 use crate::error::Error;
 use crate::media::Compatibility;
 use crate::transport::node::{is_valid_host, NodeUrl, RoundRobin, Selector};
+use crate::transport::proxy::Proxy;
 use crate::transport::sniff::{default_node_filter, SniffedNode};
 
 /// Credentials. `Debug` never prints them.
@@ -228,6 +229,8 @@ pub struct Config {
     pub connections_per_node: usize,
     /// TLS settings.
     pub tls: TlsConfig,
+    /// The HTTP proxy every request goes through (default none).
+    pub proxy: Option<Proxy>,
     /// Seed of the transport's random numbers (backoff jitter, random selector).
     pub seed: u64,
     pub(crate) selector: SelectorFactory,
@@ -304,6 +307,7 @@ impl<C> ClientBuilder<C> {
                 max_response_size: 256 * 1024 * 1024,
                 connections_per_node: 10,
                 tls: TlsConfig::default(),
+                proxy: None,
                 seed: 0x5EED_E1A5_71C0_0001,
                 selector: SelectorFactory(Arc::new(|| Box::new(RoundRobin::default()))),
                 cloud: false,
@@ -311,6 +315,21 @@ impl<C> ClientBuilder<C> {
             error: None,
             _client: PhantomData,
         }
+    }
+
+    /// Sends every request through the HTTP proxy at
+    /// `http://[user:password@]host:port`: plain requests to it, `https://`
+    /// nodes through a `CONNECT` tunnel. Credentials become
+    /// `Proxy-Authorization: Basic` and are redacted like node credentials.
+    /// Nothing reads proxy environment variables; this is the only way to set one.
+    pub fn proxy(mut self, url: &str) -> Self {
+        match Proxy::parse(url) {
+            Ok(proxy) => self.config.proxy = Some(proxy),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
     }
 
     /// Adds a seed node, e.g. `http://localhost:9200` or `https://user:pw@es:9243/prefix`.
