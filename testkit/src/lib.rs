@@ -136,6 +136,24 @@ pub enum Fault {
         /// Which one of each `every`.
         offset: usize,
     },
+    /// Forward the request (so the server applies it), read the answer,
+    /// then close the connection without sending a byte of it: the client
+    /// cannot tell whether the request was applied.
+    ResetAfterForward,
+    /// Take some operations out of a `_bulk` request before forwarding it
+    /// (each with `per_mille` chance, drawn from `seed`), and answer them
+    /// with a `status` item (`es_rejected_execution_exception`) in their
+    /// place: unlike [`Fault::RewriteBulkItems`], a rejected item was not
+    /// applied, as with a real overloaded node. A body it cannot read is
+    /// forwarded as is. See [`FaultMix`] for seeded plans of faults.
+    RejectBulkItems {
+        /// The status of the rejected items (429 for a rejection).
+        status: u16,
+        /// The chance of each item, per mille.
+        per_mille: u32,
+        /// The seed of the choice.
+        seed: u64,
+    },
 }
 
 /// One request the proxy or stub received.
@@ -264,9 +282,33 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
         }
         let Ok(body) = read_body(&mut reader, request_framing(&request)) else { return };
         request.body = body;
-        if matches!(fault, Some(Fault::RewriteBulkItems { .. })) {
+        if matches!(fault, Some(Fault::RewriteBulkItems { .. } | Fault::RejectBulkItems { .. })) {
             request.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("accept-encoding"));
         }
+        let rejection = match &fault {
+            Some(Fault::RejectBulkItems { per_mille, seed, .. }) if request.header("content-encoding").is_none() => {
+                faults::choose_rejections(&request.body, *per_mille, *seed).filter(|r| !r.rejected.is_empty())
+            }
+            _ => None,
+        };
+        if let (Some(rejection), Some(Fault::RejectBulkItems { status, .. })) = (&rejection, &fault) {
+            if rejection.forward.is_empty() {
+                // Every item rejected: nothing reaches the server.
+                let Some(answer) = faults::merge_answer(&request.body, rejection, None, *status) else { return };
+                let headers = vec![
+                    ("content-type".to_owned(), "application/json; charset=UTF-8".to_owned()),
+                    ("x-elastic-product".to_owned(), "Elasticsearch".to_owned()),
+                ];
+                if write_response(&mut writer, 200, &headers, &answer, false).is_err() || !request.keep_alive() {
+                    return;
+                }
+                continue;
+            }
+        }
+        let original_body = match &rejection {
+            Some(r) => Some(std::mem::replace(&mut request.body, r.forward.clone())),
+            None => None,
+        };
         let keep_alive = request.keep_alive();
         let head_only = request.start[0].eq_ignore_ascii_case("HEAD");
         let canned = match &fault {
@@ -319,7 +361,18 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
         if let Some(Fault::RewriteBulkItems { status, every, offset }) = fault {
             response.body = rewrite_bulk_items(&response.body, status, every.max(1), offset);
         }
+        if let (Some(rejection), Some(original), Some(Fault::RejectBulkItems { status, .. })) =
+            (&rejection, &original_body, &fault)
+        {
+            if let Some(merged) = faults::merge_answer(original, rejection, Some(&response.body), *status) {
+                response.body = merged;
+            }
+        }
         let written = match fault {
+            Some(Fault::ResetAfterForward) => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
             Some(Fault::ResetAfterHeaders) => {
                 let _ = writer.write_all(&response.head_bytes(true));
                 let _ = writer.flush();
@@ -620,6 +673,10 @@ impl Server {
         }
     }
 }
+
+mod faults;
+pub mod suite;
+pub use faults::FaultMix;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
