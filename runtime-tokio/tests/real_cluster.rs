@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::{builder, call, client, json};
 use elastik_testkit::unique_name;
-use elastik_tokio::helpers::{BulkConfig, BulkError, BulkOperation, ClientHelpers, OpType, ScanConfig};
+use elastik_tokio::helpers::{BulkConfig, BulkError, BulkOperation, BulkResult, ClientHelpers, OpType, ScanConfig};
 use elastik_tokio::http::Method;
 use elastik_tokio::Client;
 use futures_util::StreamExt;
@@ -206,10 +206,15 @@ async fn real_429s_from_a_tiny_write_queue_are_retried_by_the_bulk_indexer_with_
     let seen = Arc::clone(&outcomes);
     let mut indexer = client.bulk_indexer(BulkConfig::new().index(&index)).on_outcome(move |o| {
         let id = o.operation.meta().id.clone().expect("ids given");
-        let result = o.result.as_ref().map(|_| ()).map_err(|e| match e {
+        let describe = |e: &BulkError| match e {
             BulkError::Item { status, cause } => format!("{status} {}", cause.as_ref().and_then(|c| c.kind.as_deref()).unwrap_or("")),
             other => format!("{other}"),
-        });
+        };
+        let result = match &o.result {
+            BulkResult::Succeeded(_) => Ok(()),
+            BulkResult::Failed(e) => Err(describe(e)),
+            BulkResult::Unconfirmed(e) => Err(format!("unconfirmed: {}", describe(e))),
+        };
         assert!(seen.lock().unwrap().insert(id.clone(), result).is_none(), "a second outcome for {id}");
     });
     for i in 0..N {
@@ -230,7 +235,7 @@ async fn real_429s_from_a_tiny_write_queue_are_retried_by_the_bulk_indexer_with_
     assert!(report.stats.retried > 0, "the 429s were retried: {:?}", report.stats);
     assert_eq!(report.stats.submitted, N);
     assert_eq!(outcomes.len() as u64, N, "one outcome per operation");
-    assert_eq!(report.stats.succeeded + report.stats.failed, N, "the accounting adds up");
+    assert_eq!(report.stats.succeeded + report.stats.failed + report.stats.unconfirmed, N, "the accounting adds up");
     let succeeded: BTreeSet<&String> = outcomes.iter().filter(|(_, r)| r.is_ok()).map(|(id, _)| id).collect();
     assert_eq!(succeeded.len() as u64, report.stats.succeeded);
     // What failed for good failed with the server's 429, after its retries.
@@ -264,7 +269,7 @@ async fn a_hundred_thousand_documents_with_replicas_while_a_node_is_killed_every
     let config = BulkConfig::new().index(&index).flush_count(1000).max_in_flight(2);
     let mut indexer = client.bulk_indexer(config).on_outcome(move |o| {
         let id = o.operation.meta().id.clone().expect("ids given");
-        let previous = seen.lock().unwrap().insert(id.clone(), o.result.is_ok());
+        let previous = seen.lock().unwrap().insert(id.clone(), o.result.is_succeeded());
         assert!(previous.is_none(), "a second outcome for {id}");
     });
     let started = Instant::now();
@@ -300,7 +305,7 @@ async fn a_hundred_thousand_documents_with_replicas_while_a_node_is_killed_every
     assert_eq!(found.len(), ids.len(), "no id twice in the index");
     assert_eq!(stats.submitted, docs);
     assert_eq!(outcomes.len() as u64, docs, "one outcome per operation");
-    assert_eq!(stats.succeeded + stats.failed, stats.submitted, "the accounting adds up");
+    assert_eq!(stats.succeeded + stats.failed + stats.unconfirmed, stats.submitted, "the accounting adds up");
     assert_eq!(acknowledged.len() as u64, stats.succeeded, "the stats count the outcomes");
     let lost: Vec<&&String> = acknowledged.difference(&found).take(10).collect();
     assert!(lost.is_empty(), "acknowledged documents missing from the index: {lost:?}");
