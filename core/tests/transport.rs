@@ -153,6 +153,33 @@ fn connect_errors_retry_on_the_next_node_and_mark_the_node_dead() {
 }
 
 #[test]
+fn tls_failures_try_each_node_once_and_are_not_retried_for_the_whole_budget() {
+    let tls = |_: &http::Request<Bytes>| Err(IoError::new(IoErrorKind::Tls, "invalid peer certificate: UnknownIssuer"));
+    let mut t = transport(builder(&THREE));
+    let now = Instant::now();
+    let mut c = start(&mut t, Method::GET, "/", now);
+    let run = drive(&mut t, &mut c, now, tls);
+    assert_eq!(run.sent.len(), 3, "one attempt per node, then the error");
+    let mut nodes = hosts(&run.sent);
+    nodes.sort();
+    assert_eq!(nodes, ["n1:9200", "n2:9200", "n3:9200"]);
+    match run.result {
+        Err(Error::Transport(e)) => {
+            assert_eq!(e.kind, IoErrorKind::Tls);
+            assert_eq!(e.attempts.len(), 3);
+        }
+        other => panic!("expected a TLS transport error, got {other:?}"),
+    }
+    assert!(run.end - now < Duration::from_secs(60), "not retried until the two-minute budget runs out");
+
+    // One node with a good certificate among bad ones: the call succeeds.
+    let mut t = transport(builder(&THREE));
+    let mut c = start(&mut t, Method::GET, "/", now);
+    let run = drive(&mut t, &mut c, now, |r| if r.uri().host() == Some("n3") { Ok(ok()) } else { tls(r) });
+    assert!(run.result.is_ok());
+}
+
+#[test]
 fn dead_nodes_come_back_after_their_backoff_one_at_a_time() {
     let mut t = transport(builder(&THREE).max_retries(0));
     let t0 = Instant::now();

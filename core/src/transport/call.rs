@@ -354,6 +354,10 @@ impl Call {
                 self.attempts.push(Attempt { node: node_url.clone(), outcome: AttemptOutcome::Io(error) });
                 let retryable = match kind {
                     IoErrorKind::BodyTooLarge => false,
+                    // A refused certificate or handshake does not heal with
+                    // time: another node may be configured differently, so
+                    // each node gets one chance, and no more.
+                    IoErrorKind::Tls => self.tls_failures() < transport.pool.nodes().len(),
                     IoErrorKind::Timeout => transport.config.retry.retry_on_timeout || self.timeout_retry_safe(),
                     _ if !sent => true,
                     _ => self.retry_safe(),
@@ -368,6 +372,7 @@ impl Call {
                                 "request timed out, it may have been applied, and retry_on_timeout is off".to_owned()
                             }
                             IoErrorKind::BodyTooLarge => "response body too large".to_owned(),
+                            IoErrorKind::Tls => "TLS failed on every node; not retried".to_owned(),
                             _ => "connection failed after the request was sent, and it is not safe to retry".to_owned(),
                         }
                     } else if self.retries >= self.max_retries(transport) {
@@ -423,6 +428,11 @@ impl Call {
         self.retries += 1;
         let wait = transport.backoff(self.retries, retry_after);
         Some(wait.min(deadline - now))
+    }
+
+    /// How many attempts of this call failed in TLS (certificate or handshake).
+    fn tls_failures(&self) -> usize {
+        self.attempts.iter().filter(|a| matches!(&a.outcome, AttemptOutcome::Io(e) if e.kind == IoErrorKind::Tls)).count()
     }
 
     /// A request that may have reached the server is retried only when
