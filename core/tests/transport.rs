@@ -487,6 +487,16 @@ fn compatibility_media_types_follow_the_setting() {
         let run = drive(&mut t, &mut c, now, |_| Ok(ok()));
         assert_eq!(header(&run.sent[0], "accept"), Some(accept));
         assert_eq!(header(&run.sent[0], "content-type"), Some(ndjson));
+
+        // A caller's plain media type in the request options gets the same
+        // form as the Accept beside it: the server refuses a compatible
+        // version on one header only.
+        let ep = RawRequest::new(Method::POST, "/_ingest/_simulate").body(Body::json(&serde_json::json!({})).unwrap());
+        let opts = RequestOptions::new().header("content-type", "application/json");
+        let mut c = t.start(ep.id(), ep.to_request().unwrap(), opts, now);
+        let run = drive(&mut t, &mut c, now, |_| Ok(ok()));
+        assert_eq!(header(&run.sent[0], "accept"), Some(accept));
+        assert_eq!(header(&run.sent[0], "content-type"), Some(accept), "{compat:?}");
     }
 }
 

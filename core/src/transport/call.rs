@@ -473,6 +473,13 @@ impl Call {
         for (name, value) in &self.headers {
             headers.insert(name.clone(), value.clone());
         }
+        // Per-request headers go in before the compatibility rewrite, so a
+        // caller's `Content-Type: application/json` gets the same
+        // compatibility form as the `Accept` beside it (the server refuses a
+        // compatible version on one of them only), as the Python client does.
+        for (name, value) in &self.options.headers {
+            headers.insert(name.clone(), value.clone());
+        }
         let mut compat_sent = false;
         if let Some(version) = compat {
             for name in [ACCEPT, CONTENT_TYPE] {
@@ -513,9 +520,6 @@ impl Call {
     }
 
     fn apply_options(&self, headers: &mut HeaderMap) {
-        for (name, value) in &self.options.headers {
-            headers.insert(name.clone(), value.clone());
-        }
         if let Some(v) = self.options.opaque_id.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
             headers.insert(HeaderName::from_static("x-opaque-id"), v);
         }
