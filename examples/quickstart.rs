@@ -4,14 +4,40 @@
 //! scripts/quickstart.sh                      # starts a local noida-db when ELASTICSEARCH_URL is unset
 //! ELASTICSEARCH_URL=http://localhost:9200 cargo run --example quickstart
 //! ```
+//!
+//! A secured cluster: `ELASTIC_API_KEY` (the encoded key) or `ELASTIC_USER`
+//! and `ELASTIC_PASSWORD`; `ELASTIC_CA_CERT` (a PEM file) or
+//! `ELASTIC_FINGERPRINT` (the SHA-256 of the server's certificate).
 
+use elastik::core::ClientBuilder;
 use elastik::tokio::Client;
 use serde_json::json;
+
+/// The connection, from the environment variables the Python client's
+/// examples use.
+fn builder(url: &str) -> Result<ClientBuilder<Client>, elastik::Error> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let mut builder = Client::builder().node(url);
+    if let Some(key) = var("ELASTIC_API_KEY") {
+        builder = builder.api_key_encoded(key);
+    } else if let Some(user) = var("ELASTIC_USER") {
+        builder = builder.basic_auth(user, var("ELASTIC_PASSWORD").unwrap_or_default());
+    }
+    if let Some(path) = var("ELASTIC_CA_CERT") {
+        let pem = std::fs::read(&path)
+            .map_err(|e| elastik::Error::build(format!("ELASTIC_CA_CERT: cannot read {path}: {e}")))?;
+        builder = builder.ca_certificate_pem(pem);
+    }
+    if let Some(fingerprint) = var("ELASTIC_FINGERPRINT") {
+        builder = builder.ssl_assert_fingerprint(&fingerprint);
+    }
+    Ok(builder)
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), elastik::Error> {
     let url = std::env::var("ELASTICSEARCH_URL").unwrap_or_else(|_| "http://127.0.0.1:9200".to_owned());
-    let client = Client::builder().node(&url).build()?;
+    let client = builder(&url)?.build()?;
 
     let info = client.info().send().await?;
     println!("connected to {} {}", info.cluster_name, info.version.number);

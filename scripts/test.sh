@@ -20,6 +20,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SERVERS="$ROOT/scripts/servers.sh"
 NAMES=(noida1 noida2 noida3 osmem1 es1 esc es429)
+# The same build settings as .ci/run, so running one after the other builds nothing twice.
+export CARGO_INCREMENTAL=0
+# Tests append their skips and expected-failure summaries here (testkit::note);
+# the closing lines print them.
+mkdir -p target
+export ELASTIK_TEST_NOTES="$ROOT/target/test-notes.txt"
+: >"$ELASTIK_TEST_NOTES"
 
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
@@ -107,4 +114,9 @@ for line in sys.stdin:
             { echo "test.sh: $(basename "$bin") failed against real Elasticsearch" >&2; status=1; }
     done
 fi
+if [ -s "$ELASTIK_TEST_NOTES" ]; then
+    echo "== test.sh: skipped, and summaries of suites with expected failures:" >&2
+    sort -u "$ELASTIK_TEST_NOTES" | sed 's/^/  /' >&2
+fi
+echo "== test.sh: exit $status" >&2
 exit "$status"

@@ -38,7 +38,7 @@ fn book(title: &str, genre: &str, year: i64, pages: i64) -> Book {
 #[tokio::test]
 async fn a_tokio_program_uses_the_typed_api() -> Result {
     let Some(url) = test_url() else {
-        println!("skipping: ELASTIK_TEST_URL not set");
+        elastik_testkit::note("skipped: ELASTIK_TEST_URL not set");
         return Ok(());
     };
     use elastik::tokio::helpers::{BulkConfig, BulkError, BulkOperation, BulkResult, ClientHelpers, ScanConfig};
@@ -212,7 +212,7 @@ struct Note {
 #[test]
 fn a_blocking_program_uses_documents_and_helpers() -> Result {
     let Some(url) = test_url() else {
-        println!("skipping: ELASTIK_TEST_URL not set");
+        elastik_testkit::note("skipped: ELASTIK_TEST_URL not set");
         return Ok(());
     };
     use elastik::blocking::helpers::{BulkConfig, BulkOperation, ClientHelpers, ScanConfig};

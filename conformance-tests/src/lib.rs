@@ -25,6 +25,7 @@ pub mod console;
 pub mod replay;
 pub mod yaml;
 #[allow(missing_docs, clippy::all)]
+#[rustfmt::skip]
 mod generated;
 
 pub use generated::dispatch;

@@ -10,7 +10,7 @@ fn shared() -> Option<PathBuf> {
     if p.join("spec/schema.json").exists() {
         Some(p)
     } else {
-        println!("skipped: ../shared (spec and fixtures) is not present");
+        elastik_testkit::note("skipped: ../shared (spec and fixtures) is not present");
         None
     }
 }
@@ -34,7 +34,7 @@ fn examples_meet_thresholds() {
     };
     let (rp, rf) = count("requests");
     let (sp, sf) = count("responses");
-    println!("requests {rp}/{}, responses {sp}/{}", rp + rf, sp + sf);
+    elastik_testkit::note(format!("requests {rp}/{}, responses {sp}/{}", rp + rf, sp + sf));
     assert!(rp >= MIN_REQUESTS, "request examples: {rp} of {}, was {MIN_REQUESTS}", rp + rf);
     assert!(sp >= MIN_RESPONSES, "response examples: {sp} of {}, was {MIN_RESPONSES}", sp + sf);
 }

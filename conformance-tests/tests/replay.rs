@@ -12,7 +12,7 @@ fn recorded() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        println!("skipped: ../shared/fixtures/recorded is not present");
+        elastik_testkit::note("skipped: ../shared/fixtures/recorded is not present");
         None
     }
 }
@@ -22,7 +22,7 @@ fn fixtures_pass_through_every_runtime() {
     let Some(dir) = recorded() else { return };
     for runtime in elastik_conformance::yaml::RUNTIMES {
         let r = elastik_conformance::replay::fixtures(&dir, runtime).unwrap();
-        println!("{runtime}: {}", r.summary());
+        elastik_testkit::note(format!("{runtime}: {}", r.summary()));
         assert!(r.passed >= 200, "{runtime}: {}", r.summary());
         assert!(r.failures.is_empty(), "{runtime}: {:#?}", r.failures);
     }

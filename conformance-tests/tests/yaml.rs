@@ -51,11 +51,11 @@ fn yaml_suite_through_every_runtime() {
     let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
     let spec = shared.join("spec/clients-tests");
     if !spec.is_dir() {
-        println!("skipped: ../shared/spec/clients-tests is not present");
+        elastik_testkit::note("skipped: ../shared/spec/clients-tests is not present");
         return;
     }
     let Some(url) = elastik_testkit::test_url() else {
-        println!("skipped: ELASTIK_TEST_URL is not set (run scripts/test.sh)");
+        elastik_testkit::note("skipped: ELASTIK_TEST_URL is not set (run scripts/test.sh)");
         return;
     };
     let files = yaml::load_suite(&spec).unwrap();
@@ -65,7 +65,7 @@ fn yaml_suite_through_every_runtime() {
     for name in yaml::RUNTIMES {
         let runtime = yaml::connect(name, &url).unwrap();
         let report = yaml::run_suite(&*runtime, &files, &SuiteOptions::default(), |_| {});
-        println!("{name}: {}", report.summary());
+        elastik_testkit::note(format!("{name}: {}", report.summary()));
         for case in &report.cases {
             if let yaml::Outcome::Fail(reason) = &case.outcome {
                 println!("  FAIL {} {reason}", case.id);
@@ -89,7 +89,7 @@ fn yaml_suite_through_every_runtime() {
     // The warnings rule is the only difference from the official runner's.
     let runtime = yaml::connect("tokio", &url).unwrap();
     let lenient = yaml::run_suite(&*runtime, &files, &SuiteOptions { lenient_warnings: true, ..SuiteOptions::default() }, |_| {});
-    println!("tokio, lenient warnings: {}", lenient.summary());
+    elastik_testkit::note(format!("tokio, lenient warnings: {}", lenient.summary()));
     let mut expected: BTreeSet<&str> = pass_lists[0].1.iter().map(String::as_str).collect();
     expected.extend(FAILED_BY_THE_WARNINGS_RULE.iter().map(|(t, _)| *t));
     let got: BTreeSet<&str> = lenient.passed().into_iter().collect();

@@ -10,7 +10,7 @@ use elastik_conformance::yaml::{self, Outcome, SuiteOptions};
 #[test]
 fn every_feature_test_ends_as_its_name_says() {
     let Some(url) = elastik_testkit::test_url() else {
-        println!("skipped: ELASTIK_TEST_URL is not set (run scripts/test.sh)");
+        elastik_testkit::note("skipped: ELASTIK_TEST_URL is not set (run scripts/test.sh)");
         return;
     };
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/yaml-features");
@@ -18,7 +18,7 @@ fn every_feature_test_ends_as_its_name_says() {
     for name in yaml::RUNTIMES {
         let runtime = yaml::connect(name, &url).unwrap();
         let report = yaml::run_suite(&*runtime, &files, &SuiteOptions::default(), |_| {});
-        println!("{name}: {}", report.summary());
+        elastik_testkit::note(format!("{name}: {}", report.summary()));
         let mut wrong = Vec::new();
         for case in &report.cases {
             let (prefix, _) =

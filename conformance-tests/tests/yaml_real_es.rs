@@ -22,11 +22,11 @@ fn yaml_suite_against_real_elasticsearch_through_every_runtime() {
     let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
     let spec = shared.join("spec/clients-tests");
     if !spec.is_dir() {
-        println!("skipped: ../shared/spec/clients-tests is not present");
+        elastik_testkit::note("skipped: ../shared/spec/clients-tests is not present");
         return;
     }
     let Some(url) = std::env::var("ELASTIK_TEST_ES_URL").ok().filter(|u| !u.is_empty()) else {
-        println!("skipped: ELASTIK_TEST_ES_URL is not set (scripts/test.sh starts real Elasticsearch)");
+        elastik_testkit::note("skipped: ELASTIK_TEST_ES_URL is not set (scripts/test.sh starts real Elasticsearch)");
         return;
     };
     let files = yaml::load_suite(&spec).unwrap();
@@ -34,7 +34,7 @@ fn yaml_suite_against_real_elasticsearch_through_every_runtime() {
     for name in yaml::RUNTIMES {
         let runtime = yaml::connect(name, &url).unwrap();
         let report = yaml::run_suite(&*runtime, &files, &SuiteOptions::default(), |_| {});
-        println!("{name} against real Elasticsearch: {}", report.summary());
+        elastik_testkit::note(format!("{name} against real Elasticsearch: {}", report.summary()));
         for case in &report.cases {
             if let yaml::Outcome::Fail(reason) = &case.outcome {
                 println!("  FAIL {} {reason}", case.id);

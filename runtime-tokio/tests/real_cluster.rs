@@ -26,7 +26,7 @@ use serde_json::json;
 fn env(name: &str) -> Option<String> {
     let value = std::env::var(name).ok().filter(|v| !v.is_empty());
     if value.is_none() {
-        eprintln!("skipping: {name} is not set (scripts/test.sh starts real Elasticsearch and sets it)");
+        elastik_testkit::note(format!("skipped: {name} is not set (scripts/test.sh starts real Elasticsearch and sets it)"));
     }
     value
 }

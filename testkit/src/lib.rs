@@ -85,9 +85,30 @@ fn env_var(name: &str) -> Option<String> {
     match std::env::var(name) {
         Ok(v) if !v.trim().is_empty() => Some(v.trim().to_owned()),
         _ => {
-            eprintln!("skipping: {name} not set (run scripts/test.sh)");
+            note(format!("skipped: {name} not set (run scripts/test.sh)"));
             None
         }
+    }
+}
+
+/// Prints `line` and, when `ELASTIK_TEST_NOTES` names a file (scripts/test.sh
+/// sets it), appends it there with the test binary's name, so the test
+/// script's closing lines list every skip and expected failure without
+/// `--nocapture`.
+pub fn note(line: impl AsRef<str>) {
+    let line = line.as_ref();
+    println!("{line}");
+    let Some(path) = std::env::var_os("ELASTIK_TEST_NOTES").filter(|p| !p.is_empty()) else { return };
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .map(|s| s.rsplit_once('-').map(|(name, _hash)| name.to_owned()).unwrap_or(s))
+        .unwrap_or_default();
+    let test = std::thread::current().name().unwrap_or("").to_owned();
+    let entry = format!("{binary} {test}: {line}\n");
+    use std::io::Write;
+    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = file.write_all(entry.as_bytes());
     }
 }
 

@@ -16,6 +16,7 @@
 
 mod client;
 #[allow(clippy::all)]
+#[rustfmt::skip]
 mod generated;
 pub mod support;
 

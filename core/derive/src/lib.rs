@@ -80,6 +80,10 @@ struct FieldOpts {
 /// being compiled depends on `elastik-dsl` (or is it), `::elastik::dsl` when
 /// it depends only on the `elastik` facade. Read from the crate's
 /// `Cargo.toml`; `#[es(crate = "…")]` overrides it (renamed dependencies).
+// A proc macro runs inside the compiler: the manifest of the crate being
+// compiled is found through the variables cargo sets for it. (The core's ban
+// of environment reads is about the sans-IO machines, not build-time code.)
+#[allow(clippy::disallowed_methods)]
 fn default_crate_path() -> &'static str {
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
         .and_then(|d| std::fs::read_to_string(std::path::Path::new(&d).join("Cargo.toml")).ok())
@@ -100,7 +104,10 @@ fn crate_path_for(manifest: &str, package: &str) -> &'static str {
         })
     };
     let is_dsl = package == "elastik-dsl";
-    if is_dsl || declares("elastik-dsl") || declares("elastik_dsl") || !declares("elastik") {
+    // The facade's package is `elastik-client` (its library is `elastik`); a
+    // dependency may also be renamed to `elastik`.
+    let facade = declares("elastik-client") || declares("elastik");
+    if is_dsl || declares("elastik-dsl") || declares("elastik_dsl") || !facade {
         "::elastik_dsl"
     } else {
         "::elastik::dsl"
@@ -427,6 +434,7 @@ mod tests {
         let facade = "[package]\nname = \"app\"\n[dependencies]\nelastik = { version = \"0.1\", features = [\"blocking\"] }\n";
         assert_eq!(crate_path_for(facade, "app"), "::elastik::dsl");
         assert_eq!(crate_path_for("[dependencies.elastik]\nversion = \"0.1\"\n", "app"), "::elastik::dsl");
+        assert_eq!(crate_path_for("[dependencies]\nelastik-client = { git = \"https://example.com/elastik\" }\n", "app"), "::elastik::dsl");
         let both = "[dependencies]\nelastik = \"0.1\"\nelastik-dsl.workspace = true\n";
         assert_eq!(crate_path_for(both, "app"), "::elastik_dsl");
         assert_eq!(crate_path_for("[dependencies]\nelastik-dsl = \"0.1\"\n", "app"), "::elastik_dsl");

@@ -14,6 +14,7 @@
 pub mod support;
 
 #[allow(missing_docs, clippy::all)]
+#[rustfmt::skip]
 mod generated;
 
 pub use generated::*;
