@@ -40,7 +40,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::transport::{Action, Call, TraceFields};
+use elastik_core::machine::Step;
+use elastik_core::transport::{Call, TraceFields};
 use elastik_core::{Config, Executor, FromConfig, PreparedRequest, Transport};
 use tracing::field::Empty;
 use tracing::Instrument;
@@ -160,15 +161,16 @@ impl Inner {
             loop {
                 let action = call.poll(&mut self.transport(), Instant::now());
                 match action {
-                    Action::Send(send) => {
+                    Step::Send(send) => {
                         record(&fields, &call.trace_fields());
                         let outcome = self.connector.exchange(send).await;
                         call.handle(&mut self.transport(), outcome, Instant::now());
                     }
-                    Action::Wait(until) => {
+                    Step::Wait(Some(until)) => {
                         async_io::Timer::at(until).await;
                     }
-                    Action::Done(result) => {
+                    Step::Wait(None) | Step::Done => return Err(Error::build("the call ended without a result")),
+                    Step::Emit(result) => {
                         record(&fields, &call.trace_fields());
                         return result;
                     }

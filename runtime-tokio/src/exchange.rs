@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use elastik_core::transport::{Config, Send};
+use elastik_core::transport::{Config, SendRequest};
 use elastik_core::{IoError, IoErrorKind};
 use http::Uri;
 use http_body_util::{BodyExt, Full, LengthLimitError};
@@ -37,12 +37,15 @@ pub(crate) fn client(config: &Config, tls: rustls::ClientConfig) -> HttpClient {
     hyper_util::client::legacy::Client::builder(HyperExecutor::new())
         .pool_timer(TokioTimer::new())
         .pool_max_idle_per_host(config.connections_per_node)
+        // Every attempt is the core's: hyper-util must not resend a request
+        // on its own when a reused connection turns out closed.
+        .retry_canceled_requests(false)
         .build(connector)
 }
 
 /// Performs `send`: the whole exchange, body included, within `send.timeout`,
 /// reading at most `send.max_response_size` bytes.
-pub(crate) async fn exchange(client: &HttpClient, send: Send) -> Result<http::Response<Bytes>, IoError> {
+pub(crate) async fn exchange(client: &HttpClient, send: SendRequest) -> Result<http::Response<Bytes>, IoError> {
     let limit = send.max_response_size;
     let work = async {
         let response = client.request(send.request.map(Full::new)).await.map_err(request_error)?;

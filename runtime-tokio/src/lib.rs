@@ -46,7 +46,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::transport::{Action, Call, Transport};
+use elastik_core::machine::Step;
+use elastik_core::transport::{Call, Transport};
 use elastik_core::{Config, Executor, FromConfig, PreparedRequest};
 use tokio::sync::oneshot;
 use tracing::field::Empty;
@@ -154,7 +155,7 @@ async fn drive(inner: &Inner, mut call: Call) -> Result<http::Response<Bytes>, E
         loop {
             let action = call.poll(&mut lock(&inner.transport), Instant::now());
             match action {
-                Action::Send(send) => {
+                Step::Send(send) => {
                     let fields = call.trace_fields();
                     span.record("url.full", fields.url_full.as_deref());
                     span.record("server.address", fields.server_address.as_deref());
@@ -165,8 +166,9 @@ async fn drive(inner: &Inner, mut call: Call) -> Result<http::Response<Bytes>, E
                     let outcome = exchange::exchange(&inner.http, send).await;
                     call.handle(&mut lock(&inner.transport), outcome, Instant::now());
                 }
-                Action::Wait(until) => tokio::time::sleep_until(until.into()).await,
-                Action::Done(result) => return result,
+                Step::Wait(Some(until)) => tokio::time::sleep_until(until.into()).await,
+                Step::Emit(result) => return result,
+                Step::Wait(None) | Step::Done => return Err(Error::build("the call ended without a result")),
             }
         }
     };

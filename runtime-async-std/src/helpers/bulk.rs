@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use async_io::Timer;
 use elastik_core::helpers::bulk::{self as core_bulk, BulkConfig, BulkOperation, BulkOutcome, BulkReport, Closed, OpId};
-use elastik_core::helpers::HelperAction;
+use elastik_core::machine::Step;
 use futures_core::Stream;
 
 use super::{detach, poll_timer, Clients, InFlight};
@@ -139,11 +139,11 @@ impl BulkIndexer {
             }
             let wake = loop {
                 match self.machine.poll(Instant::now()) {
-                    HelperAction::Send(request) => self.in_flight.start(&self.clients, request),
-                    HelperAction::Emit(outcome) => self.sink.outcome(outcome),
-                    HelperAction::Wait(until) => break Some(until),
-                    HelperAction::Idle => break None,
-                    HelperAction::Done => {
+                    Step::Send(request) => self.in_flight.start(&self.clients, request),
+                    Step::Emit(outcome) => self.sink.outcome(outcome),
+                    Step::Wait(Some(until)) => break Some(until),
+                    Step::Wait(None) => break None,
+                    Step::Done => {
                         self.done = true;
                         let report = self.report();
                         self.sink.progress(&report);
@@ -158,7 +158,7 @@ impl BulkIndexer {
             // started by its first poll, and answers are read only here.
             let mut answered = false;
             while let Poll::Ready(Some((token, result))) = self.in_flight.poll_answer(cx) {
-                self.machine.handle_response(token, result, Instant::now());
+                self.machine.handle(token, result, Instant::now());
                 let report = self.report();
                 self.sink.progress(&report);
                 answered = true;

@@ -9,7 +9,8 @@
 use std::time::Instant;
 
 use async_io::Timer;
-use elastik_core::esql::{AsyncAction, AsyncQuery, EsqlResponse};
+use elastik_core::machine::Step;
+use elastik_core::esql::{AsyncQuery, EsqlResponse};
 use elastik_core::{Error, Executor};
 
 use crate::Client;
@@ -43,20 +44,20 @@ use crate::Client;
 pub async fn esql_async_query(client: &Client, mut query: AsyncQuery) -> Result<EsqlResponse, Error> {
     loop {
         match query.poll(Instant::now()) {
-            Some(AsyncAction::Send(request)) => {
+            Step::Send(request) => {
                 let outcome = match request.prepare() {
                     Ok(prepared) => client.executor().execute(prepared).await,
                     Err(e) => Err(e),
                 };
-                query.handle_response(outcome, Instant::now());
+                query.handle(outcome, Instant::now());
             }
-            Some(AsyncAction::Wait(until)) => {
+            Step::Wait(Some(until)) => {
                 Timer::at(until).await;
             }
-            Some(AsyncAction::Done(result)) => return result,
+            Step::Emit(result) => return result,
             // Each answer is handed back before the next poll, so the
             // machine never waits for one here.
-            None => return Err(Error::build("the async ES|QL query ended without a result")),
+            Step::Wait(None) | Step::Done => return Err(Error::build("the async ES|QL query ended without a result")),
         }
     }
 }

@@ -66,7 +66,8 @@ use std::time::Instant;
 
 use async_io::Timer;
 use bytes::Bytes;
-use elastik_core::helpers::{HelperAction, HelperRequest, Role, Token};
+use elastik_core::helpers::{HelperRequest, Role, Token};
+use elastik_core::machine::Step;
 use elastik_core::{Error, Executor, PreparedRequest};
 use serde::de::DeserializeOwned;
 
@@ -110,14 +111,16 @@ impl ClientHelpers for Client {
     }
 }
 
-/// The verbs every core helper machine has; a private seam so that one
-/// driver serves them all.
-trait Machine: Send + 'static {
-    type Output: Send + 'static;
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Output>;
-    fn handle_response(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant);
-    /// Stop early, closing what is open (the remaining actions do that).
-    fn cancel(&mut self);
+/// A core helper machine this module can drive.
+trait Machine: elastik_core::machine::Machine<Output = Self::Out> + Send + 'static {
+    type Out: Send + 'static;
+}
+
+impl<M: elastik_core::machine::Machine + Send + 'static> Machine for M
+where
+    M::Output: Send + 'static,
+{
+    type Out = M::Output;
 }
 
 /// The client of each [`Role`]: the same one except in a reindex between two clusters.
@@ -210,24 +213,24 @@ impl<M: Machine> Driven<M> {
         self.machine.as_ref()
     }
 
-    fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<M::Output>> {
+    fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<M::Out>> {
         let Some(machine) = self.machine.as_mut().filter(|_| !self.done) else { return Poll::Ready(None) };
         loop {
             while let Poll::Ready(Some((token, result))) = self.in_flight.poll_answer(cx) {
-                machine.handle_response(token, result, Instant::now());
+                machine.handle(token, result, Instant::now());
             }
             match machine.poll(Instant::now()) {
                 // Polled (and so started) at the top of the loop.
-                HelperAction::Send(request) => self.in_flight.start(&self.clients, request),
-                HelperAction::Emit(output) => return Poll::Ready(Some(output)),
-                HelperAction::Wait(until) => {
+                Step::Send(request) => self.in_flight.start(&self.clients, request),
+                Step::Emit(output) => return Poll::Ready(Some(output)),
+                Step::Wait(Some(until)) => {
                     if !poll_timer(&mut self.timer, until, cx) {
                         return Poll::Pending;
                     }
                 }
                 // Every call in flight was polled above with this waker.
-                HelperAction::Idle => return Poll::Pending,
-                HelperAction::Done => {
+                Step::Wait(None) => return Poll::Pending,
+                Step::Done => {
                     self.done = true;
                     return Poll::Ready(None);
                 }

@@ -2,16 +2,13 @@
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
-use bytes::Bytes;
 use elastik_core::helpers::scan::{Hit, Scan, ScanConfig, ScanStats};
-use elastik_core::helpers::{HelperAction, Token};
 use elastik_core::Error;
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
 
-use super::{Clients, Driven, Machine};
+use super::{Clients, Driven};
 use crate::Client;
 
 /// Every hit of a search, as a `Stream` of `Result<Hit<T>, Error>`: a
@@ -111,21 +108,5 @@ impl<T: DeserializeOwned + Send + 'static> Stream for ScanStream<T> {
 impl<T: DeserializeOwned + Send + 'static> std::fmt::Debug for ScanStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScanStream").field("slices", &self.slices.len()).field("stats", &self.stats()).finish()
-    }
-}
-
-impl<T: DeserializeOwned + Send + 'static> Machine for Scan<T> {
-    type Output = Result<Hit<T>, Error>;
-
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Output> {
-        Scan::poll(self, now)
-    }
-
-    fn handle_response(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
-        Scan::handle_response(self, token, result, now);
-    }
-
-    fn cancel(&mut self) {
-        Scan::cancel(self);
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 
 use elastik_core::helpers::bulk::{self as core_bulk, BulkConfig, BulkOperation, BulkOutcome, BulkReport, Closed, OpId};
-use elastik_core::helpers::HelperAction;
+use elastik_core::machine::Step;
 use futures_core::Stream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -205,11 +205,11 @@ async fn drive(setup: Setup, mut commands: mpsc::Receiver<Command>) -> BulkRepor
     loop {
         let wake = loop {
             match machine.poll(Instant::now()) {
-                HelperAction::Send(request) => in_flight.spawn(&clients, request),
-                HelperAction::Emit(outcome) => sink.outcome(outcome),
-                HelperAction::Wait(until) => break Some(until),
-                HelperAction::Idle => break None,
-                HelperAction::Done => {
+                Step::Send(request) => in_flight.spawn(&clients, request),
+                Step::Emit(outcome) => sink.outcome(outcome),
+                Step::Wait(Some(until)) => break Some(until),
+                Step::Wait(None) => break None,
+                Step::Done => {
                     let done = report(&machine);
                     sink.progress(&done);
                     return done;
@@ -227,7 +227,7 @@ async fn drive(setup: Setup, mut commands: mpsc::Receiver<Command>) -> BulkRepor
         let wake_at = wake.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         tokio::select! {
             Some((token, result)) = in_flight.next(), if in_flight.len() > 0 => {
-                machine.handle_response(token, result, Instant::now());
+                machine.handle(token, result, Instant::now());
                 sink.progress(&report(&machine));
             }
             command = commands.recv(), if accept => {

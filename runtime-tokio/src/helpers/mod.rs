@@ -4,7 +4,7 @@
 //! [`esql_async_query`], which polls an async ES|QL query to its end.
 //!
 //! What it owns: driving the core machines ([`elastik_core::helpers`]):
-//! every [`HelperAction::Send`] becomes a task on the runtime that runs the
+//! every [`Step::Send`] becomes a task on the runtime that runs the
 //! request through the client's executor (so node selection and
 //! connection retries stay the transport's), several at once; answers go
 //! back with `handle_response`; `Wait` is a tokio timer; `Emit` is handed
@@ -55,7 +55,8 @@ use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::helpers::{HelperAction, HelperRequest, Role, Token};
+use elastik_core::helpers::{HelperRequest, Role, Token};
+use elastik_core::machine::Step;
 use elastik_core::{Error, Executor, PreparedRequest};
 use serde::de::DeserializeOwned;
 use tokio::task::{self, JoinSet};
@@ -100,14 +101,16 @@ impl ClientHelpers for Client {
     }
 }
 
-/// The two verbs every core helper machine has; a private seam so that one
-/// driver serves them all.
-trait Machine: Send + 'static {
-    type Output: Send + 'static;
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Output>;
-    fn handle_response(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant);
-    /// Stop early, closing what is open (the remaining actions do that).
-    fn cancel(&mut self);
+/// A core helper machine this module can drive.
+trait Machine: elastik_core::machine::Machine<Output = Self::Out> + Send + 'static {
+    type Out: Send + 'static;
+}
+
+impl<M: elastik_core::machine::Machine + Send + 'static> Machine for M
+where
+    M::Output: Send + 'static,
+{
+    type Out = M::Output;
 }
 
 /// The client of each [`Role`]: the same one except in a reindex between two clusters.
@@ -202,16 +205,16 @@ impl<M: Machine> Driven<M> {
         self.machine.as_ref()
     }
 
-    fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<M::Output>> {
+    fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<M::Out>> {
         let Some(machine) = self.machine.as_mut().filter(|_| !self.done) else { return Poll::Ready(None) };
         loop {
             while let Poll::Ready(Some((token, result))) = self.in_flight.poll_answer(cx) {
-                machine.handle_response(token, result, Instant::now());
+                machine.handle(token, result, Instant::now());
             }
             match machine.poll(Instant::now()) {
-                HelperAction::Send(request) => self.in_flight.spawn(&self.clients, request),
-                HelperAction::Emit(output) => return Poll::Ready(Some(output)),
-                HelperAction::Wait(until) => {
+                Step::Send(request) => self.in_flight.spawn(&self.clients, request),
+                Step::Emit(output) => return Poll::Ready(Some(output)),
+                Step::Wait(Some(until)) => {
                     let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(until.into())));
                     timer.as_mut().reset(until.into());
                     if timer.as_mut().poll(cx).is_pending() {
@@ -219,8 +222,8 @@ impl<M: Machine> Driven<M> {
                     }
                 }
                 // The answers in flight wake this task (polled above).
-                HelperAction::Idle => return Poll::Pending,
-                HelperAction::Done => {
+                Step::Wait(None) => return Poll::Pending,
+                Step::Done => {
                     self.done = true;
                     return Poll::Ready(None);
                 }
