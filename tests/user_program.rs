@@ -41,7 +41,7 @@ async fn a_tokio_program_uses_the_typed_api() -> Result {
         println!("skipping: ELASTIK_TEST_URL not set");
         return Ok(());
     };
-    use elastik::tokio::helpers::{BulkConfig, BulkError, BulkOperation, ClientHelpers, ScanConfig};
+    use elastik::tokio::helpers::{BulkConfig, BulkError, BulkOperation, BulkResult, ClientHelpers, ScanConfig};
     let client = elastik::tokio::Client::new(&url)?;
     let index = unique_name("user-books");
 
@@ -149,12 +149,12 @@ async fn a_tokio_program_uses_the_typed_api() -> Result {
     assert_eq!((report.stats.submitted, report.stats.succeeded, report.stats.failed), (3, 2, 1));
     let outcomes: Vec<_> = outcomes.collect().await;
     assert_eq!(outcomes.len(), 3);
-    let failed: Vec<_> = outcomes.iter().filter(|o| o.result.is_err()).collect();
+    let failed: Vec<_> = outcomes.iter().filter(|o| o.is_failed()).collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].id, duplicate);
     assert_eq!(failed[0].operation.meta().id.as_deref(), Some("2"));
     match &failed[0].result {
-        Err(BulkError::Item { status, cause }) => {
+        BulkResult::Failed(BulkError::Item { status, cause }) => {
             assert_eq!(*status, 409);
             let kind = cause.as_ref().and_then(|c| c.kind.as_deref());
             assert_eq!(kind, Some("version_conflict_engine_exception"));
@@ -236,10 +236,10 @@ fn a_blocking_program_uses_documents_and_helpers() -> Result {
     indexer.add(BulkOperation::create(&note).id("n1"))?;
     let report = indexer.close();
     assert_eq!((report.stats.succeeded, report.stats.failed), (4, 1));
-    let failed: Vec<_> = outcomes.filter(|o| o.result.is_err()).collect();
+    let failed: Vec<_> = outcomes.filter(|o| o.is_failed()).collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].operation.meta().id.as_deref(), Some("n1"));
-    assert_eq!(failed[0].result.as_ref().err().and_then(|e| e.status()), Some(409));
+    assert_eq!(failed[0].result.failure().and_then(|e| e.status()), Some(409));
     Note::refresh(&client)?;
 
     let bulk_notes =

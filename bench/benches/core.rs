@@ -19,7 +19,6 @@ use elastik_api::Search;
 use elastik_bench::{make_doc, search_answer, Doc, QUERY_JSON};
 use elastik_core::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation};
 use elastik_core::machine::Step;
-use elastik_core::machine::Step;
 use elastik_core::transport::{Transport};
 use elastik_core::{ClientBuilder, Endpoint, RequestOptions};
 use elastik_types::global::{SearchResponse, SearchSearchRequestBody};

@@ -13,7 +13,11 @@ fn main() -> ExitCode {
     let verbose = args.iter().any(|a| a == "-v" || a == "--verbose");
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     if args.first().map(String::as_str) == Some("yaml") {
-        let options = yaml::SuiteOptions { filter: flag("--filter"), bare: args.iter().any(|a| a == "--bare") };
+        let options = yaml::SuiteOptions {
+            filter: flag("--filter"),
+            bare: args.iter().any(|a| a == "--bare"),
+            lenient_warnings: args.iter().any(|a| a == "--lenient-warnings"),
+        };
         return run_yaml(flag("--url"), flag("--runtime"), spec_arg_or(flag("--spec"), &shared), &options, verbose);
     }
     let report = match args.first().map(String::as_str) {
@@ -47,7 +51,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "usage: elastik-conformance coverage | examples [--spec DIR] | fixtures DIR [--runtime R] \
-                     | yaml --url URL [--runtime tokio|async-std|blocking] [--spec DIR] [--filter SUBSTR] [--bare]";
+                     | yaml --url URL [--runtime tokio|async-std|blocking] [--spec DIR] [--filter SUBSTR] [--bare] [--lenient-warnings]";
 
 /// The clients-tests folder: `--spec DIR` (the folder itself, or a spec folder holding it).
 fn spec_arg_or(arg: Option<String>, shared: &std::path::Path) -> PathBuf {

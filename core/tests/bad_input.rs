@@ -13,7 +13,7 @@ use bytes::Bytes;
 use elastik_core::encoding::{base64_encode, encode_path_segment, encode_query_component, percent_decode};
 use elastik_core::endpoint::{decode_json, decode_text, PathBuilder, Query, RawRequest};
 use elastik_core::error::{AttemptOutcome, IoErrorKind};
-use elastik_core::helpers::bulk::{BulkConfig, BulkError, BulkIndexer, BulkOperation};
+use elastik_core::helpers::bulk::{BulkConfig, BulkError, BulkIndexer, BulkOperation, BulkResult};
 use elastik_core::helpers::{BackoffPolicy};
 use elastik_core::transport::config::parse_cloud_id;
 use elastik_core::transport::sniff::{parse_nodes, parse_publish_address};
@@ -318,7 +318,9 @@ fn responses_over_max_response_size_are_errors_and_not_retried() {
 }
 
 #[test]
-fn bulk_responses_that_cannot_be_read_fail_every_operation_once() {
+fn bulk_responses_that_cannot_be_read_leave_every_operation_unconfirmed() {
+    // A 2xx answer that cannot be read means the server ran the request:
+    // operations without ids cannot be repeated safely, and are not failed.
     let policy = BackoffPolicy { max_retries: 1, ..BackoffPolicy::default() };
     let mut bulk = BulkIndexer::new(BulkConfig::new().index("i").retry(policy));
     let now = Instant::now();
@@ -336,9 +338,9 @@ fn bulk_responses_that_cannot_be_read_fail_every_operation_once() {
                 bulk.handle(send.token, Ok(response(200, *answers.next().unwrap())), now);
             }
             Step::Emit(outcome) => {
-                let Err(BulkError::Request(e)) = &outcome.result else { panic!("{outcome:?}") };
+                let BulkResult::Unconfirmed(BulkError::Request(e)) = &outcome.result else { panic!("{outcome:?}") };
                 assert!(matches!(**e, Error::Decode(_)));
-                assert_eq!(outcome.retries, 1);
+                assert_eq!(outcome.retries, 0);
                 failed.push(outcome.id.0);
             }
             Step::Wait(Some(until)) => now = until,
@@ -347,7 +349,7 @@ fn bulk_responses_that_cannot_be_read_fail_every_operation_once() {
         }
     }
     assert_eq!(failed, [0, 1, 2]);
-    assert_eq!(bulk.stats().failed, 3);
+    assert_eq!((bulk.stats().failed, bulk.stats().unconfirmed), (0, 3));
 }
 
 // ---------------------------------------------------------------- ids and index names

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use elastik_core::helpers::bulk::{
-    BulkConfig, BulkError, BulkIndexer, BulkOperation, OpId, OpType,
+    BulkConfig, BulkError, BulkIndexer, BulkOperation, BulkResult, OpId, OpType,
 };
 use elastik_core::helpers::{BackoffPolicy};
 use elastik_core::machine::Step;
@@ -222,19 +222,19 @@ fn every_item_is_accounted_by_position() {
     );
     let by_id: BTreeMap<_, _> = trace.emitted.iter().map(|o| (o.id.0, o)).collect();
     assert_eq!(by_id.len(), 7);
-    assert!(by_id[&0].result.is_ok());
+    assert!(by_id[&0].is_succeeded());
     assert!(matches!(
         by_id[&1].result,
-        Err(BulkError::Item { status: 409, .. })
+        BulkResult::Failed(BulkError::Item { status: 409, .. })
     ));
     assert_eq!(by_id[&1].operation.op_type(), OpType::Create);
-    assert!(by_id[&2].result.is_ok());
-    assert!(by_id[&3].result.is_ok());
+    assert!(by_id[&2].is_succeeded());
+    assert!(by_id[&3].is_succeeded());
     assert!(
-        by_id[&4].result.is_ok(),
+        by_id[&4].is_succeeded(),
         "a delete of a missing document leaves it absent"
     );
-    let Err(BulkError::Item {
+    let BulkResult::Failed(BulkError::Item {
         status: 400,
         cause: Some(cause),
     }) = &by_id[&5].result
@@ -247,7 +247,7 @@ fn every_item_is_accounted_by_position() {
         doc(5),
         "the original operation is handed back"
     );
-    assert!(by_id[&6].result.is_ok());
+    assert!(by_id[&6].is_succeeded());
     assert_eq!(by_id[&6].retries, 1);
     let s = bulk.stats();
     assert_eq!(
@@ -273,10 +273,12 @@ fn a_per_item_429_is_retried_with_the_default_settings() {
         }))
     });
     assert_eq!(trace.sent.len(), 3);
-    assert!(trace.emitted.iter().all(|o| o.result.is_ok()));
+    assert!(trace.emitted.iter().all(|o| o.is_succeeded()));
     assert_eq!(bulk.stats().retried, 2);
-    // And a 429 that never ends fails after the default 3 retries.
-    let mut bulk = indexer(BulkConfig::default(), (0..3).map(doc), t0);
+    assert_eq!(bulk.stats().item_retries, 2);
+    // And a 429 that never ends fails once a count limit, when set, runs out.
+    let config = BulkConfig::default().item_retry(BackoffPolicy::new().max_retries(3));
+    let mut bulk = indexer(config, (0..3).map(doc), t0);
     let trace = drive(&mut bulk, t0, |request| {
         let ids = bulk_actions(request);
         Ok(bulk_answer(request, |i, _| {
@@ -288,16 +290,19 @@ fn a_per_item_429_is_retried_with_the_default_settings() {
         }))
     });
     assert_eq!(trace.sent.len(), 4);
-    let failed: Vec<_> = trace.emitted.iter().filter(|o| o.result.is_err()).collect();
+    let failed: Vec<_> = trace.emitted.iter().filter(|o| o.is_failed()).collect();
     assert_eq!(failed.len(), 1);
     assert_eq!((failed[0].id, failed[0].retries), (OpId(1), 3));
-    assert_eq!(failed[0].result.as_ref().unwrap_err().status(), Some(429));
+    assert_eq!(failed[0].result.failure().unwrap().status(), Some(429));
 }
 
 #[test]
-fn whole_request_failures_are_retried_then_fail_every_operation() {
+fn whole_request_failures_are_retried_then_end_every_operation() {
     let t0 = Instant::now();
-    for (name, answer) in [
+    // 429 and 503: nothing was applied, so the operations fail; a broken
+    // connection or an unreadable 2xx answer may have been applied, so the
+    // operations (with ids: safe to repeat) are retried and end unconfirmed.
+    for ((name, answer), unconfirmed) in [
         (
             "429",
             (|| {
@@ -320,9 +325,16 @@ fn whole_request_failures_are_retried_then_fail_every_operation() {
                 .body(bytes::Bytes::from_static(b"<html>"))
                 .unwrap())
         }),
-    ] {
+    ]
+    .into_iter()
+    .zip([false, false, true, true, true])
+    {
         let ops: Vec<_> = (0..4).map(doc).collect();
-        let mut bulk = indexer(BulkConfig::new().flush_count(2), ops.clone(), t0);
+        let config = BulkConfig::new()
+            .flush_count(2)
+            .adaptive(false)
+            .request_retry(BackoffPolicy::new().max_retries(3));
+        let mut bulk = indexer(config, ops.clone(), t0);
         let trace = drive(&mut bulk, t0, |_| answer());
         assert_eq!(
             trace.sent.len(),
@@ -345,13 +357,18 @@ fn whole_request_failures_are_retried_then_fail_every_operation() {
             "{name}"
         );
         for o in &trace.emitted {
-            assert!(matches!(o.result, Err(BulkError::Request(_))), "{name}");
+            if unconfirmed {
+                assert!(matches!(o.result, BulkResult::Unconfirmed(BulkError::Request(_))), "{name}");
+            } else {
+                assert!(matches!(o.result, BulkResult::Failed(BulkError::Request(_))), "{name}");
+            }
             assert_eq!(o.retries, 3);
         }
         let s = bulk.stats();
+        let (failed, unconfirmed) = if unconfirmed { (0, 4) } else { (4, 0) };
         assert_eq!(
-            (s.failed, s.succeeded, s.retried, s.requests),
-            (4, 0, 12, 8),
+            (s.failed, s.unconfirmed, s.succeeded, s.retried, s.request_retries, s.item_retries, s.requests),
+            (failed, unconfirmed, 0, 12, 12, 0, 8),
             "{name}"
         );
     }
@@ -367,17 +384,15 @@ fn whole_request_failures_are_retried_then_fail_every_operation() {
     assert!(trace
         .emitted
         .iter()
-        .all(|o| o.result.as_ref().unwrap_err().status() == Some(400)));
+        .all(|o| o.result.failure().unwrap().status() == Some(400)));
 }
 
 #[test]
 fn retry_waits_grow_within_their_bounds() {
     let t0 = Instant::now();
-    let policy = BackoffPolicy {
-        max_retries: 5,
-        base: Duration::from_millis(100),
-        max: Duration::from_millis(1000),
-    };
+    let policy = BackoffPolicy::new()
+        .max_retries(5)
+        .backoff(Duration::from_millis(100), Duration::from_millis(1000));
     for seed in 0..20 {
         let mut bulk = indexer(
             BulkConfig::new().retry(policy.clone()).seed(seed),
@@ -401,7 +416,8 @@ fn retry_waits_grow_within_their_bounds() {
         );
     }
     // A Retry-After longer than the backoff is honoured.
-    let mut bulk = indexer(BulkConfig::new(), (0..1).map(doc), t0);
+    let three = BackoffPolicy::new().max_retries(3);
+    let mut bulk = indexer(BulkConfig::new().retry(three.clone()), (0..1).map(doc), t0);
     let trace = drive(&mut bulk, t0, |r| {
         let mut answer = resp(429, &json!({}));
         answer
@@ -413,10 +429,11 @@ fn retry_waits_grow_within_their_bounds() {
             Ok(answer)
         }
     });
+    assert_eq!(trace.waits.len(), 3);
     assert!(trace.waits.iter().all(|w| *w >= Duration::from_secs(7)));
     // Same seed, same waits.
     let run = |seed| {
-        let mut bulk = indexer(BulkConfig::new().seed(seed), (0..1).map(doc), t0);
+        let mut bulk = indexer(BulkConfig::new().retry(three.clone()).seed(seed), (0..1).map(doc), t0);
         drive(&mut bulk, t0, |_| Ok(resp(503, &json!({})))).waits
     };
     assert_eq!(run(7), run(7));
@@ -445,11 +462,11 @@ fn a_document_that_does_not_serialize_is_an_outcome() {
     assert_eq!(trace.emitted[0].id, id);
     assert!(matches!(
         trace.emitted[0].result,
-        Err(BulkError::Serialize(_))
+        BulkResult::Failed(BulkError::Serialize(_))
     ));
     assert!(matches!(
         trace.emitted[1].result,
-        Err(BulkError::Serialize(_))
+        BulkResult::Failed(BulkError::Serialize(_))
     ));
     assert_eq!(bulk.stats().failed, 2);
     assert_eq!(bulk.stats().succeeded, 1);
@@ -499,25 +516,50 @@ fn nothing_is_lost_under_random_failures() {
             .flush_bytes(200 + (rng.next_u64() % 4000) as usize)
             .max_in_flight(1 + (rng.next_u64() % 4) as usize)
             .retry_on_status([429, 503])
+            .retry(BackoffPolicy::new().max_retries(3))
             .seed(seed);
         let mut bulk = BulkIndexer::new(config);
         let mut ops = BTreeMap::new();
         for i in 0..n {
-            let op = if rng.next_u64() % 10 == 0 {
-                BulkOperation::delete(format!("d{i}"))
-            } else {
-                doc(i)
+            let op = match rng.next_u64() % 10 {
+                0 => BulkOperation::delete(format!("d{i}")),
+                1 => BulkOperation::index(&json!({ "n": i })),
+                _ => doc(i),
             };
             ops.insert(bulk.add(op.clone(), t0).unwrap(), op);
         }
         bulk.close();
         let mut script_rng = SplitMix64::new(seed ^ 0xabcdef);
         let mut pick_rng = SplitMix64::new(seed ^ 0x123);
+        // Operations without id whose request may have been applied: never
+        // to be sent again (a second copy of the document).
+        let mut maybe_applied = std::collections::HashSet::new();
         let trace = drive_with(
             &mut bulk,
             t0,
             |k| (pick_rng.next_u64() % k as u64) as usize,
-            &mut |request| match script_rng.next_u64() % 10 {
+            &mut |request| {
+                let body = lines(request);
+                let mut without_id = Vec::new();
+                let mut at = 0;
+                while at < body.len() {
+                    let (op, meta) = body[at].as_object().unwrap().iter().next().unwrap();
+                    if op != "delete" {
+                        if meta.get("_id").is_none() {
+                            without_id.push(body[at + 1]["n"].as_u64().unwrap());
+                        }
+                        at += 1;
+                    }
+                    at += 1;
+                }
+                for n in &without_id {
+                    assert!(!maybe_applied.contains(n), "seed {seed}: {n} without id sent again after a lost answer");
+                }
+                let pick = script_rng.next_u64() % 10;
+                if pick == 0 || pick == 3 {
+                    maybe_applied.extend(without_id);
+                }
+                match pick {
                 0 => Err(transport_error()),
                 1 => Ok(resp(503, &json!({}))),
                 2 => Ok(resp(429, &json!({}))),
@@ -529,7 +571,7 @@ fn nothing_is_lost_under_random_failures() {
                         statuses[(script_rng.next_u64() % 8) as usize]
                     }))
                 }
-            },
+            }},
         );
         let mut seen = BTreeMap::new();
         for o in &trace.emitted {
@@ -542,16 +584,23 @@ fn nothing_is_lost_under_random_failures() {
                 &o.operation, &ops[&o.id],
                 "seed {seed}: the operation is handed back"
             );
-            assert!(o.retries <= 3);
+            assert!(o.retries <= 6, "3 item and 3 request retries at most");
         }
         assert_eq!(seen.len(), n, "seed {seed}: every operation has an outcome");
         let s = bulk.stats();
         assert_eq!(s.submitted, n as u64);
-        assert_eq!(s.succeeded + s.failed, s.submitted, "seed {seed}");
+        assert_eq!(s.succeeded + s.failed + s.unconfirmed, s.submitted, "seed {seed}");
         assert_eq!(
             s.succeeded as usize,
-            trace.emitted.iter().filter(|o| o.result.is_ok()).count()
+            trace.emitted.iter().filter(|o| o.is_succeeded()).count()
         );
+        assert_eq!(
+            s.unconfirmed as usize,
+            trace.emitted.iter().filter(|o| o.is_unconfirmed()).count()
+        );
+        assert_eq!(s.retried, s.item_retries + s.request_retries);
+        let r = s.retry_reasons;
+        assert_eq!(s.retried, r.item_status + r.request_status + r.connect + r.broken + r.timeout);
         assert_eq!(s.requests as usize, trace.sent.len());
     }
 }
@@ -577,4 +626,280 @@ fn a_full_buffer_is_due_below_the_flush_count_and_drained_means_every_outcome_em
     assert!(bulk.is_drained());
     let report = elastik_core::helpers::bulk::BulkReport::new(bulk.stats(), std::time::Duration::from_millis(500));
     assert_eq!(report.docs_per_second(), 6.0);
+}
+
+/// The answer of every chunk: 429 for the item with this id, 201 for the others.
+fn reject(id: &'static str) -> impl FnMut(&http::Request<elastik_core::Body>) -> Result<http::Response<bytes::Bytes>, Error> {
+    move |request| {
+        let ids = bulk_actions(request);
+        Ok(bulk_answer(request, |i, _| if ids[i].1.as_deref() == Some(id) { 429 } else { 201 }))
+    }
+}
+
+#[test]
+fn retries_go_on_until_the_time_budget_runs_out() {
+    let t0 = Instant::now();
+    // Defaults: no count limit, five minutes from the first rejection.
+    let mut bulk = indexer(BulkConfig::default(), (0..3).map(doc), t0);
+    let trace = drive(&mut bulk, t0, reject("d001"));
+    let failed: Vec<_> = trace.emitted.iter().filter(|o| o.is_failed()).collect();
+    assert_eq!(failed.len(), 1, "only the item rejected forever fails");
+    assert!(failed[0].retries > 10, "far more than a handful of retries: {}", failed[0].retries);
+    assert!(matches!(failed[0].result, BulkResult::Failed(BulkError::Item { status: 429, .. })));
+    let budget = Duration::from_secs(300);
+    let last_send = trace.sent.last().unwrap().0;
+    assert_eq!(last_send, t0 + budget, "the last backoff ends at the deadline, then one last attempt");
+    assert_eq!(trace.end, t0 + budget);
+    // A settable budget.
+    let config = BulkConfig::default().item_retry(BackoffPolicy::new().budget(Duration::from_secs(20)));
+    let mut bulk = indexer(config, (0..3).map(doc), t0);
+    let trace = drive(&mut bulk, t0, reject("d001"));
+    assert_eq!(trace.end, t0 + Duration::from_secs(20));
+    assert_eq!(bulk.stats().failed, 1);
+    assert_eq!(bulk.stats().succeeded, 2);
+}
+
+#[test]
+fn item_and_request_retries_have_separate_budgets_and_counters() {
+    let t0 = Instant::now();
+    let two = BackoffPolicy::new().max_retries(2).backoff(Duration::from_millis(10), Duration::from_millis(10));
+    let config = BulkConfig::new().item_retry(two.clone()).request_retry(two);
+    let mut bulk = indexer(config, (0..1).map(doc), t0);
+    let mut round = 0;
+    // 503, item 429, connection refused, item 429, then created: two of
+    // each kind, within each kind's limit of two, four in all.
+    let trace = drive(&mut bulk, t0, |request| {
+        round += 1;
+        match round {
+            1 => Ok(resp(503, &json!({"error": "unavailable", "status": 503}))),
+            3 => Err(io_error(elastik_core::IoErrorKind::Connect, false)),
+            2 | 4 => Ok(bulk_answer(request, |_, _| 429)),
+            _ => Ok(bulk_answer(request, |_, _| 201)),
+        }
+    });
+    assert_eq!(trace.sent.len(), 5);
+    assert!(trace.emitted[0].is_succeeded());
+    assert_eq!(trace.emitted[0].retries, 4);
+    let s = bulk.stats();
+    assert_eq!((s.retried, s.item_retries, s.request_retries), (4, 2, 2));
+    let r = s.retry_reasons;
+    assert_eq!((r.item_status, r.request_status, r.connect, r.broken, r.timeout), (2, 1, 1, 0, 0));
+    // One kind running out does not touch the other's budget: a third item
+    // rejection fails the operation although request retries remain.
+    let two = BackoffPolicy::new().max_retries(2).backoff(Duration::from_millis(10), Duration::from_millis(10));
+    let mut bulk = indexer(BulkConfig::new().retry(two), (0..1).map(doc), t0);
+    let trace = drive(&mut bulk, t0, |request| Ok(bulk_answer(request, |_, _| 429)));
+    assert_eq!(trace.sent.len(), 3);
+    assert!(trace.emitted[0].is_failed());
+    assert_eq!(bulk.stats().request_retries, 0);
+}
+
+#[test]
+fn retry_after_sets_the_least_wait_up_to_a_minute() {
+    let t0 = Instant::now();
+    for (header, least) in [("2", 2), ("45", 45), ("600", 60)] {
+        let config = BulkConfig::new().retry(
+            BackoffPolicy::new().max_retries(1).backoff(Duration::from_millis(10), Duration::from_millis(10)),
+        );
+        let mut bulk = indexer(config, (0..1).map(doc), t0);
+        let mut first = true;
+        let trace = drive(&mut bulk, t0, |request| {
+            if std::mem::take(&mut first) {
+                let mut answer = resp(429, &json!({}));
+                answer.headers_mut().insert("retry-after", header.parse().unwrap());
+                Ok(answer)
+            } else {
+                Ok(bulk_answer(request, |_, _| 201))
+            }
+        });
+        assert_eq!(trace.waits, [Duration::from_secs(least)], "Retry-After: {header}");
+        assert_eq!(bulk.stats().succeeded, 1);
+    }
+    // Item rejections carry the answer's Retry-After too.
+    let mut bulk = indexer(BulkConfig::new(), (0..1).map(doc), t0);
+    let mut first = true;
+    let trace = drive(&mut bulk, t0, |request| {
+        let status = if std::mem::take(&mut first) { 429 } else { 201 };
+        let mut answer = bulk_answer(request, |_, _| status);
+        answer.headers_mut().insert("retry-after", "9".parse().unwrap());
+        Ok(answer)
+    });
+    assert_eq!(trace.waits, [Duration::from_secs(9)]);
+}
+
+#[test]
+fn every_operation_ends_succeeded_failed_or_unconfirmed() {
+    let t0 = Instant::now();
+    let ops = vec![
+        doc(0),                                                                     // index with id: safe
+        BulkOperation::index(&json!({ "n": 1 })),                                   // index without id: not safe
+        BulkOperation::create(&json!({ "n": 2 })).id("d002"),                       // create with id: safe, may conflict
+        BulkOperation::update("d003", &json!({ "script": { "source": "ctx._source.n += 1" } })), // scripted: not safe
+        BulkOperation::update_doc("d004", &json!({ "n": 4 })),                      // partial doc: safe
+        BulkOperation::delete("d005"),                                              // safe
+        BulkOperation::index(&json!({ "n": 6 })).retry_safe(true),                  // declared safe
+    ];
+    assert_eq!(
+        ops.iter().map(BulkOperation::is_retry_safe).collect::<Vec<_>>(),
+        [true, false, true, false, true, true, true]
+    );
+    let mut bulk = indexer(BulkConfig::new().flush_count(10), ops, t0);
+    let mut round = 0;
+    let trace = drive(&mut bulk, t0, |request| {
+        round += 1;
+        match round {
+            // The connection breaks after the request went out: it may
+            // have been applied.
+            1 => Err(io_error(elastik_core::IoErrorKind::Reset, true)),
+            // The repetition, only of what is safe to repeat. The create
+            // meets the document its first attempt may have made.
+            2 => {
+                assert_eq!(
+                    bulk_actions(request),
+                    [
+                        ("index".to_owned(), Some("d000".to_owned())),
+                        ("create".to_owned(), Some("d002".to_owned())),
+                        ("update".to_owned(), Some("d004".to_owned())),
+                        ("delete".to_owned(), Some("d005".to_owned())),
+                        ("index".to_owned(), None),
+                    ]
+                );
+                Ok(bulk_answer(request, |i, _| [201, 409, 200, 404, 201][i]))
+            }
+            _ => unreachable!("nothing else to send"),
+        }
+    });
+    let by_id: BTreeMap<_, _> = trace.emitted.iter().map(|o| (o.id.0, o)).collect();
+    assert!(by_id[&0].is_succeeded());
+    assert!(matches!(by_id[&1].result, BulkResult::Unconfirmed(BulkError::Request(_))), "{:?}", by_id[&1]);
+    assert!(matches!(by_id[&2].result, BulkResult::Unconfirmed(BulkError::Item { status: 409, .. })), "a conflict after a lost answer may be our own document");
+    assert!(by_id[&3].is_unconfirmed());
+    assert_eq!(by_id[&3].retries, 0);
+    assert!(by_id[&4].is_succeeded());
+    assert!(by_id[&5].is_succeeded());
+    assert!(by_id[&6].is_succeeded());
+    let s = bulk.stats();
+    assert_eq!((s.submitted, s.succeeded, s.failed, s.unconfirmed), (7, 4, 0, 3), "unconfirmed is never counted as failed");
+    assert_eq!((s.request_retries, s.retry_reasons.broken), (5, 5));
+
+    // Nothing was sent (connection refused): everything is repeated, even
+    // without id; a later rejection is a failure with its status and reason.
+    let ops = vec![BulkOperation::index(&json!({ "n": 1 })), doc(2)];
+    let mut bulk = indexer(BulkConfig::new(), ops, t0);
+    let mut round = 0;
+    let trace = drive(&mut bulk, t0, |request| {
+        round += 1;
+        match round {
+            1 => Err(io_error(elastik_core::IoErrorKind::Connect, false)),
+            _ => Ok(bulk_answer(request, |i, _| [201, 400][i])),
+        }
+    });
+    assert_eq!(trace.sent.len(), 2);
+    let s = bulk.stats();
+    assert_eq!((s.succeeded, s.failed, s.unconfirmed, s.retry_reasons.connect), (1, 1, 0, 2));
+    let failed = trace.emitted.iter().find(|o| o.is_failed()).unwrap();
+    let Some(BulkError::Item { status: 400, cause: Some(cause) }) = failed.result.failure() else { panic!("{failed:?}") };
+    assert_eq!(cause.reason.as_deref(), Some("scripted"));
+
+    // A timeout and a 504 may have been applied too; the budget running
+    // out after such an attempt leaves the operation unconfirmed.
+    for answer in [
+        (|| Err(io_error(elastik_core::IoErrorKind::Timeout, true))) as fn() -> _,
+        || Ok(resp(504, &json!({}))),
+        || Ok(resp(502, &json!({}))),
+    ] {
+        let config = BulkConfig::new().retry(BackoffPolicy::new().max_retries(2));
+        let mut bulk = indexer(config, [doc(0), BulkOperation::index(&json!({}))], t0);
+        let trace = drive(&mut bulk, t0, |_| answer());
+        assert_eq!(trace.sent.len(), 3, "the first and two repetitions of the one with an id");
+        let s = bulk.stats();
+        assert_eq!((s.succeeded, s.failed, s.unconfirmed), (0, 0, 2));
+    }
+}
+
+#[test]
+fn the_indexer_slows_down_under_push_back_and_speeds_up_again() {
+    let t0 = Instant::now();
+    let config = BulkConfig::new()
+        .flush_count(400)
+        .max_in_flight(4)
+        .min_chunk(50)
+        .flush_interval(None)
+        .retry(BackoffPolicy::new().backoff(Duration::from_millis(10), Duration::from_millis(10)));
+    let mut bulk = BulkIndexer::new(config);
+    for n in 0..20_000 {
+        bulk.add(doc(n), t0).unwrap();
+    }
+    bulk.close();
+    assert_eq!(bulk.limits(), (4, 400));
+    let mut requests = 0;
+    let mut sizes = Vec::new();
+    let trace = drive(&mut bulk, t0, |request| {
+        requests += 1;
+        sizes.push(bulk_actions(request).len());
+        match requests {
+            // Push-back: whole-request 429s, then item rejections.
+            1..=6 => Ok(resp(429, &json!({"error": "busy", "status": 429}))),
+            7..=10 => Ok(bulk_answer(request, |i, _| if i % 3 == 0 { 429 } else { 201 })),
+            _ => Ok(bulk_answer(request, |_, _| 201)),
+        }
+    });
+    let s = bulk.stats();
+    assert_eq!((s.succeeded, s.failed, s.unconfirmed), (20_000, 0, 0));
+    // Four chunks of 400 went out at once; their four 429s halve the
+    // limits once (a round), the next round halves again, down to the floor.
+    assert_eq!(&sizes[..4], [400, 400, 400, 400]);
+    // (Later partial chunks are retries released at the end.)
+    let smallest = *sizes[..12].iter().min().unwrap();
+    assert_eq!(smallest, 50, "chunks shrink to min_chunk under push-back: {sizes:?}");
+    assert!(s.slowdowns >= 3, "{s:?}");
+    assert!(s.slowdowns <= 10, "at most one slowdown per answer under push-back, and one per round");
+    // Clean answers bring the limits back.
+    assert_eq!(bulk.limits(), (4, 400));
+    assert!(sizes[20..30].iter().all(|n| *n == 400), "full chunks again: {sizes:?}");
+    assert_eq!(trace.emitted.len(), 20_000);
+    // Not adaptive: the limits never move.
+    let config = BulkConfig::new().flush_count(100).adaptive(false).retry(BackoffPolicy::new().max_retries(1));
+    let mut bulk = indexer(config, (0..300).map(doc), t0);
+    let mut first = true;
+    let trace = drive(&mut bulk, t0, |request| {
+        if std::mem::take(&mut first) {
+            Ok(resp(429, &json!({})))
+        } else {
+            Ok(bulk_answer(request, |_, _| 201))
+        }
+    });
+    assert!(trace.sent.iter().all(|(_, r)| bulk_actions(&r.request).len() == 100));
+    assert_eq!(bulk.stats().slowdowns, 0);
+}
+
+#[test]
+fn one_round_of_push_back_slows_down_once() {
+    let t0 = Instant::now();
+    let config = BulkConfig::new().flush_count(100).max_in_flight(4).min_chunk(10).flush_interval(None);
+    let mut bulk = BulkIndexer::new(config);
+    for n in 0..1000 {
+        bulk.add(doc(n), t0).unwrap();
+    }
+    let sent: Vec<_> = (0..4)
+        .map(|_| match bulk.poll(t0) {
+            Step::Send(s) => s,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(matches!(bulk.poll(t0), Step::Wait(None)), "four in flight");
+    for s in &sent {
+        bulk.handle(s.token, Ok(resp(503, &json!({}))), t0);
+    }
+    assert_eq!(bulk.limits(), (2, 50), "four answers of the same round: one halving");
+    assert_eq!(bulk.stats().slowdowns, 1);
+    // The next chunk belongs to the new round: its push-back halves again.
+    let Step::Send(next) = bulk.poll(t0) else { panic!() };
+    assert_eq!(bulk_actions(&next.request).len(), 50);
+    bulk.handle(next.token, Ok(resp(429, &json!({}))), t0);
+    assert_eq!(bulk.limits(), (1, 25));
+    // A clean answer: one step up.
+    let Step::Send(next) = bulk.poll(t0) else { panic!() };
+    bulk.handle(next.token, Ok(bulk_answer(&next.request, |_, _| 201)), t0);
+    assert_eq!(bulk.limits(), (2, 37));
 }

@@ -195,8 +195,7 @@ fn bulk_with_item_errors_accounts_each_item() {
         .iter()
         .filter_map(|o| {
             o.result
-                .as_ref()
-                .err()
+                .failure()
                 .map(|e| (o.operation.meta().id.clone().unwrap(), e.status().unwrap()))
         })
         .collect();
@@ -304,5 +303,5 @@ fn reindex_230_docs() {
     assert!(trace
         .emitted
         .iter()
-        .all(|e| matches!(e, ReindexEvent::Written(o) if o.result.is_ok())));
+        .all(|e| matches!(e, ReindexEvent::Written(o) if o.is_succeeded())));
 }

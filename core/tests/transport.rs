@@ -216,7 +216,7 @@ fn when_every_node_is_dead_one_is_forced_back() {
 #[test]
 fn retryable_statuses_are_retried_with_backoff_then_surface() {
     for status in [429u16, 502, 503, 504] {
-        let mut t = transport(builder(&THREE));
+        let mut t = transport(builder(&THREE).max_retries(3));
         let now = Instant::now();
         let mut c = start(&mut t, Method::GET, "/_search", now);
         let run = drive(&mut t, &mut c, now, |_| Ok(resp(status, "{\"error\":\"busy\",\"status\":1}")));
@@ -301,7 +301,7 @@ fn timeouts_are_not_retried_unless_asked() {
         }
         other => panic!("{other:?}"),
     }
-    let mut t = transport(builder(&THREE).retry_on_timeout(true));
+    let mut t = transport(builder(&THREE).retry_on_timeout(true).max_retries(3));
     let mut c = start(&mut t, Method::GET, "/", now);
     let run = drive(&mut t, &mut c, now, timeout);
     assert_eq!(run.sent.len(), 4);
@@ -323,7 +323,7 @@ fn a_broken_connection_after_sending_is_retried_only_when_safe() {
         (Method::POST, "/_bulk", None, 1),
     ];
     for (method, path, safe, expected) in cases {
-        let mut t = transport(builder(&THREE));
+        let mut t = transport(builder(&THREE).max_retries(3));
         let ep = RawRequest::new(method.clone(), path);
         let mut opts = RequestOptions::default();
         opts.retry_safe = safe;
@@ -332,10 +332,68 @@ fn a_broken_connection_after_sending_is_retried_only_when_safe() {
         assert_eq!(run.sent.len(), expected, "{method} {path} safe={safe:?}");
         assert!(matches!(run.result, Err(Error::Transport(_))));
     }
-    // A read-only POST endpoint is safe by name.
-    let mut t = transport(builder(&THREE));
+    // A read-only POST endpoint is safe by name; a bulk request is not,
+    // whatever its method (its operations may lack ids).
+    let mut t = transport(builder(&THREE).max_retries(3));
     let mut c = t.start("search", RawRequest::new(Method::POST, "/_search").to_request().unwrap(), RequestOptions::default(), now);
     assert_eq!(drive(&mut t, &mut c, now, reset).sent.len(), 4);
+    let mut c = t.start("bulk", RawRequest::new(Method::PUT, "/_bulk").to_request().unwrap(), RequestOptions::default(), now);
+    assert_eq!(drive(&mut t, &mut c, now, reset).sent.len(), 1);
+}
+
+#[test]
+fn transient_failures_are_retried_until_the_time_budget_runs_out() {
+    // Defaults: no count limit, a budget of two minutes.
+    let mut t = transport(builder(&THREE));
+    let now = Instant::now();
+    let mut c = start(&mut t, Method::GET, "/_search", now);
+    let run = drive(&mut t, &mut c, now, |_| Ok(resp(503, "{}")));
+    assert!(run.sent.len() > 10, "far more than a handful of attempts: {}", run.sent.len());
+    assert_eq!(run.end, now + Duration::from_secs(120), "the last backoff ends at the deadline, then one last attempt");
+    assert_eq!(run.result.unwrap().status().as_u16(), 503, "the last answer");
+    // A shorter budget, from the builder or per request; connection errors too.
+    for (mut t, opts) in [
+        (transport(builder(&THREE).retry_budget(Duration::from_secs(5))), RequestOptions::new()),
+        (transport(builder(&THREE)), RequestOptions::new().retry_budget(Duration::from_secs(5))),
+    ] {
+        let ep = RawRequest::new(Method::GET, "/");
+        let mut c = t.start(ep.id(), ep.to_request().unwrap(), opts, now);
+        let run = drive(&mut t, &mut c, now, refused);
+        assert_eq!(run.end, now + Duration::from_secs(5));
+        let err = run.result.unwrap_err();
+        assert!(err.to_string().contains("retry budget ran out"), "{err}");
+        assert_eq!(run.waits.iter().sum::<Duration>(), Duration::from_secs(5));
+    }
+    // A count limit still applies when set.
+    let mut t = transport(builder(&THREE).max_retries(2));
+    let mut c = start(&mut t, Method::GET, "/", now);
+    assert_eq!(drive(&mut t, &mut c, now, refused).sent.len(), 3);
+}
+
+#[test]
+fn timeouts_of_writes_safe_to_repeat_are_retried_by_default() {
+    let timeout = |_: &http::Request<Bytes>| Err(IoError::new(IoErrorKind::Timeout, "deadline"));
+    let now = Instant::now();
+    let cases: [(Method, &str, Option<bool>, bool); 5] = [
+        (Method::PUT, "/i/_doc/1", None, true),
+        (Method::DELETE, "/i/_doc/1", None, true),
+        (Method::POST, "/i/_doc", Some(true), true),
+        (Method::POST, "/i/_doc", None, false),
+        (Method::GET, "/i/_search", None, false),
+    ];
+    for (method, path, safe, retried) in cases {
+        let mut t = transport(builder(&THREE).max_retries(3));
+        let ep = RawRequest::new(method.clone(), path);
+        let mut opts = RequestOptions::default();
+        opts.retry_safe = safe;
+        let mut c = t.start(ep.id(), ep.to_request().unwrap(), opts, now);
+        let run = drive(&mut t, &mut c, now, timeout);
+        assert_eq!(run.sent.len(), if retried { 4 } else { 1 }, "{method} {path} safe={safe:?}");
+        let err = run.result.unwrap_err();
+        if !retried {
+            assert!(err.to_string().contains("may have been applied"), "{err}");
+        }
+    }
 }
 
 #[test]
@@ -349,7 +407,7 @@ fn per_request_retry_count_overrides_the_client() {
 
 #[test]
 fn transport_errors_list_every_attempt_and_never_credentials() {
-    let mut t = transport(builder(&["http://elastic:hunter2@n1:9200", "http://n2:9200"]));
+    let mut t = transport(builder(&["http://elastic:hunter2@n1:9200", "http://n2:9200"]).max_retries(3));
     let now = Instant::now();
     let mut c = start(&mut t, Method::GET, "/", now);
     let run = drive(&mut t, &mut c, now, refused);

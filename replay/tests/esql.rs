@@ -11,6 +11,7 @@ use elastik_api::Client;
 use elastik_core::esql::{
     field, functions as f, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat,
 };
+use elastik_core::machine::Step;
 use elastik_core::{Executor, PreparedRequest, RequestOptions};
 use elastik_replay::ReplayExecutor;
 use serde_json::{json, Value};
@@ -73,7 +74,7 @@ fn esql_recordings_replay_without_unmatched_requests() {
                 now = until;
             }
             Step::Emit(result) => break result,
-            None => panic!("the machine awaits an answer it was given"),
+            Step::Wait(None) | Step::Done => panic!("the machine awaits an answer it was given"),
         }
     };
     let done = result.unwrap();

@@ -82,6 +82,11 @@ impl FromConfig for AsyncStdExecutor {
         if let Some(meta) = &mut config.client_meta {
             meta.push_str(",ai=2");
         }
+        // Never ignore a setting silently: a request meant to go through a proxy
+        // must not go straight to the node instead.
+        if config.proxy.is_some() {
+            return Err(Error::build("HTTP proxies are not supported on the async-std runtime yet (they are on tokio and blocking)"));
+        }
         let connector = http1::Connector::new(tls::client_config(&config.tls)?, config.connections_per_node);
         let transport = Mutex::new(Transport::new(config));
         Ok(AsyncStdExecutor { inner: Arc::new(Inner { transport, connector }) })

@@ -5,7 +5,17 @@
 //! retries nothing, treats no status as an error, decompresses nothing (the
 //! core gunzips) and adds no header of its own (the core sets `User-Agent`,
 //! `Accept` and `Accept-Encoding`). It ignores proxy environment variables.
-//! It pools keep-alive connections, `connections_per_node` idle ones per node.
+//! It pools keep-alive connections, `connections_per_node` idle ones per node,
+//! and checks that an idle one is still open before reusing it. It never
+//! sends a request twice: every attempt is the core's.
+//!
+//! A configured [`Proxy`](elastik_core::transport::Proxy) becomes a
+//! `ureq::Proxy`. ureq 3 speaks only `CONNECT` to HTTP proxies, so requests
+//! to `http://` nodes are tunnelled too (the tokio and async-std runtimes
+//! send those in absolute form instead); the proxy's credentials go in the
+//! `CONNECT` request's `Proxy-Authorization`. A tunnel that fails (the proxy
+//! unreachable, refusing, asking for credentials) is a connect failure:
+//! nothing reached the node.
 //!
 //! What it does not do: decide anything about the answer.
 
@@ -16,8 +26,8 @@ use elastik_core::transport::{Config, SendRequest};
 use elastik_core::{Error, IoError, IoErrorKind};
 use ureq::config::AutoHeaderValue;
 use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{ConnectionDetails, Connector, TcpConnector};
-use ureq::{Agent, AsSendBody, Timeout};
+use ureq::unversioned::transport::{ConnectProxyConnector, ConnectionDetails, Connector, TcpConnector, Transport};
+use ureq::{Agent, AsSendBody, Proxy, ProxyProtocol, Timeout};
 
 use crate::tls::{self, TlsConnector};
 
@@ -30,7 +40,7 @@ pub(crate) fn agent(config: &Config) -> Result<Agent, Error> {
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
-        .proxy(None)
+        .proxy(config.proxy.as_ref().map(ureq_proxy).transpose()?)
         .user_agent(AutoHeaderValue::None)
         .accept(AutoHeaderValue::None)
         .accept_encoding(AutoHeaderValue::None)
@@ -38,9 +48,21 @@ pub(crate) fn agent(config: &Config) -> Result<Agent, Error> {
         .max_idle_connections_per_host(config.connections_per_node)
         .max_idle_connections(config.connections_per_node.saturating_mul(MAX_IDLE_NODES))
         .build();
-    let connector =
-        ().chain(Dial(TcpConnector::default())).chain(TlsConnector { config: tls::client_config(&config.tls)? });
+    let connector = ()
+        .chain(Tunnel(ConnectProxyConnector::default()))
+        .chain(Dial(TcpConnector::default()))
+        .chain(TlsConnector { config: tls::client_config(&config.tls)? });
     Ok(Agent::with_parts(agent_config, connector, DefaultResolver::default()))
+}
+
+/// The configured proxy as ureq's (a `CONNECT` proxy), credentials included.
+fn ureq_proxy(proxy: &elastik_core::transport::Proxy) -> Result<Proxy, Error> {
+    let host = if proxy.host().contains(':') { format!("[{}]", proxy.host()) } else { proxy.host().to_owned() };
+    let mut builder = Proxy::builder(ProxyProtocol::Http).host(&host).port(proxy.port());
+    if let Some((username, password)) = proxy.credentials() {
+        builder = builder.username(username).password(password);
+    }
+    builder.build().map_err(|e| Error::build(format!("unusable proxy {}: {e}", proxy.url())))
 }
 
 /// Performs one exchange and reads the whole body (at most `send.max_response_size` bytes).
@@ -118,10 +140,29 @@ impl std::error::Error for Unsent {}
 #[derive(Debug)]
 struct Dial(TcpConnector);
 
-impl Connector<()> for Dial {
-    type Out = <TcpConnector as Connector<()>>::Out;
+impl<In: Transport> Connector<In> for Dial {
+    type Out = <TcpConnector as Connector<In>>::Out;
+
+    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        self.0.connect(details, chained).map_err(|e| Unsent::error(IoErrorKind::Connect, e))
+    }
+}
+
+/// ureq's `CONNECT` connector (a no-op without a proxy), with its failures
+/// marked as [`Unsent`]: until the tunnel stands, nothing went to the node.
+/// A timeout stays a timeout; a failure dialling the proxy is already
+/// classified by [`Dial`].
+#[derive(Debug)]
+struct Tunnel(ConnectProxyConnector);
+
+impl Connector<()> for Tunnel {
+    type Out = <ConnectProxyConnector as Connector<()>>::Out;
 
     fn connect(&self, details: &ConnectionDetails, chained: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
-        self.0.connect(details, chained).map_err(|e| Unsent::error(IoErrorKind::Connect, e))
+        self.0.connect(details, chained).map_err(|e| match e {
+            ureq::Error::Other(e) if e.is::<Unsent>() => ureq::Error::Other(e),
+            ureq::Error::Timeout(_) => Unsent::error(IoErrorKind::Timeout, format!("proxy tunnel: {e}")),
+            e => Unsent::error(IoErrorKind::Connect, format!("proxy tunnel: {e}")),
+        })
     }
 }

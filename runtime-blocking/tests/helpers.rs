@@ -138,7 +138,7 @@ fn chunks_in_flight() {
     assert!(elapsed < Duration::from_millis(8 * 150), "8 chunks of 150 ms took {elapsed:?}");
     let mut ids = BTreeSet::new();
     for outcome in outcomes {
-        assert!(outcome.result.is_ok());
+        assert!(outcome.is_succeeded());
         ids.insert(outcome.id.0);
     }
     assert_eq!(ids, (0..80).collect());
@@ -177,7 +177,7 @@ fn bulk_turns_a_stream_of_operations_into_a_stream_of_outcomes() {
     let operations = (0..1000).map(doc);
     let outcomes: Vec<_> = bulk(&client, operations, BulkConfig::new().index("c").flush_count(100).max_in_flight(3)).collect();
     assert_eq!(outcomes.len(), 1000);
-    assert!(outcomes.iter().all(|o| o.result.is_ok()));
+    assert!(outcomes.iter().all(|o| o.is_succeeded()));
     assert_eq!(gauge.lock().unwrap().1, 3, "the stream keeps 3 chunks in flight");
 }
 
@@ -231,13 +231,13 @@ fn through_faults_and_a_killed_node_every_operation_has_one_outcome_and_nothing_
         .build()
         .unwrap();
     let index = unique_name("blkfaults");
-    let retry = BackoffPolicy { max_retries: 12, base: Duration::from_millis(5), max: Duration::from_millis(100) };
+    let retry = BackoffPolicy::new().max_retries(12).backoff(Duration::from_millis(5), Duration::from_millis(100));
     let config = BulkConfig::new().index(&index).flush_count(250).max_in_flight(4).retry(retry).seed(seed);
     let outcomes_seen: Arc<Mutex<HashMap<String, bool>>> = Arc::default();
     let seen = Arc::clone(&outcomes_seen);
     let mut indexer = faulty.bulk_indexer(config).on_outcome(move |o| {
         let id = o.operation.meta().id.clone().expect("ids given");
-        let previous = seen.lock().unwrap().insert(id.clone(), o.result.is_ok());
+        let previous = seen.lock().unwrap().insert(id.clone(), o.is_succeeded());
         assert!(previous.is_none(), "a second outcome for {id}");
     });
     let mut expected_failures = 0;
@@ -295,7 +295,8 @@ fn through_faults_and_a_killed_node_every_operation_has_one_outcome_and_nothing_
         report.docs_per_second(),
     );
     assert_eq!(stats.submitted, docs);
-    assert_eq!(stats.succeeded + stats.failed, stats.submitted);
+    assert_eq!(stats.succeeded + stats.failed + stats.unconfirmed, stats.submitted);
+    assert_eq!(stats.unconfirmed, 0, "with ids every lost answer is repeated");
     assert_eq!(outcomes.len() as u64, docs, "one outcome per operation");
     assert_eq!(stats.failed, expected_failures, "only the updates of missing documents fail");
     assert!(stats.retried > 0, "the faults caused retries");
@@ -425,7 +426,7 @@ fn reindex_copies_between_two_clients_with_a_transform() {
     let mut events = 0;
     let progress = stream
         .run(|event, _| {
-            assert!(matches!(event, ReindexEvent::Written(o) if o.result.is_ok()), "{event:?}");
+            assert!(matches!(event, ReindexEvent::Written(o) if o.is_succeeded()), "{event:?}");
             events += 1;
         })
         ;

@@ -3,7 +3,16 @@
 //!
 //! The connector opens TCP (hyper-util's `HttpConnector`) and, for `https`
 //! nodes, runs the rustls handshake. The pool keeps up to
-//! `connections_per_node` idle keep-alive connections per node.
+//! `connections_per_node` idle keep-alive connections per node. hyper-util's
+//! retry of requests canceled on a reused connection is off: every attempt
+//! is the core's, counted against `max_retries` and listed in its error.
+//!
+//! With a [`Proxy`] configured, requests to `http://` nodes go to the proxy
+//! in absolute form (the connection is marked proxied, so hyper writes the
+//! full URL) with the proxy's `Proxy-Authorization`; `https://` nodes are
+//! reached through hyper-util's `CONNECT` [`Tunnel`], then TLS runs end to
+//! end with the node. A tunnel that fails is a connect failure: nothing
+//! reached the node.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -12,12 +21,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use elastik_core::transport::{Config, SendRequest};
+use elastik_core::transport::{Config, Proxy, SendRequest};
 use elastik_core::{IoError, IoErrorKind};
-use http::Uri;
+use http::{HeaderValue, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError};
 use hyper::body::Incoming;
 use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::rt::{TokioExecutor as HyperExecutor, TokioIo, TokioTimer};
 use rustls::pki_types::ServerName;
@@ -25,30 +35,44 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
-/// hyper's pooled client over our connector.
-pub(crate) type HttpClient = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
+/// hyper's pooled client over our connector, and what plain requests to a
+/// proxy carry.
+pub(crate) struct HttpClient {
+    hyper: hyper_util::client::legacy::Client<Connector, Full<Bytes>>,
+    /// `Proxy-Authorization` for requests to `http://` nodes through the proxy.
+    proxy_authorization: Option<HeaderValue>,
+}
 
 /// The pooled client for a configuration.
-pub(crate) fn client(config: &Config, tls: rustls::ClientConfig) -> HttpClient {
+pub(crate) fn client(config: &Config, tls: rustls::ClientConfig) -> Result<HttpClient, elastik_core::Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
-    let connector = Connector { http, tls: TlsConnector::from(Arc::new(tls)) };
-    hyper_util::client::legacy::Client::builder(HyperExecutor::new())
+    let proxy = config.proxy.as_ref().map(ProxyRoute::new).transpose()?;
+    let proxy_authorization = proxy.as_ref().and_then(|p| p.authorization.clone());
+    let connector = Connector { http, tls: TlsConnector::from(Arc::new(tls)), proxy };
+    let hyper = hyper_util::client::legacy::Client::builder(HyperExecutor::new())
         .pool_timer(TokioTimer::new())
         .pool_max_idle_per_host(config.connections_per_node)
         // Every attempt is the core's: hyper-util must not resend a request
         // on its own when a reused connection turns out closed.
         .retry_canceled_requests(false)
-        .build(connector)
+        .build(connector);
+    Ok(HttpClient { hyper, proxy_authorization })
 }
 
 /// Performs `send`: the whole exchange, body included, within `send.timeout`,
 /// reading at most `send.max_response_size` bytes.
 pub(crate) async fn exchange(client: &HttpClient, send: SendRequest) -> Result<http::Response<Bytes>, IoError> {
     let limit = send.max_response_size;
+    let mut request = send.request;
+    if let Some(value) = &client.proxy_authorization {
+        if request.uri().scheme() == Some(&http::uri::Scheme::HTTP) {
+            request.headers_mut().insert(http::header::PROXY_AUTHORIZATION, value.clone());
+        }
+    }
     let work = async {
-        let response = client.request(send.request.map(Full::new)).await.map_err(request_error)?;
+        let response = client.hyper.request(request.map(Full::new)).await.map_err(request_error)?;
         let (parts, body) = response.into_parts();
         let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
         if declared.is_some_and(|len: usize| len > limit) {
@@ -139,11 +163,55 @@ fn chain(error: &(dyn StdError + 'static)) -> String {
     message
 }
 
-/// Opens TCP connections and, for `https` URIs, runs the TLS handshake.
+/// Opens TCP connections (to the node, or to the proxy) and, for `https`
+/// URIs, runs the TLS handshake (through a `CONNECT` tunnel with a proxy).
 #[derive(Clone)]
 pub(crate) struct Connector {
     http: HttpConnector,
     tls: TlsConnector,
+    proxy: Option<ProxyRoute>,
+}
+
+/// Where the proxy is and what it is told.
+#[derive(Clone)]
+struct ProxyRoute {
+    uri: Uri,
+    /// `Proxy-Authorization`, marked sensitive.
+    authorization: Option<HeaderValue>,
+}
+
+impl ProxyRoute {
+    fn new(proxy: &Proxy) -> Result<ProxyRoute, elastik_core::Error> {
+        let uri = proxy
+            .url()
+            .parse()
+            .map_err(|_| elastik_core::Error::build(format!("unusable proxy URL {}", proxy.url())))?;
+        Ok(ProxyRoute { uri, authorization: proxy.authorization()? })
+    }
+
+    fn tunnel(&self, http: HttpConnector) -> Tunnel<HttpConnector> {
+        let tunnel = Tunnel::new(self.uri.clone(), http);
+        match &self.authorization {
+            Some(value) => tunnel.with_auth(value.clone()),
+            None => tunnel,
+        }
+    }
+}
+
+/// A failed `CONNECT` tunnel (told apart from a failed TLS handshake).
+#[derive(Debug)]
+struct ProxyTunnelError(BoxError);
+
+impl std::fmt::Display for ProxyTunnelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "proxy tunnel failed: {}", self.0)
+    }
+}
+
+impl StdError for ProxyTunnelError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source()
+    }
 }
 
 /// A failed TLS handshake (so that the error can be told from a refused connection).
@@ -172,12 +240,27 @@ impl tower_service::Service<Uri> for Connector {
     fn call(&mut self, uri: Uri) -> Self::Future {
         let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
         let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
-        let connecting = self.http.call(uri);
         let tls = self.tls.clone();
+        let connecting: Pin<Box<dyn Future<Output = Result<TokioIo<TcpStream>, BoxError>> + std::marker::Send>> =
+            match &self.proxy {
+                None => {
+                    let direct = self.http.call(uri);
+                    Box::pin(async move { direct.await.map_err(Into::into) })
+                }
+                Some(proxy) if !https => {
+                    let to_proxy = self.http.call(proxy.uri.clone());
+                    Box::pin(async move { to_proxy.await.map_err(Into::into) })
+                }
+                Some(proxy) => {
+                    let tunnelling = proxy.tunnel(self.http.clone()).call(uri);
+                    Box::pin(async move { tunnelling.await.map_err(|e| ProxyTunnelError(Box::new(e)).into()) })
+                }
+            };
+        let proxied = self.proxy.is_some() && !https;
         Box::pin(async move {
             let tcp = connecting.await?;
             if !https {
-                return Ok(Stream::Plain(tcp));
+                return Ok(Stream::Plain(tcp, proxied));
             }
             let name = ServerName::try_from(host).map_err(|e| TlsHandshakeError(std::io::Error::other(e)))?;
             let stream = tls.connect(name, tcp.into_inner()).await.map_err(TlsHandshakeError)?;
@@ -186,16 +269,16 @@ impl tower_service::Service<Uri> for Connector {
     }
 }
 
-/// A plain or TLS connection.
+/// A plain (to the node, or to the proxy: `true`) or TLS connection.
 pub(crate) enum Stream {
-    Plain(TokioIo<TcpStream>),
+    Plain(TokioIo<TcpStream>, bool),
     Tls(Box<TokioIo<TlsStream<TcpStream>>>),
 }
 
 impl Connection for Stream {
     fn connected(&self) -> Connected {
         match self {
-            Stream::Plain(s) => s.connected(),
+            Stream::Plain(s, proxied) => s.connected().proxy(*proxied),
             Stream::Tls(s) => s.inner().get_ref().0.connected(),
         }
     }
@@ -204,7 +287,7 @@ impl Connection for Stream {
 impl Read for Stream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: ReadBufCursor<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Plain(s, _) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(&mut **s).poll_read(cx, buf),
         }
     }
@@ -213,21 +296,21 @@ impl Read for Stream {
 impl Write for Stream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Plain(s, _) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(&mut **s).poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Plain(s, _) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(&mut **s).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Plain(s, _) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(&mut **s).poll_shutdown(cx),
         }
     }

@@ -89,7 +89,7 @@ impl FromConfig for TokioExecutor {
         if let Some(meta) = &mut config.client_meta {
             meta.push_str(CLIENT_META_HC);
         }
-        let http = exchange::client(&config, tls::client_config(&config.tls)?);
+        let http = exchange::client(&config, tls::client_config(&config.tls)?)?;
         let runtime = tokio::runtime::Handle::try_current().ok().filter(|_| config.sniff.before_requests.is_some());
         let Some(runtime) = runtime else {
             let inner = Inner { transport: Mutex::new(Transport::new(config)), http, _stop_sniffer: None };

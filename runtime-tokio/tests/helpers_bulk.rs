@@ -119,7 +119,7 @@ async fn chunks_are_sent_concurrently_up_to_max_in_flight() {
     assert!(elapsed < Duration::from_millis(8 * 150), "8 chunks of 150 ms took {elapsed:?}");
     let mut ids = BTreeSet::new();
     while let Some(outcome) = outcomes.next().await {
-        assert!(outcome.result.is_ok());
+        assert!(outcome.is_succeeded());
         ids.insert(outcome.id.0);
     }
     assert_eq!(ids, (0..80).collect());
@@ -154,7 +154,7 @@ async fn bulk_turns_a_stream_of_operations_into_a_stream_of_outcomes() {
     let operations = futures_util::stream::iter((0..1000).map(doc).chain([BulkOperation::delete("nope")]));
     let outcomes: Vec<_> = bulk(&client, operations, BulkConfig::new().index(&index).flush_count(300)).collect().await;
     assert_eq!(outcomes.len(), 1001);
-    assert!(outcomes.iter().all(|o| o.result.is_ok()), "a delete of a missing document succeeds");
+    assert!(outcomes.iter().all(|o| o.is_succeeded()), "a delete of a missing document succeeds");
     json(&client, Method::POST, &format!("/{index}/_refresh"), None).await;
     assert_eq!(json(&client, Method::GET, &format!("/{index}/_count"), None).await["count"], 1000);
 }
@@ -205,13 +205,13 @@ async fn through_faults_and_a_killed_node_every_operation_has_one_outcome_and_no
     }
     let client = builder().nodes(proxies.iter().map(FaultProxy::url)).build().unwrap();
     let index = unique_name("bulkfaults");
-    let retry = BackoffPolicy { max_retries: 12, base: Duration::from_millis(5), max: Duration::from_millis(100) };
+    let retry = BackoffPolicy::new().max_retries(12).backoff(Duration::from_millis(5), Duration::from_millis(100));
     let config = BulkConfig::new().index(&index).flush_count(250).max_in_flight(4).retry(retry).seed(seed);
     let outcomes_seen: Arc<Mutex<HashMap<String, bool>>> = Arc::default();
     let seen = Arc::clone(&outcomes_seen);
     let mut indexer = client.bulk_indexer(config).on_outcome(move |o| {
         let id = o.operation.meta().id.clone().expect("ids given");
-        let previous = seen.lock().unwrap().insert(id.clone(), o.result.is_ok());
+        let previous = seen.lock().unwrap().insert(id.clone(), o.is_succeeded());
         assert!(previous.is_none(), "a second outcome for {id}");
     });
     let mut expected_failures = 0;
@@ -270,7 +270,8 @@ async fn through_faults_and_a_killed_node_every_operation_has_one_outcome_and_no
         report.docs_per_second(),
     );
     assert_eq!(stats.submitted, docs);
-    assert_eq!(stats.succeeded + stats.failed, stats.submitted);
+    assert_eq!(stats.succeeded + stats.failed + stats.unconfirmed, stats.submitted);
+    assert_eq!(stats.unconfirmed, 0, "with ids every lost answer is repeated");
     assert_eq!(outcomes.len() as u64, docs, "one outcome per operation");
     assert_eq!(stats.failed, expected_failures, "only the updates of missing documents fail");
     assert!(stats.retried > 0, "the faults caused retries");

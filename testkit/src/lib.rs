@@ -8,14 +8,23 @@
 //!   the helper prints why and returns `None`, and the test returns early;
 //! - [`FaultProxy`]: an HTTP/1.1 proxy in front of a real server that injects
 //!   one [`Fault`] per request from a queue and logs every request;
+//! - [`ForwardProxy`]: an HTTP forward proxy (absolute-form requests and
+//!   `CONNECT` tunnels, optional basic credentials) that logs what it carries;
 //! - [`StubServer`]: a tiny HTTP/1.1 server answering canned responses;
+//! - [`TlsServer`]: an HTTPS server with a certificate from a fresh CA;
 //! - [`closed_port_url`]: a URL where nothing listens.
 //!
-//! Not in scope: TLS (tests that need it run their own TLS server), HTTP/2,
+//! Not in scope: TLS beyond [`TlsServer`]'s one answer (the TLS suites run
+//! their own servers; the forward proxy tunnels TLS without looking inside), HTTP/2,
 //! `Expect: 100-continue`, anything but loopback addresses.
 
 mod http1;
+mod proxy;
 pub mod recorded;
+mod tls;
+
+pub use proxy::{ForwardProxy, ProxyOutcome, ProxyRecord};
+pub use tls::TlsServer;
 
 use std::collections::VecDeque;
 use std::io::{BufReader, Write};
@@ -127,6 +136,24 @@ pub enum Fault {
         /// Which one of each `every`.
         offset: usize,
     },
+    /// Forward the request (so the server applies it), read the answer,
+    /// then close the connection without sending a byte of it: the client
+    /// cannot tell whether the request was applied.
+    ResetAfterForward,
+    /// Take some operations out of a `_bulk` request before forwarding it
+    /// (each with `per_mille` chance, drawn from `seed`), and answer them
+    /// with a `status` item (`es_rejected_execution_exception`) in their
+    /// place: unlike [`Fault::RewriteBulkItems`], a rejected item was not
+    /// applied, as with a real overloaded node. A body it cannot read is
+    /// forwarded as is. See [`FaultMix`] for seeded plans of faults.
+    RejectBulkItems {
+        /// The status of the rejected items (429 for a rejection).
+        status: u16,
+        /// The chance of each item, per mille.
+        per_mille: u32,
+        /// The seed of the choice.
+        seed: u64,
+    },
 }
 
 /// One request the proxy or stub received.
@@ -138,6 +165,9 @@ pub struct Record {
     pub path: String,
     /// When its head was read.
     pub at: Instant,
+    /// Which client connection it came on (numbered from 0 per proxy or
+    /// stub, in accept order): equal numbers mean a reused keep-alive connection.
+    pub connection: u64,
 }
 
 /// An HTTP/1.1 proxy on `127.0.0.1:0` in front of one upstream server.
@@ -157,6 +187,7 @@ struct ProxyShared {
     upstream: String,
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<Record>>,
+    connections: AtomicU64,
 }
 
 impl FaultProxy {
@@ -165,7 +196,12 @@ impl FaultProxy {
         let rest = upstream_url.strip_prefix("http://").expect("the upstream is an http:// URL");
         let upstream = rest.split('/').next().unwrap_or(rest).to_owned();
         let shared =
-            Arc::new(ProxyShared { upstream, faults: Mutex::new(VecDeque::new()), log: Mutex::new(Vec::new()) });
+            Arc::new(ProxyShared {
+            upstream,
+            faults: Mutex::new(VecDeque::new()),
+            log: Mutex::new(Vec::new()),
+            connections: AtomicU64::new(0),
+        });
         let conn_shared = Arc::clone(&shared);
         let handler: Arc<ConnectionHandler> = Arc::new(move |stream, stop: &AtomicBool| {
             serve_proxy_connection(&conn_shared, stream, stop);
@@ -229,6 +265,7 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
     let mut reader = BufReader::new(read_half);
     let mut writer = client;
     let mut upstream: Option<Upstream> = None;
+    let connection = shared.connections.fetch_add(1, Ordering::SeqCst);
     while let Ok(Some(mut request)) = read_head(&mut reader) {
         if stop.load(Ordering::SeqCst) {
             return;
@@ -238,15 +275,40 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
             method: request.start[0].clone(),
             path: request.start[1].clone(),
             at: Instant::now(),
+            connection,
         });
         if fault == Some(Fault::Close) {
             return;
         }
         let Ok(body) = read_body(&mut reader, request_framing(&request)) else { return };
         request.body = body;
-        if matches!(fault, Some(Fault::RewriteBulkItems { .. })) {
+        if matches!(fault, Some(Fault::RewriteBulkItems { .. } | Fault::RejectBulkItems { .. })) {
             request.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("accept-encoding"));
         }
+        let rejection = match &fault {
+            Some(Fault::RejectBulkItems { per_mille, seed, .. }) if request.header("content-encoding").is_none() => {
+                faults::choose_rejections(&request.body, *per_mille, *seed).filter(|r| !r.rejected.is_empty())
+            }
+            _ => None,
+        };
+        if let (Some(rejection), Some(Fault::RejectBulkItems { status, .. })) = (&rejection, &fault) {
+            if rejection.forward.is_empty() {
+                // Every item rejected: nothing reaches the server.
+                let Some(answer) = faults::merge_answer(&request.body, rejection, None, *status) else { return };
+                let headers = vec![
+                    ("content-type".to_owned(), "application/json; charset=UTF-8".to_owned()),
+                    ("x-elastic-product".to_owned(), "Elasticsearch".to_owned()),
+                ];
+                if write_response(&mut writer, 200, &headers, &answer, false).is_err() || !request.keep_alive() {
+                    return;
+                }
+                continue;
+            }
+        }
+        let original_body = match &rejection {
+            Some(r) => Some(std::mem::replace(&mut request.body, r.forward.clone())),
+            None => None,
+        };
         let keep_alive = request.keep_alive();
         let head_only = request.start[0].eq_ignore_ascii_case("HEAD");
         let canned = match &fault {
@@ -299,7 +361,18 @@ fn serve_proxy_connection(shared: &ProxyShared, client: TcpStream, stop: &Atomic
         if let Some(Fault::RewriteBulkItems { status, every, offset }) = fault {
             response.body = rewrite_bulk_items(&response.body, status, every.max(1), offset);
         }
+        if let (Some(rejection), Some(original), Some(Fault::RejectBulkItems { status, .. })) =
+            (&rejection, &original_body, &fault)
+        {
+            if let Some(merged) = faults::merge_answer(original, rejection, Some(&response.body), *status) {
+                response.body = merged;
+            }
+        }
         let written = match fault {
+            Some(Fault::ResetAfterForward) => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
             Some(Fault::ResetAfterHeaders) => {
                 let _ = writer.write_all(&response.head_bytes(true));
                 let _ = writer.flush();
@@ -600,6 +673,10 @@ impl Server {
         }
     }
 }
+
+mod faults;
+pub mod suite;
+pub use faults::FaultMix;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

@@ -10,6 +10,9 @@ pub trait Runtime {
     /// `tokio`, `async-std` or `blocking`.
     fn name(&self) -> &'static str;
 
+    /// The node URL the client was made for.
+    fn url(&self) -> &str;
+
     /// Sends the request through the runtime's executor (transport, retries,
     /// HTTP) and waits for the raw response, whatever its status.
     fn execute(&self, request: PreparedRequest) -> Result<http::Response<Bytes>, Error>;
@@ -24,11 +27,11 @@ pub fn connect(name: &str, url: &str) -> Result<Box<dyn Runtime>, String> {
         "tokio" => Tokio::new(url).map(|r| Box::new(r) as Box<dyn Runtime>),
         "async-std" => {
             let client = elastik_async_std::Client::new(url).map_err(|e| e.to_string())?;
-            Ok(Box::new(AsyncStd { client }))
+            Ok(Box::new(AsyncStd { client, url: url.to_owned() }))
         }
         "blocking" => {
             let client = elastik_blocking::Client::new(url).map_err(|e| e.to_string())?;
-            Ok(Box::new(Blocking { client }))
+            Ok(Box::new(Blocking { client, url: url.to_owned() }))
         }
         other => Err(format!("unknown runtime {other} (expected tokio, async-std or blocking)")),
     }
@@ -38,6 +41,7 @@ pub fn connect(name: &str, url: &str) -> Result<Box<dyn Runtime>, String> {
 pub struct Tokio {
     runtime: tokio::runtime::Runtime,
     client: elastik_tokio::Client,
+    url: String,
 }
 
 impl Tokio {
@@ -48,13 +52,17 @@ impl Tokio {
             let _entered = runtime.enter();
             elastik_tokio::Client::new(url).map_err(|e| e.to_string())?
         };
-        Ok(Tokio { runtime, client })
+        Ok(Tokio { runtime, client, url: url.to_owned() })
     }
 }
 
 impl Runtime for Tokio {
     fn name(&self) -> &'static str {
         "tokio"
+    }
+
+    fn url(&self) -> &str {
+        &self.url
     }
 
     fn execute(&self, request: PreparedRequest) -> Result<http::Response<Bytes>, Error> {
@@ -65,11 +73,16 @@ impl Runtime for Tokio {
 /// `elastik_async_std::Client`, driven by `async_io::block_on`.
 pub struct AsyncStd {
     client: elastik_async_std::Client,
+    url: String,
 }
 
 impl Runtime for AsyncStd {
     fn name(&self) -> &'static str {
         "async-std"
+    }
+
+    fn url(&self) -> &str {
+        &self.url
     }
 
     fn execute(&self, request: PreparedRequest) -> Result<http::Response<Bytes>, Error> {
@@ -80,11 +93,16 @@ impl Runtime for AsyncStd {
 /// `elastik_blocking::Client`: its output is the value.
 pub struct Blocking {
     client: elastik_blocking::Client,
+    url: String,
 }
 
 impl Runtime for Blocking {
     fn name(&self) -> &'static str {
         "blocking"
+    }
+
+    fn url(&self) -> &str {
+        &self.url
     }
 
     fn execute(&self, request: PreparedRequest) -> Result<http::Response<Bytes>, Error> {

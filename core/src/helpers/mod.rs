@@ -45,7 +45,7 @@
 //!     match bulk.poll(Instant::now()) {
 //!         // Start a transport call (here: answered at once, in order).
 //!         Step::Send(send) => in_flight.push((send.token, exchange(&send.request))),
-//!         Step::Emit(outcome) => assert!(outcome.result.is_ok()),
+//!         Step::Emit(outcome) => assert!(outcome.is_succeeded()),
 //!         // Sleep until then, unless an answer or an input arrives first.
 //!         Step::Wait(Some(_until)) => {}
 //!         // Wait for an answer (or for the consumer to add, flush or close).
@@ -102,12 +102,17 @@ pub enum Role {
     Write,
 }
 
-/// Retry policy of the bulk machine: how often, on which item statuses, and
-/// how long to back off.
+/// Retry policy of one kind of bulk retry: how long, how often, and how
+/// long to back off.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BackoffPolicy {
-    /// Retries of an operation after its first attempt (default 3).
+    /// Retries of an operation, for this kind, after its first failure of
+    /// this kind (default: no limit by count; the budget decides).
     pub max_retries: u32,
+    /// How long an operation keeps being retried, from its first failure
+    /// of this kind (default 5 minutes). No retry is scheduled after it,
+    /// and a backoff that would end after it ends there.
+    pub budget: Duration,
     /// First backoff step (default 500 ms): retry `n` waits between half and
     /// all of `base · 2^(n−1)`, capped by `max` (equal jitter).
     pub base: Duration,
@@ -118,7 +123,8 @@ pub struct BackoffPolicy {
 impl Default for BackoffPolicy {
     fn default() -> Self {
         BackoffPolicy {
-            max_retries: 3,
+            max_retries: u32::MAX,
+            budget: Duration::from_secs(300),
             base: Duration::from_millis(500),
             max: Duration::from_secs(30),
         }
@@ -126,6 +132,30 @@ impl Default for BackoffPolicy {
 }
 
 impl BackoffPolicy {
+    /// The defaults.
+    pub fn new() -> Self {
+        BackoffPolicy::default()
+    }
+
+    /// At most `n` retries (the budget still applies).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    /// How long an operation keeps being retried.
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// The first backoff step and the cap.
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.base = base;
+        self.max = max;
+        self
+    }
+
     /// The bounds of the wait before retry `retry` (1-based): `(ceiling / 2, ceiling)`.
     pub fn bounds(&self, retry: u32) -> (Duration, Duration) {
         let exp = retry.saturating_sub(1).min(30);

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::helpers::bulk::{
-    BulkConfig, BulkIndexer, BulkOperation, BulkOutcome, BulkStats, OpType,
+    BulkConfig, BulkIndexer, BulkOperation, BulkOutcome, BulkResult, BulkStats, OpType,
 };
 use crate::helpers::scan::{Hit, Scan, ScanConfig};
 use crate::helpers::{HelperRequest, Role, Token};
@@ -93,6 +93,8 @@ pub struct ReindexProgress {
     pub written: u64,
     /// Operations that failed.
     pub failed: u64,
+    /// Operations that may or may not have been written.
+    pub unconfirmed: u64,
     /// Read errors (hits or pages).
     pub read_errors: u64,
 }
@@ -175,8 +177,9 @@ impl Reindex {
                 }
                 Step::Emit(outcome) => {
                     match outcome.result {
-                        Ok(_) => self.progress.written += 1,
-                        Err(_) => self.progress.failed += 1,
+                        BulkResult::Succeeded(_) => self.progress.written += 1,
+                        BulkResult::Failed(_) => self.progress.failed += 1,
+                        BulkResult::Unconfirmed(_) => self.progress.unconfirmed += 1,
                     }
                     return Step::Emit(ReindexEvent::Written(outcome));
                 }

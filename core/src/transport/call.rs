@@ -72,6 +72,8 @@ pub struct Call {
     /// The server's refusal of the first method, kept while another method
     /// is tried: it is the answer when the other method fails too.
     refused: Option<http::Response<Bytes>>,
+    /// When the call started: its retry budget runs from here.
+    started: Instant,
 }
 
 #[derive(Debug)]
@@ -96,7 +98,7 @@ impl Call {
         endpoint_id: &'static str,
         request: http::Request<Body>,
         options: RequestOptions,
-        _now: Instant,
+        now: Instant,
     ) -> Self {
         let (parts, body) = request.into_parts();
         let url_methods = parts.extensions.get::<UrlMethods>().map_or(&[][..], |m| m.0);
@@ -136,6 +138,7 @@ impl Call {
             url_methods,
             built_method,
             refused: None,
+            started: now,
         }
     }
 
@@ -267,7 +270,6 @@ impl Call {
         now: Instant,
     ) {
         let node_url = transport.pool.get(node).map(|n| n.url.to_string()).unwrap_or_default();
-        let max_retries = self.options.max_retries.unwrap_or(transport.config.retry.max_retries);
         match outcome {
             Ok(response) => {
                 let response = match decompress(response, transport.config.max_response_size) {
@@ -289,10 +291,7 @@ impl Call {
                     } else {
                         transport.pool.mark_alive(node);
                     }
-                    if self.retries < max_retries {
-                        self.retries += 1;
-                        let retry_after = retry_after(response.headers());
-                        let wait = transport.backoff(self.retries, retry_after);
+                    if let Some(wait) = self.next_retry(transport, retry_after(response.headers()), now) {
                         self.state = State::Backoff(now + wait);
                     } else {
                         // Out of retries: the last answer is the result (decoded as an API error).
@@ -344,23 +343,26 @@ impl Call {
                 self.attempts.push(Attempt { node: node_url.clone(), outcome: AttemptOutcome::Io(error) });
                 let retryable = match kind {
                     IoErrorKind::BodyTooLarge => false,
-                    IoErrorKind::Timeout => transport.config.retry.retry_on_timeout,
+                    IoErrorKind::Timeout => transport.config.retry.retry_on_timeout || self.timeout_retry_safe(),
                     _ if !sent => true,
                     _ => self.retry_safe(),
                 };
-                if retryable && self.retries < max_retries {
-                    self.retries += 1;
-                    let wait = transport.backoff(self.retries, None);
+                let wait = if retryable { self.next_retry(transport, None, now) } else { None };
+                if let Some(wait) = wait {
                     self.state = State::Backoff(now + wait);
                 } else {
                     let reason = if !retryable {
                         match kind {
-                            IoErrorKind::Timeout => "request timed out and retry_on_timeout is off".to_owned(),
+                            IoErrorKind::Timeout => {
+                                "request timed out, it may have been applied, and retry_on_timeout is off".to_owned()
+                            }
                             IoErrorKind::BodyTooLarge => "response body too large".to_owned(),
                             _ => "connection failed after the request was sent, and it is not safe to retry".to_owned(),
                         }
-                    } else {
+                    } else if self.retries >= self.max_retries(transport) {
                         format!("gave up after {} retries", self.retries)
+                    } else {
+                        format!("gave up after {} retries: the retry budget ran out", self.retries)
                     };
                     let err = TransportError { kind, node: node_url, attempts: self.attempts.clone(), reason };
                     self.state = State::Done(Some(Err(Error::Transport(Box::new(err)))));
@@ -394,6 +396,24 @@ impl Call {
             .find_map(|m| Method::from_bytes(m.as_bytes()).ok())
     }
 
+    fn max_retries(&self, transport: &Transport) -> u32 {
+        self.options.max_retries.unwrap_or(transport.config.retry.max_retries)
+    }
+
+    /// The wait before the next retry, counting it, or `None` when the
+    /// retries ran out: by count, or by time (no retry starts after the
+    /// budget; a backoff that would end after it is cut to end there).
+    fn next_retry(&mut self, transport: &mut Transport, retry_after: Option<Duration>, now: Instant) -> Option<Duration> {
+        let budget = self.options.retry_budget.unwrap_or(transport.config.retry.budget);
+        let deadline = self.started.checked_add(budget).unwrap_or(now + FAR);
+        if self.retries >= self.max_retries(transport) || now >= deadline {
+            return None;
+        }
+        self.retries += 1;
+        let wait = transport.backoff(self.retries, retry_after);
+        Some(wait.min(deadline - now))
+    }
+
     /// A request that may have reached the server is retried only when
     /// repeating it changes nothing: by the caller's word, or by its method
     /// and endpoint.
@@ -401,10 +421,25 @@ impl Call {
         if let Some(safe) = self.options.retry_safe {
             return safe;
         }
+        if NOT_IDEMPOTENT_ENDPOINTS.contains(&self.endpoint_id) {
+            return false;
+        }
         match self.method {
             Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE => true,
             Method::POST => READ_ONLY_POST_ENDPOINTS.contains(&self.endpoint_id),
             _ => false,
+        }
+    }
+
+    /// A timeout is retried without `retry_on_timeout` only for a write
+    /// that is safe to repeat (`PUT`, `DELETE`, or declared safe):
+    /// repeating it cannot apply it twice, and giving up would leave it
+    /// unconfirmed. A read that timed out is not retried by default: it
+    /// would most likely time out again.
+    fn timeout_retry_safe(&self) -> bool {
+        match self.options.retry_safe {
+            Some(safe) => safe,
+            None => matches!(self.method, Method::PUT | Method::DELETE) && self.retry_safe(),
         }
     }
 
@@ -473,6 +508,14 @@ impl Call {
         Step::Emit(result)
     }
 }
+
+/// Endpoints that may be sent with an idempotent-looking method (`PUT`)
+/// but are not safe to repeat: a bulk request may hold operations without
+/// ids (the bulk helper decides per operation instead).
+const NOT_IDEMPOTENT_ENDPOINTS: &[&str] = &["bulk", "monitoring.bulk"];
+
+/// Far enough to stand for "no deadline".
+const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// POST endpoints that only read: retrying them after a broken connection is harmless.
 const READ_ONLY_POST_ENDPOINTS: &[&str] = &[

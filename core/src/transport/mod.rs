@@ -47,7 +47,7 @@ mod call;
 mod pool;
 mod sniffer;
 
-pub use elastik_base::transport::{config, node, sniff};
+pub use elastik_base::transport::{config, node, proxy, sniff};
 
 use std::time::{Duration, Instant};
 
@@ -59,7 +59,7 @@ pub use call::{Call, SendRequest, TraceFields};
 pub use sniffer::Sniffer;
 pub use config::{Auth, ClientBuilder, Config, FromConfig, RetryPolicy, SniffPolicy, TlsConfig};
 pub use elastik_base::transport::{
-    Node, NodeId, NodeUrl, RandomSelector, RequestOptions, RoundRobin, Scheme, Selector, SniffedNode, SplitMix64,
+    Node, NodeId, NodeUrl, Proxy, RandomSelector, RequestOptions, RoundRobin, Scheme, Selector, SniffedNode, SplitMix64,
 };
 pub use pool::NodePool;
 

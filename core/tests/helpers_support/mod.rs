@@ -252,3 +252,20 @@ pub fn transport_error() -> Error {
         reason: "scripted reset".to_owned(),
     }))
 }
+
+/// A transport error of this kind whose one attempt did (or did not) send
+/// the request, as a call with `max_retries(0)` reports it.
+pub fn io_error(kind: elastik_core::IoErrorKind, sent: bool) -> Error {
+    let mut io = elastik_core::IoError::new(kind, "scripted");
+    io.request_sent = sent;
+    let node = "http://localhost:9200/".to_owned();
+    Error::Transport(Box::new(elastik_core::error::TransportError {
+        kind,
+        node: node.clone(),
+        attempts: vec![elastik_core::error::Attempt {
+            node,
+            outcome: elastik_core::error::AttemptOutcome::Io(io),
+        }],
+        reason: "scripted".to_owned(),
+    }))
+}

@@ -121,7 +121,7 @@ impl BulkIndexer {
     }
 
     /// Sends everything, waits until every operation has its outcome, and
-    /// returns the counters. `succeeded + failed == submitted`.
+    /// returns the counters. `succeeded + failed + unconfirmed == submitted`.
     pub async fn close(mut self) -> BulkReport {
         self.started.get_or_insert_with(Instant::now);
         self.machine.close();

@@ -3,6 +3,7 @@
 //! testkit's fault proxy and stub server, and a local TLS server.
 
 mod esql;
+mod fault_suite;
 mod faults;
 mod helpers;
 mod noida;

@@ -254,3 +254,11 @@ fn sniffing_turns_one_seed_into_three_nodes() {
     assert_eq!(seed.requests().iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), ["/_nodes/_all/http"]);
     assert_eq!(nodes.iter().map(StubServer::request_count).collect::<Vec<_>>(), [2, 2, 2]);
 }
+
+#[test]
+fn a_proxy_setting_is_refused_not_ignored() {
+    // The proxy is not implemented on this runtime yet: building must fail
+    // rather than send requests straight to the node.
+    let err = builder("http://127.0.0.1:9").proxy("http://127.0.0.1:8").build().expect_err("a proxy is refused");
+    assert!(err.to_string().contains("proxies are not supported"), "{err}");
+}

@@ -165,7 +165,7 @@ impl BulkIndexer {
 
     /// Sends everything, blocks until every operation has its outcome,
     /// stops the workers and returns the counters.
-    /// `succeeded + failed == submitted`.
+    /// `succeeded + failed + unconfirmed == submitted`.
     pub fn close(mut self) -> BulkReport {
         self.finish()
     }

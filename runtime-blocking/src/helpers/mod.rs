@@ -58,8 +58,8 @@ use serde::de::DeserializeOwned;
 
 pub use bulk::{bulk, BulkIndexer, BulkIter, BulkOutcomes};
 pub use elastik_core::helpers::bulk::{
-    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkStats, Closed, OpId, OpType,
-    OperationMeta,
+    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkResult, BulkStats, Closed, OpId, OpType,
+    OperationMeta, RetryReasons,
 };
 pub use elastik_core::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
 pub use elastik_core::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};

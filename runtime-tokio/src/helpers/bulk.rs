@@ -151,7 +151,7 @@ impl BulkIndexer {
     }
 
     /// Sends everything, waits until every operation has its outcome, and
-    /// returns the counters. `succeeded + failed == submitted`.
+    /// returns the counters. `succeeded + failed + unconfirmed == submitted`.
     pub async fn close(mut self) -> BulkReport {
         self.start();
         let State::Running { commands, driver } = std::mem::replace(&mut self.state, State::Closed) else {

@@ -64,7 +64,8 @@ use tokio::time::Sleep;
 
 pub use bulk::{bulk, BulkIndexer, BulkOutcomes};
 pub use elastik_core::helpers::bulk::{
-    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkStats, Closed, OpId, OpType, OperationMeta,
+    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkResult, BulkStats, Closed, OpId, OpType,
+    OperationMeta, RetryReasons,
 };
 pub use elastik_core::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
 pub use elastik_core::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};

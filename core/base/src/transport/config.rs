@@ -11,6 +11,7 @@ use crate::encoding::{base64_decode, base64_encode};
 use crate::error::Error;
 use crate::media::Compatibility;
 use crate::transport::node::{is_valid_host, NodeUrl, RoundRobin, Selector};
+use crate::transport::proxy::Proxy;
 use crate::transport::sniff::{default_node_filter, SniffedNode};
 
 /// Credentials. `Debug` never prints them.
@@ -114,11 +115,19 @@ impl fmt::Debug for TlsConfig {
 /// Retry and backoff policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt (default 3).
+    /// Retries after the first attempt (default: no limit by count, the
+    /// `budget` decides).
     pub max_retries: u32,
+    /// How long a call keeps retrying transient failures, from its start
+    /// (default 2 minutes): no retry starts after it, and a backoff that
+    /// would end after it is cut short to one last attempt at the deadline.
+    pub budget: Duration,
     /// Statuses that are retried on another node (default 429, 502, 503, 504).
     pub retry_on_status: Vec<u16>,
-    /// Retry a request that timed out (default false: it may have been applied).
+    /// Retry any request that timed out (default false). Without it, a
+    /// timeout is retried only for requests that are safe to repeat and
+    /// write by method (`PUT`, `DELETE`, or declared safe): a read that
+    /// timed out would most likely time out again.
     pub retry_on_timeout: bool,
     /// First backoff step (default 100 ms); attempt n waits up to `base·2^(n−1)`.
     pub backoff_base: Duration,
@@ -131,7 +140,8 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_retries: 3,
+            max_retries: u32::MAX,
+            budget: Duration::from_secs(120),
             retry_on_status: vec![429, 502, 503, 504],
             retry_on_timeout: false,
             backoff_base: Duration::from_millis(100),
@@ -228,6 +238,8 @@ pub struct Config {
     pub connections_per_node: usize,
     /// TLS settings.
     pub tls: TlsConfig,
+    /// The HTTP proxy every request goes through (default none).
+    pub proxy: Option<Proxy>,
     /// Seed of the transport's random numbers (backoff jitter, random selector).
     pub seed: u64,
     pub(crate) selector: SelectorFactory,
@@ -281,7 +293,7 @@ impl<C> Default for ClientBuilder<C> {
 }
 
 impl<C> ClientBuilder<C> {
-    /// Defaults: no nodes yet, compatibility 9, 3 retries, round-robin.
+    /// Defaults: no nodes yet, compatibility 9, retries for up to 2 minutes, round-robin.
     pub fn new() -> Self {
         ClientBuilder {
             urls: Vec::new(),
@@ -304,6 +316,7 @@ impl<C> ClientBuilder<C> {
                 max_response_size: 256 * 1024 * 1024,
                 connections_per_node: 10,
                 tls: TlsConfig::default(),
+                proxy: None,
                 seed: 0x5EED_E1A5_71C0_0001,
                 selector: SelectorFactory(Arc::new(|| Box::new(RoundRobin::default()))),
                 cloud: false,
@@ -311,6 +324,21 @@ impl<C> ClientBuilder<C> {
             error: None,
             _client: PhantomData,
         }
+    }
+
+    /// Sends every request through the HTTP proxy at
+    /// `http://[user:password@]host:port`: plain requests to it, `https://`
+    /// nodes through a `CONNECT` tunnel. Credentials become
+    /// `Proxy-Authorization: Basic` and are redacted like node credentials.
+    /// Nothing reads proxy environment variables; this is the only way to set one.
+    pub fn proxy(mut self, url: &str) -> Self {
+        match Proxy::parse(url) {
+            Ok(proxy) => self.config.proxy = Some(proxy),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
     }
 
     /// Adds a seed node, e.g. `http://localhost:9200` or `https://user:pw@es:9243/prefix`.
@@ -400,9 +428,15 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Retries after the first attempt.
+    /// Retries after the first attempt (default: no limit by count).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.config.retry.max_retries = n;
+        self
+    }
+
+    /// How long a call keeps retrying transient failures (default 2 minutes).
+    pub fn retry_budget(mut self, budget: Duration) -> Self {
+        self.config.retry.budget = budget;
         self
     }
 

@@ -5,11 +5,13 @@
 pub mod config;
 pub mod node;
 mod options;
+pub mod proxy;
 mod rng;
 pub mod sniff;
 
 pub use config::{Auth, ClientBuilder, Config, FromConfig, RetryPolicy, SniffPolicy, TlsConfig};
 pub use node::{Node, NodeId, NodeUrl, RandomSelector, RoundRobin, Scheme, Selector};
 pub use options::RequestOptions;
+pub use proxy::Proxy;
 pub use rng::SplitMix64;
 pub use sniff::SniffedNode;

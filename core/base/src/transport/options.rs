@@ -20,6 +20,8 @@ pub struct RequestOptions {
     pub auth: Option<Auth>,
     /// Retries for this request.
     pub max_retries: Option<u32>,
+    /// How long this request keeps retrying, from its start.
+    pub retry_budget: Option<Duration>,
     /// Whether the request may be retried after it may have reached the
     /// server (overrides the method-based rule).
     pub retry_safe: Option<bool>,
@@ -60,6 +62,12 @@ impl RequestOptions {
     /// Retries.
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
+        self
+    }
+
+    /// How long this request keeps retrying transient failures.
+    pub fn retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget = Some(budget);
         self
     }
 

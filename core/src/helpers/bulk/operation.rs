@@ -26,6 +26,8 @@ pub struct BulkOperation {
     source: Option<Bytes>,
     /// Why the document could not be serialized.
     invalid: Option<String>,
+    /// The caller's word on whether repeating the operation is harmless.
+    retry_safe: Option<bool>,
 }
 
 /// The action of a bulk operation.
@@ -125,6 +127,7 @@ impl BulkOperation {
             meta: OperationMeta::default(),
             source: None,
             invalid: None,
+            retry_safe: None,
         }
         .id(id)
     }
@@ -151,6 +154,7 @@ impl BulkOperation {
             meta: OperationMeta::default(),
             source,
             invalid,
+            retry_safe: None,
         }
     }
 
@@ -164,6 +168,7 @@ impl BulkOperation {
             meta: OperationMeta::default(),
             source,
             invalid,
+            retry_safe: None,
         }
     }
 
@@ -215,6 +220,40 @@ impl BulkOperation {
     pub fn retry_on_conflict(mut self, n: u32) -> Self {
         self.meta.retry_on_conflict = Some(n);
         self
+    }
+
+    /// Declares whether sending the operation twice is harmless, overriding
+    /// [`is_retry_safe`](Self::is_retry_safe)'s rule (for instance `true`
+    /// for an update whose script sets a field to a constant, `false` for
+    /// an index whose id the server should not see twice).
+    pub fn retry_safe(mut self, yes: bool) -> Self {
+        self.retry_safe = Some(yes);
+        self
+    }
+
+    /// Whether the indexer may send the operation again after an attempt
+    /// that may have been applied (a connection broken after sending, a
+    /// timeout): repeating it must not apply it twice. True for `index` and
+    /// `create` with an id (the same document again, or a conflict), for
+    /// `delete`, and for an `update` without a `script` (setting the same
+    /// fields again); false for `index` or `create` without id (a second
+    /// document) and for scripted updates (a counter would count twice).
+    /// [`retry_safe`](Self::retry_safe) overrides the rule.
+    pub fn is_retry_safe(&self) -> bool {
+        if let Some(safe) = self.retry_safe {
+            return safe;
+        }
+        match self.op_type {
+            OpType::Index | OpType::Create => self.meta.id.is_some(),
+            OpType::Delete => true,
+            OpType::Update => {
+                let Some(source) = &self.source else { return false };
+                match serde_json::from_slice::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(source) {
+                    Ok(body) => !body.contains_key("script"),
+                    Err(_) => false,
+                }
+            }
+        }
     }
 
     /// The action.
@@ -327,12 +366,12 @@ pub struct BulkItem {
     pub error: Option<ErrorCause>,
 }
 
-/// Why an operation failed for good.
+/// Why an operation failed, or why it is unconfirmed.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BulkError {
-    /// The server rejected the operation (a non-retryable item status, or
-    /// a retryable one after the retries ran out).
+    /// The server rejected the operation (an item status that is not
+    /// retried, or a retried one after the retries ran out).
     Item {
         /// The item's status (400, 404, 409, 429, …).
         status: u16,
@@ -341,7 +380,8 @@ pub enum BulkError {
     },
     /// The whole bulk request failed (transport error, error status,
     /// malformed response) and its retries ran out, or it could not be
-    /// retried. Shared by every operation of the chunk.
+    /// retried. Shared by every operation of the chunk. The status, when
+    /// there is one, is the answer's.
     Request(Arc<Error>),
     /// The document could not be serialized; the operation was never sent.
     Serialize(String),
@@ -388,16 +428,92 @@ impl std::error::Error for BulkError {
     }
 }
 
-/// The final word on one operation: the operation handed back, and either
-/// the server's item or why it failed.
+/// The final word on one operation: the operation handed back, and what
+/// became of it.
 #[derive(Clone, Debug)]
 pub struct BulkOutcome {
     /// The operation's id, as [`BulkIndexer::add`](super::BulkIndexer::add) returned it.
     pub id: OpId,
     /// The operation as it was added.
     pub operation: BulkOperation,
-    /// The item (succeeded) or the error (failed).
-    pub result: Result<BulkItem, BulkError>,
-    /// How many times the operation was retried.
+    /// Succeeded, failed or unconfirmed.
+    pub result: BulkResult,
+    /// How many times the operation was retried (item and request retries).
     pub retries: u32,
+}
+
+impl BulkOutcome {
+    /// The operation succeeded.
+    pub fn is_succeeded(&self) -> bool {
+        self.result.is_succeeded()
+    }
+
+    /// The operation failed: certainly not applied.
+    pub fn is_failed(&self) -> bool {
+        self.result.is_failed()
+    }
+
+    /// The operation may have been applied; nobody knows.
+    pub fn is_unconfirmed(&self) -> bool {
+        self.result.is_unconfirmed()
+    }
+}
+
+/// What became of one operation: exactly one of three.
+#[derive(Clone, Debug)]
+pub enum BulkResult {
+    /// The server applied it; its item.
+    Succeeded(BulkItem),
+    /// It was not applied: the server rejected it (an item status with
+    /// its reason, or an error status for the whole request), or it never
+    /// reached the server before the retries ran out, or it could not be
+    /// serialized.
+    Failed(BulkError),
+    /// It may have been applied: an attempt reached the server and its
+    /// answer was lost, and it could not be repeated (not safe to, or out
+    /// of budget), or a repetition met a conflict that the lost attempt may
+    /// have caused. The error is the last one seen. Not a failure: a
+    /// loader that must know reads the document back.
+    Unconfirmed(BulkError),
+}
+
+impl BulkResult {
+    /// [`BulkResult::Succeeded`].
+    pub fn is_succeeded(&self) -> bool {
+        matches!(self, BulkResult::Succeeded(_))
+    }
+
+    /// [`BulkResult::Failed`].
+    pub fn is_failed(&self) -> bool {
+        matches!(self, BulkResult::Failed(_))
+    }
+
+    /// [`BulkResult::Unconfirmed`].
+    pub fn is_unconfirmed(&self) -> bool {
+        matches!(self, BulkResult::Unconfirmed(_))
+    }
+
+    /// The server's item, when it succeeded.
+    pub fn item(&self) -> Option<&BulkItem> {
+        match self {
+            BulkResult::Succeeded(item) => Some(item),
+            _ => None,
+        }
+    }
+
+    /// The error of a failed or unconfirmed operation.
+    pub fn error(&self) -> Option<&BulkError> {
+        match self {
+            BulkResult::Succeeded(_) => None,
+            BulkResult::Failed(e) | BulkResult::Unconfirmed(e) => Some(e),
+        }
+    }
+
+    /// The error of a failed operation (`None` when unconfirmed).
+    pub fn failure(&self) -> Option<&BulkError> {
+        match self {
+            BulkResult::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
 }
