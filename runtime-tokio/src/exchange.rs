@@ -37,7 +37,7 @@ use tokio_rustls::TlsConnector;
 
 /// hyper's pooled client over our connector, and what plain requests to a
 /// proxy carry.
-pub(crate) struct HttpClient {
+pub struct HttpClient {
     hyper: hyper_util::client::legacy::Client<Connector, Full<Bytes>>,
     /// `Proxy-Authorization` for requests to `http://` nodes through the proxy.
     proxy_authorization: Option<HeaderValue>,

@@ -34,8 +34,8 @@ pub struct BulkSession {
     started: Option<Instant>,
     /// `flush` calls not yet answered with `Flushed`.
     flushes: usize,
-    /// An answer came in since the last progress report.
-    progress_due: bool,
+    /// Answers that came in since the last progress report: one report each.
+    progress_due: usize,
     /// The final report was emitted.
     finished: bool,
 }
@@ -43,7 +43,7 @@ pub struct BulkSession {
 impl BulkSession {
     /// A session over a new indexer with this configuration.
     pub fn new(config: BulkConfig) -> Self {
-        BulkSession { indexer: BulkIndexer::new(config), started: None, flushes: 0, progress_due: false, finished: false }
+        BulkSession { indexer: BulkIndexer::new(config), started: None, flushes: 0, progress_due: 0, finished: false }
     }
 
     /// Adds an operation (see [`BulkIndexer::add`]).
@@ -98,8 +98,8 @@ impl Machine for BulkSession {
         if self.finished {
             return Step::Done;
         }
-        if self.progress_due {
-            self.progress_due = false;
+        if self.progress_due > 0 {
+            self.progress_due -= 1;
             return Step::Emit(BulkEvent::Progress(self.report(now)));
         }
         if self.flushes > 0 && self.indexer.is_drained() {
@@ -119,7 +119,7 @@ impl Machine for BulkSession {
 
     fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
         self.indexer.handle(token, result, now);
-        self.progress_due = true;
+        self.progress_due += 1;
     }
 
     /// Closes the indexer: what was added is still sent and accounted.
