@@ -59,7 +59,9 @@ impl<R: Runtime> Driver<R> {
                         let outcome = R::exchange(&self.http, send).await;
                         call.handle(&mut self.transport(), outcome, Instant::now());
                     }
-                    Step::Wait(Some(until)) => R::sleep_until(until).await,
+                    Step::Wait(Some(until)) => {
+                        R::sleep_until(until).await;
+                    }
                     Step::Emit(result) => {
                         record(&span, &call.trace_fields());
                         return result;

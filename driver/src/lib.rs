@@ -60,7 +60,7 @@ pub trait Runtime: Send + Sync + Sized + 'static {
     /// The runtime's HTTP client (connection pool, TLS), one per client.
     type Http: Send + Sync + 'static;
     /// The future of [`sleep_until`](Self::sleep_until).
-    type Sleep: Future<Output = ()> + Send + 'static;
+    type Sleep: Future + Send + 'static;
 
     /// The name of the runtime's executor, for `Debug`.
     const NAME: &'static str;

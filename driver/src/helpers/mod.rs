@@ -205,6 +205,15 @@ impl<X: Drives, M: Machine<Output: Send> + Send + 'static> Driven<X, M> {
     pub(crate) async fn next(&mut self) -> Option<M::Output> {
         std::future::poll_fn(|cx| self.poll_output(cx)).await
     }
+
+    /// Cancels the machine and drives it to its end here (sending what
+    /// closes it), discarding the outputs.
+    pub(crate) async fn finish(&mut self) {
+        if let Some(machine) = self.machine.as_mut().filter(|_| !self.done) {
+            machine.cancel();
+        }
+        while self.next().await.is_some() {}
+    }
 }
 
 impl<X: Drives, M: Machine<Output: Send> + Send + 'static> Drop for Driven<X, M> {

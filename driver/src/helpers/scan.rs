@@ -48,6 +48,13 @@ impl<X: Drives, T: DeserializeOwned + Send + 'static> ScanStream<X, T> {
         self.driven.machine().map(SlicedScan::stats).unwrap_or_default()
     }
 
+    /// Stops early and closes the point in time (or scroll) of every
+    /// slice, in this task: returns once the close requests are answered.
+    /// Dropping the stream does the same in a task.
+    pub async fn close(mut self) {
+        self.driven.finish().await;
+    }
+
     /// The next hit (`None` at the end).
     pub async fn next_hit(&mut self) -> Option<Result<Hit<T>, Error>> {
         self.driven.next().await
