@@ -18,8 +18,8 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion
 use elastik_api::Search;
 use elastik_bench::{make_doc, search_answer, Doc, QUERY_JSON};
 use elastik_core::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation};
-use elastik_core::helpers::HelperAction;
-use elastik_core::transport::{Action, Transport};
+use elastik_core::machine::Step;
+use elastik_core::transport::{Transport};
 use elastik_core::{ClientBuilder, Endpoint, RequestOptions};
 use elastik_types::global::{SearchResponse, SearchSearchRequestBody};
 use serde_json::Value;
@@ -52,7 +52,7 @@ fn one_chunk(ops: impl Iterator<Item = BulkOperation>) -> u64 {
         machine.add(op, now).expect("room for 500");
     }
     match machine.poll(now) {
-        HelperAction::Send(r) => {
+        Step::Send(r) => {
             black_box(r);
             machine.stats().bytes
         }
@@ -141,12 +141,12 @@ fn transport(c: &mut Criterion) {
                 let mut call = transport.start("search", request, RequestOptions::default(), now);
                 loop {
                     match call.poll(&mut transport, now) {
-                        Action::Send(send) => {
+                        Step::Send(send) => {
                             black_box(&send.request);
                             call.handle(&mut transport, Ok(scripted()), now);
                         }
-                        Action::Done(result) => break result.expect("200").body().len(),
-                        Action::Wait(_) => panic!("no waits with a scripted 200"),
+                        Step::Emit(result) => break result.expect("200").body().len(),
+                        Step::Wait(_) | Step::Done => panic!("no waits with a scripted 200"),
                     }
                 }
             },

@@ -16,7 +16,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use elastik_core::endpoint::RawRequest;
-use elastik_core::transport::{Action, Transport};
+use elastik_core::machine::Step;
+use elastik_core::transport::{Transport};
 use elastik_core::{ClientBuilder, Endpoint, Error, IoError, IoErrorKind, RequestOptions};
 
 fn main() -> Result<(), Error> {
@@ -28,12 +29,14 @@ fn main() -> Result<(), Error> {
     let mut call = transport.start(endpoint.id(), endpoint.to_request()?, RequestOptions::default(), Instant::now());
     let response = loop {
         match call.poll(&mut transport, Instant::now()) {
-            Action::Send(send) => {
+            Step::Send(send) => {
                 let outcome = exchange(&send.request, send.timeout);
                 call.handle(&mut transport, outcome, Instant::now());
             }
-            Action::Wait(until) => std::thread::sleep(until.saturating_duration_since(Instant::now())),
-            Action::Done(result) => break result?,
+            Step::Wait(Some(until)) => std::thread::sleep(until.saturating_duration_since(Instant::now())),
+            Step::Emit(result) => break result?,
+            // Only after the result was emitted, or with an exchange out.
+            Step::Wait(None) | Step::Done => unreachable!("the result comes first"),
         }
     };
     let response = endpoint.decode(&response)?;

@@ -18,6 +18,7 @@ pub use elastik_base::{body, encoding, endpoint, error, executor, media};
 
 pub mod esql;
 pub mod helpers;
+pub mod machine;
 pub mod transport;
 
 pub use body::Body;

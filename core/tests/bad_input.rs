@@ -14,10 +14,11 @@ use elastik_core::encoding::{base64_encode, encode_path_segment, encode_query_co
 use elastik_core::endpoint::{decode_json, decode_text, PathBuilder, Query, RawRequest};
 use elastik_core::error::{AttemptOutcome, IoErrorKind};
 use elastik_core::helpers::bulk::{BulkConfig, BulkError, BulkIndexer, BulkOperation, BulkResult};
-use elastik_core::helpers::{BackoffPolicy, HelperAction};
+use elastik_core::helpers::{BackoffPolicy};
 use elastik_core::transport::config::parse_cloud_id;
 use elastik_core::transport::sniff::{parse_nodes, parse_publish_address};
-use elastik_core::transport::{Action, NodeUrl, Scheme, Transport};
+use elastik_core::machine::Step;
+use elastik_core::transport::{NodeUrl, Scheme, Transport};
 use elastik_core::{ClientBuilder, Endpoint, Error, IoError, RequestOptions};
 use http::{Method, StatusCode};
 
@@ -254,13 +255,14 @@ fn call_once(
     let mut sends = 0;
     for _ in 0..100 {
         match call.poll(&mut transport, now) {
-            Action::Send(send) => {
+            Step::Send(send) => {
                 sends += 1;
                 let outcome = answer(&send.request, send.max_response_size);
                 call.handle(&mut transport, outcome, now);
             }
-            Action::Wait(until) => now = until,
-            Action::Done(result) => return (result, sends),
+            Step::Wait(Some(until)) => now = until,
+            Step::Emit(result) => return (result, sends),
+            Step::Wait(None) | Step::Done => panic!("a call polled with no exchange out emits its result first"),
         }
     }
     panic!("the call did not finish");
@@ -332,18 +334,18 @@ fn bulk_responses_that_cannot_be_read_leave_every_operation_unconfirmed() {
     let mut failed = Vec::new();
     for _ in 0..100 {
         match bulk.poll(now) {
-            HelperAction::Send(send) => {
-                bulk.handle_response(send.token, Ok(response(200, *answers.next().unwrap())), now);
+            Step::Send(send) => {
+                bulk.handle(send.token, Ok(response(200, *answers.next().unwrap())), now);
             }
-            HelperAction::Emit(outcome) => {
+            Step::Emit(outcome) => {
                 let BulkResult::Unconfirmed(BulkError::Request(e)) = &outcome.result else { panic!("{outcome:?}") };
                 assert!(matches!(**e, Error::Decode(_)));
                 assert_eq!(outcome.retries, 0);
                 failed.push(outcome.id.0);
             }
-            HelperAction::Wait(until) => now = until,
-            HelperAction::Idle => panic!("nothing in flight"),
-            HelperAction::Done => break,
+            Step::Wait(Some(until)) => now = until,
+            Step::Wait(None) => panic!("nothing in flight"),
+            Step::Done => break,
         }
     }
     assert_eq!(failed, [0, 1, 2]);

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use elastik_core::machine::Step;
 use elastik_core::esql::{
-    field, functions as f, AsyncAction, AsyncQuery, AsyncRequest, EsqlQuery, EsqlResponse, Expr,
+    field, functions as f, AsyncQuery, AsyncRequest, EsqlQuery, EsqlResponse, Expr,
     Processing, Query, TextFormat, TimeUnit,
 };
 use elastik_core::{Endpoint, Error};
@@ -201,52 +202,52 @@ fn async_machine_polls_until_done_then_deletes() {
         .get_wait_for_completion_timeout("30s")
         .delete_when_done(true);
 
-    let Some(AsyncAction::Send(AsyncRequest::Submit(s))) = m.poll(t0) else {
+    let Step::Send(AsyncRequest::Submit(s)) = m.poll(t0) else {
         panic!("submit first")
     };
     let req = s.to_request().unwrap();
     assert_eq!(req.uri().to_string(), "/_query/async");
-    assert!(m.poll(t0).is_none(), "awaiting the submit answer");
-    m.handle_response(Ok(response(200, &running("FmNJRUZ1"))), t0);
+    assert!(matches!(m.poll(t0), Step::Wait(None)), "awaiting the submit answer");
+    m.handle(Ok(response(200, &running("FmNJRUZ1"))), t0);
     assert_eq!(m.query_id(), Some("FmNJRUZ1"));
 
     // too early: wait
     match m.poll(t0) {
-        Some(AsyncAction::Wait(until)) => assert_eq!(until, t0 + Duration::from_secs(1)),
+        Step::Wait(Some(until)) => assert_eq!(until, t0 + Duration::from_secs(1)),
         other => panic!("{other:?}"),
     }
     let t1 = t0 + Duration::from_secs(1);
-    let Some(AsyncAction::Send(AsyncRequest::Get(get))) = m.poll(t1) else {
+    let Step::Send(AsyncRequest::Get(get)) = m.poll(t1) else {
         panic!("get")
     };
     assert_eq!(
         get.to_request().unwrap().uri().to_string(),
         "/_query/async/FmNJRUZ1?wait_for_completion_timeout=30s"
     );
-    m.handle_response(Ok(response(200, &running("FmNJRUZ1"))), t1);
+    m.handle(Ok(response(200, &running("FmNJRUZ1"))), t1);
 
     let t2 = t1 + Duration::from_secs(1);
-    let Some(AsyncAction::Send(AsyncRequest::Get(_))) = m.poll(t2) else {
+    let Step::Send(AsyncRequest::Get(_)) = m.poll(t2) else {
         panic!("get again")
     };
     let mut done: Value = serde_json::from_str(ROWS).unwrap();
     done["id"] = json!("FmNJRUZ1");
     done["is_running"] = json!(false);
-    m.handle_response(Ok(response(200, &done.to_string())), t2);
+    m.handle(Ok(response(200, &done.to_string())), t2);
 
-    let Some(AsyncAction::Send(AsyncRequest::Delete(del))) = m.poll(t2) else {
+    let Step::Send(AsyncRequest::Delete(del)) = m.poll(t2) else {
         panic!("delete")
     };
     let req = del.to_request().unwrap();
     assert_eq!(req.method(), http::Method::DELETE);
     assert_eq!(req.uri().to_string(), "/_query/async/FmNJRUZ1");
-    m.handle_response(Ok(response(200, r#"{"acknowledged": true}"#)), t2);
+    m.handle(Ok(response(200, r#"{"acknowledged": true}"#)), t2);
 
-    let Some(AsyncAction::Done(Ok(result))) = m.poll(t2) else {
+    let Step::Emit(Ok(result)) = m.poll(t2) else {
         panic!("done")
     };
     assert_eq!(result.row_count(), 2);
-    assert!(m.poll(t2).is_none(), "Done is returned once");
+    assert!(matches!(m.poll(t2), Step::Done), "the result is emitted once");
 }
 
 #[test]
@@ -257,11 +258,11 @@ fn async_machine_finishes_at_once_and_reports_errors() {
         .into_async();
     let mut m = AsyncQuery::new(submit.clone());
     let _ = m.poll(t0);
-    m.handle_response(
+    m.handle(
         Ok(response(200, r#"{"is_running": false, "columns": [{"name": "a", "type": "integer"}], "values": [[1]]}"#)),
         t0,
     );
-    let Some(AsyncAction::Done(Ok(r))) = m.poll(t0) else {
+    let Step::Emit(Ok(r)) = m.poll(t0) else {
         panic!()
     };
     assert_eq!(r.column("a").unwrap(), &[json!(1)]);
@@ -275,19 +276,19 @@ fn async_machine_finishes_at_once_and_reports_errors() {
         .header("X-Elasticsearch-Async-Is-Running", "?1")
         .body(Bytes::from_static(b"{}"))
         .unwrap();
-    m.handle_response(Ok(resp), t0);
+    m.handle(Ok(resp), t0);
     assert_eq!(m.query_id(), Some("abc"));
-    let Some(AsyncAction::Send(AsyncRequest::Get(_))) = m.poll(t0) else {
+    let Step::Send(AsyncRequest::Get(_)) = m.poll(t0) else {
         panic!()
     };
-    m.handle_response(
+    m.handle(
         Ok(response(
             404,
             r#"{"error":{"type":"resource_not_found_exception","reason":"gone"},"status":404}"#,
         )),
         t0,
     );
-    let Some(AsyncAction::Done(Err(e))) = m.poll(t0) else {
+    let Step::Emit(Err(e)) = m.poll(t0) else {
         panic!()
     };
     assert_eq!(e.status().map(|s| s.as_u16()), Some(404));
@@ -295,10 +296,10 @@ fn async_machine_finishes_at_once_and_reports_errors() {
     // running without an id is an error value
     let mut m = AsyncQuery::new(submit);
     let _ = m.poll(t0);
-    m.handle_response(Ok(response(200, r#"{"is_running": true}"#)), t0);
+    m.handle(Ok(response(200, r#"{"is_running": true}"#)), t0);
     assert!(matches!(
         m.poll(t0),
-        Some(AsyncAction::Done(Err(Error::Decode(_))))
+        Step::Emit(Err(Error::Decode(_)))
     ));
 }
 

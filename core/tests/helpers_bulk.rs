@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use elastik_core::helpers::bulk::{
     BulkConfig, BulkError, BulkIndexer, BulkOperation, BulkResult, OpId, OpType,
 };
-use elastik_core::helpers::{BackoffPolicy, HelperAction};
+use elastik_core::helpers::{BackoffPolicy};
+use elastik_core::machine::Step;
 use elastik_core::transport::SplitMix64;
 use elastik_core::Error;
 use helpers_support::*;
@@ -108,44 +109,44 @@ fn a_full_chunk_goes_out_before_close_and_a_partial_one_waits_for_the_interval()
             .flush_interval(Some(interval)),
     );
     bulk.add(doc(0), t0).unwrap();
-    assert!(matches!(bulk.poll(t0), HelperAction::Wait(t) if t == t0 + interval));
+    assert!(matches!(bulk.poll(t0), Step::Wait(Some(t)) if t == t0 + interval));
     bulk.add(doc(1), t0).unwrap();
-    let HelperAction::Send(first) = bulk.poll(t0) else {
+    let Step::Send(first) = bulk.poll(t0) else {
         panic!("a full chunk goes out at once")
     };
     bulk.add(doc(2), t0 + Duration::from_secs(1)).unwrap();
     assert!(
-        matches!(bulk.poll(t0 + Duration::from_secs(1)), HelperAction::Wait(t) if t == t0 + Duration::from_secs(6))
+        matches!(bulk.poll(t0 + Duration::from_secs(1)), Step::Wait(Some(t)) if t == t0 + Duration::from_secs(6))
     );
     assert!(matches!(
         bulk.poll(t0 + Duration::from_secs(3)),
-        HelperAction::Wait(_)
+        Step::Wait(Some(_))
     ));
-    let HelperAction::Send(second) = bulk.poll(t0 + Duration::from_secs(6)) else {
+    let Step::Send(second) = bulk.poll(t0 + Duration::from_secs(6)) else {
         panic!("aged chunk")
     };
     assert_eq!(bulk_actions(&second.request).len(), 1);
-    bulk.handle_response(
+    bulk.handle(
         first.token,
         all_ok(&first.request),
         t0 + Duration::from_secs(6),
     );
-    bulk.handle_response(
+    bulk.handle(
         second.token,
         all_ok(&second.request),
         t0 + Duration::from_secs(6),
     );
     let mut ids = Vec::new();
-    while let HelperAction::Emit(o) = bulk.poll(t0 + Duration::from_secs(6)) {
+    while let Step::Emit(o) = bulk.poll(t0 + Duration::from_secs(6)) {
         ids.push(o.id);
     }
     assert_eq!(ids, [OpId(0), OpId(1), OpId(2)]);
     assert!(
-        matches!(bulk.poll(t0 + Duration::from_secs(60)), HelperAction::Idle),
+        matches!(bulk.poll(t0 + Duration::from_secs(60)), Step::Wait(None)),
         "nothing buffered: no timer"
     );
     bulk.close();
-    assert!(matches!(bulk.poll(t0), HelperAction::Done));
+    assert!(matches!(bulk.poll(t0), Step::Done));
     assert!(
         bulk.add(doc(3), t0).is_err(),
         "closed indexers hand operations back"
@@ -157,9 +158,9 @@ fn flush_sends_a_partial_chunk_now() {
     let t0 = Instant::now();
     let mut bulk = BulkIndexer::new(BulkConfig::new().flush_interval(None));
     bulk.add(doc(0), t0).unwrap();
-    assert!(matches!(bulk.poll(t0), HelperAction::Idle));
+    assert!(matches!(bulk.poll(t0), Step::Wait(None)));
     bulk.flush();
-    assert!(matches!(bulk.poll(t0), HelperAction::Send(_)));
+    assert!(matches!(bulk.poll(t0), Step::Send(_)));
 }
 
 #[test]
@@ -170,19 +171,19 @@ fn back_pressure_and_chunks_in_flight() {
     for n in 0..6 {
         assert!(!bulk.is_full());
         bulk.add(doc(n), t0).unwrap();
-        if let HelperAction::Send(s) = bulk.poll(t0) {
+        if let Step::Send(s) = bulk.poll(t0) {
             sent.push(s);
         }
     }
     assert_eq!(sent.len(), 2, "two chunks in flight at most");
     assert!(bulk.is_full(), "a full chunk waits for a slot");
     assert_eq!(bulk.capacity(), 0);
-    assert!(matches!(bulk.poll(t0), HelperAction::Idle));
+    assert!(matches!(bulk.poll(t0), Step::Wait(None)));
     let first = sent.remove(0);
-    bulk.handle_response(first.token, all_ok(&first.request), t0);
-    assert!(matches!(bulk.poll(t0), HelperAction::Emit(_)));
-    assert!(matches!(bulk.poll(t0), HelperAction::Emit(_)));
-    assert!(matches!(bulk.poll(t0), HelperAction::Send(_)));
+    bulk.handle(first.token, all_ok(&first.request), t0);
+    assert!(matches!(bulk.poll(t0), Step::Emit(_)));
+    assert!(matches!(bulk.poll(t0), Step::Emit(_)));
+    assert!(matches!(bulk.poll(t0), Step::Send(_)));
     assert!(!bulk.is_full());
 }
 
@@ -612,15 +613,15 @@ fn a_full_buffer_is_due_below_the_flush_count_and_drained_means_every_outcome_em
         bulk.add(doc(n), t0).unwrap();
     }
     assert!(!bulk.chunk_ready(t0));
-    assert!(matches!(bulk.poll(t0), HelperAction::Idle));
+    assert!(matches!(bulk.poll(t0), Step::Wait(None)));
     bulk.add(doc(2), t0).unwrap();
     assert!(bulk.is_full() && bulk.chunk_ready(t0), "a full buffer is a chunk due");
-    let HelperAction::Send(sent) = bulk.poll(t0) else { panic!("the full buffer goes out") };
+    let Step::Send(sent) = bulk.poll(t0) else { panic!("the full buffer goes out") };
     assert!(!bulk.is_full() && !bulk.is_drained());
-    bulk.handle_response(sent.token, all_ok(&sent.request), t0);
+    bulk.handle(sent.token, all_ok(&sent.request), t0);
     assert!(!bulk.is_drained(), "outcomes still to emit");
     for _ in 0..3 {
-        assert!(matches!(bulk.poll(t0), HelperAction::Emit(_)));
+        assert!(matches!(bulk.poll(t0), Step::Emit(_)));
     }
     assert!(bulk.is_drained());
     let report = elastik_core::helpers::bulk::BulkReport::new(bulk.stats(), std::time::Duration::from_millis(500));
@@ -882,23 +883,23 @@ fn one_round_of_push_back_slows_down_once() {
     }
     let sent: Vec<_> = (0..4)
         .map(|_| match bulk.poll(t0) {
-            HelperAction::Send(s) => s,
+            Step::Send(s) => s,
             other => panic!("{other:?}"),
         })
         .collect();
-    assert!(matches!(bulk.poll(t0), HelperAction::Idle), "four in flight");
+    assert!(matches!(bulk.poll(t0), Step::Wait(None)), "four in flight");
     for s in &sent {
-        bulk.handle_response(s.token, Ok(resp(503, &json!({}))), t0);
+        bulk.handle(s.token, Ok(resp(503, &json!({}))), t0);
     }
     assert_eq!(bulk.limits(), (2, 50), "four answers of the same round: one halving");
     assert_eq!(bulk.stats().slowdowns, 1);
     // The next chunk belongs to the new round: its push-back halves again.
-    let HelperAction::Send(next) = bulk.poll(t0) else { panic!() };
+    let Step::Send(next) = bulk.poll(t0) else { panic!() };
     assert_eq!(bulk_actions(&next.request).len(), 50);
-    bulk.handle_response(next.token, Ok(resp(429, &json!({}))), t0);
+    bulk.handle(next.token, Ok(resp(429, &json!({}))), t0);
     assert_eq!(bulk.limits(), (1, 25));
     // A clean answer: one step up.
-    let HelperAction::Send(next) = bulk.poll(t0) else { panic!() };
-    bulk.handle_response(next.token, Ok(bulk_answer(&next.request, |_, _| 201)), t0);
+    let Step::Send(next) = bulk.poll(t0) else { panic!() };
+    bulk.handle(next.token, Ok(bulk_answer(&next.request, |_, _| 201)), t0);
     assert_eq!(bulk.limits(), (2, 37));
 }

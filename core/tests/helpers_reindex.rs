@@ -9,6 +9,7 @@ use elastik_core::helpers::bulk::{BulkConfig, BulkOperation};
 use elastik_core::helpers::reindex::{Reindex, ReindexConfig, ReindexEvent};
 use elastik_core::helpers::scan::ScanConfig;
 use elastik_core::helpers::Role;
+use elastik_core::machine::Step;
 use helpers_support::*;
 use serde_json::json;
 
@@ -80,7 +81,7 @@ fn cancelling_closes_the_source_and_writes_what_was_read() {
     let mut sent = Vec::new();
     loop {
         match reindex.poll(t0) {
-            elastik_core::helpers::HelperAction::Send(s) => {
+            Step::Send(s) => {
                 let answer = match s.endpoint_id {
                     "open_point_in_time" => resp(200, &json!({"id": "p"})),
                     "search" => {
@@ -93,10 +94,10 @@ fn cancelling_closes_the_source_and_writes_what_was_read() {
                     other => panic!("{other}"),
                 };
                 sent.push(s.endpoint_id);
-                reindex.handle_response(s.token, Ok(answer), t0);
+                reindex.handle(s.token, Ok(answer), t0);
             }
-            elastik_core::helpers::HelperAction::Emit(_) => {}
-            elastik_core::helpers::HelperAction::Done => break,
+            Step::Emit(_) => {}
+            Step::Done => break,
             other => panic!("unexpected {other:?}"),
         }
     }

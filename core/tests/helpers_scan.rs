@@ -7,7 +7,8 @@ mod helpers_support;
 use std::time::Instant;
 
 use elastik_core::helpers::scan::{Scan, ScanConfig, ScanMode};
-use elastik_core::helpers::{HelperAction, Role};
+use elastik_core::helpers::{Role};
+use elastik_core::machine::Step;
 use elastik_core::Error;
 use helpers_support::*;
 use serde::Deserialize;
@@ -242,19 +243,19 @@ fn stopping_early_closes() {
     let mut emitted = 0;
     loop {
         match scan.poll(t0) {
-            HelperAction::Send(s) => {
+            Step::Send(s) => {
                 let answer = server(&s.request);
                 sent.push(format!("{} {}", s.endpoint_id, json_body(&s.request)));
-                scan.handle_response(s.token, answer, t0);
+                scan.handle(s.token, answer, t0);
             }
-            HelperAction::Emit(hit) => {
+            Step::Emit(hit) => {
                 hit.unwrap();
                 emitted += 1;
                 if emitted == 3 {
                     scan.cancel();
                 }
             }
-            HelperAction::Done => break,
+            Step::Done => break,
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -266,18 +267,18 @@ fn stopping_early_closes() {
     );
     // Cancel while the open is in flight: its answer is awaited, then closed.
     let mut scan = Scan::<Book>::new(ScanConfig::new("books"));
-    let HelperAction::Send(open) = scan.poll(t0) else {
+    let Step::Send(open) = scan.poll(t0) else {
         panic!()
     };
     scan.cancel();
-    assert!(matches!(scan.poll(t0), HelperAction::Idle));
-    scan.handle_response(open.token, server(&open.request), t0);
-    let HelperAction::Send(close) = scan.poll(t0) else {
+    assert!(matches!(scan.poll(t0), Step::Wait(None)));
+    scan.handle(open.token, server(&open.request), t0);
+    let Step::Send(close) = scan.poll(t0) else {
         panic!("close after the open answered")
     };
     assert_eq!(close.endpoint_id, "close_point_in_time");
-    scan.handle_response(close.token, server(&close.request), t0);
-    assert!(matches!(scan.poll(t0), HelperAction::Done));
+    scan.handle(close.token, server(&close.request), t0);
+    assert!(matches!(scan.poll(t0), Step::Done));
 }
 
 #[test]

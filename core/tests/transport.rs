@@ -8,7 +8,8 @@ use bytes::Bytes;
 use elastik_core::endpoint::{RawRequest, UrlMethods};
 use elastik_core::error::AttemptOutcome;
 use elastik_core::media::Compatibility;
-use elastik_core::transport::{Action, Call, Node, RandomSelector, Selector, Transport};
+use elastik_core::machine::Step;
+use elastik_core::transport::{Call, Node, RandomSelector, Selector, Transport};
 use elastik_core::{Body, ClientBuilder, Endpoint, Error, IoError, IoErrorKind, RequestOptions};
 use http::{Method, StatusCode};
 
@@ -59,16 +60,17 @@ fn drive(
     let mut waits = Vec::new();
     for _ in 0..100 {
         match call.poll(t, now) {
-            Action::Send(s) => {
+            Step::Send(s) => {
                 let outcome = script(&s.request);
                 sent.push(s.request);
                 call.handle(t, outcome, now);
             }
-            Action::Wait(until) => {
+            Step::Wait(Some(until)) => {
                 waits.push(until - now);
                 now = until;
             }
-            Action::Done(result) => return Run { result, sent, waits, end: now },
+            Step::Emit(result) => return Run { result, sent, waits, end: now },
+            Step::Wait(None) | Step::Done => panic!("a call polled with no exchange out emits its result first"),
         }
     }
     panic!("call did not finish");

@@ -11,7 +11,8 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use elastik_core::error::IoErrorKind;
 use elastik_core::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation, OpType};
-use elastik_core::helpers::{BackoffPolicy, HelperAction};
+use elastik_core::helpers::{BackoffPolicy};
+use elastik_core::machine::Step;
 use elastik_core::{ApiError, Error};
 use libfuzzer_sys::fuzz_target;
 
@@ -81,8 +82,8 @@ fuzz_target!(|input: Input| {
         steps += 1;
         assert!(steps <= bound, "the bulk indexer did not finish within {bound} steps");
         match bulk.poll(now) {
-            HelperAction::Send(send) => in_flight.push((send.token, send.request)),
-            HelperAction::Emit(outcome) => {
+            Step::Send(send) => in_flight.push((send.token, send.request)),
+            Step::Emit(outcome) => {
                 let id = outcome.id.0 as usize;
                 assert!(!seen[id], "operation {id} has two outcomes");
                 seen[id] = true;
@@ -90,11 +91,11 @@ fuzz_target!(|input: Input| {
                     let _ = (e.to_string(), e.status());
                 }
             }
-            HelperAction::Wait(until) => {
+            Step::Wait(Some(until)) => {
                 assert!(until > now, "wait for a past instant");
                 now = until;
             }
-            HelperAction::Idle => {
+            Step::Wait(None) => {
                 assert!(!in_flight.is_empty(), "idle with nothing in flight after close");
                 let (token, request) = if input.answer_out_of_order {
                     in_flight.pop().expect("not empty")
@@ -104,9 +105,9 @@ fuzz_target!(|input: Input| {
                 let reply = replies.next().unwrap_or(Reply::Failed(FailKind::Io(0)));
                 let result = answer(reply, &request);
                 now += Duration::from_millis(1);
-                bulk.handle_response(token, result, now);
+                bulk.handle(token, result, now);
             }
-            HelperAction::Done => break,
+            Step::Done => break,
         }
     }
     assert!(in_flight.is_empty(), "done with requests in flight");

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use elastik_api::Client;
 use elastik_core::esql::{
-    field, functions as f, AsyncAction, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat,
+    field, functions as f, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat,
 };
+use elastik_core::machine::Step;
 use elastik_core::{Executor, PreparedRequest, RequestOptions};
 use elastik_replay::ReplayExecutor;
 use serde_json::{json, Value};
@@ -59,21 +60,21 @@ fn esql_recordings_replay_without_unmatched_requests() {
     let mut waits = 0;
     let result = loop {
         match machine.poll(now) {
-            Some(AsyncAction::Send(request)) => {
+            Step::Send(request) => {
                 let http = request.to_request().unwrap();
                 let prepared =
                     PreparedRequest { endpoint_id: request.id(), request: http, options: RequestOptions::default() };
-                machine.handle_response(replay.execute(prepared), now);
+                machine.handle(replay.execute(prepared), now);
             }
-            Some(AsyncAction::Wait(until)) => {
+            Step::Wait(Some(until)) => {
                 waits += 1;
                 // The cassette wraps around: a mismatched poll could be
                 // answered "running" forever by an earlier exchange.
                 assert!(waits <= 2, "more polls than recorded: {:?}", replay.served());
                 now = until;
             }
-            Some(AsyncAction::Done(result)) => break result,
-            None => panic!("the machine awaits an answer it was given"),
+            Step::Emit(result) => break result,
+            Step::Wait(None) | Step::Done => panic!("the machine awaits an answer it was given"),
         }
     };
     let done = result.unwrap();

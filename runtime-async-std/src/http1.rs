@@ -28,7 +28,7 @@ use std::task::{Context, Poll, Waker};
 
 use async_io::Async;
 use bytes::Bytes;
-use elastik_core::transport::Send;
+use elastik_core::transport::SendRequest;
 use elastik_core::{IoError, IoErrorKind};
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
@@ -78,7 +78,7 @@ impl Connector {
     }
 
     /// Performs `send` within its timeout; every failure is an [`IoError`].
-    pub(crate) async fn exchange(&self, send: Send) -> Result<http::Response<Bytes>, IoError> {
+    pub(crate) async fn exchange(&self, send: SendRequest) -> Result<http::Response<Bytes>, IoError> {
         let sent = AtomicBool::new(false);
         let exchange = self.exchange_untimed(&send.request, send.max_response_size, &sent);
         let Some(timeout) = send.timeout else {

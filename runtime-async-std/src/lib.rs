@@ -17,12 +17,15 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it owns: the drive loop (`Inner::run` in this file, about twenty
-//! lines), one HTTP/1.1 exchange over a pooled keep-alive connection
-//! (`http1`), and TLS with rustls (`tls`: web PKI roots by default, extra
-//! CAs, client certificates, SHA-256 pinning). What it does not own: every decision — node choice,
-//! retries, backoff, sniffing, compression, product check — which the core's
-//! [`Transport`] and [`Call`](elastik_core::transport::Call) machines make.
+//! What it owns: one HTTP/1.1 exchange over a pooled keep-alive connection
+//! (`http1`), TLS with rustls (`tls`: web PKI roots by default, extra CAs,
+//! client certificates, SHA-256 pinning), async-io's timer, and a thread
+//! for what must finish after a helper is dropped ([`AsyncIo`], its
+//! [`elastik_driver::Runtime`]). The drive loop, the tracing span, the
+//! background sniffer and the helpers are `elastik-driver`'s, written once
+//! for every runtime. What it does not own: every decision — node choice,
+//! retries, backoff, sniffing, compression, product check — which the
+//! core's machines make.
 //!
 //! Out of scope: HTTP/2 and proxies. Sniffing on start, on failure and
 //! before requests works inside calls, because the core asks for it there.
@@ -34,16 +37,13 @@ pub mod helpers;
 mod http1;
 mod tls;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::transport::{Action, Call, TraceFields};
-use elastik_core::{Config, Executor, FromConfig, PreparedRequest, Transport};
-use tracing::field::Empty;
-use tracing::Instrument;
+use elastik_core::transport::SendRequest;
+use elastik_core::{Config, IoError};
+use elastik_driver::{AsyncExecutor, Runtime, Task};
 
 /// The elastik client on this runtime.
 pub type Client = elastik_api::Client<AsyncStdExecutor>;
@@ -60,149 +60,46 @@ pub use elastik_core::{
 
 /// Runs requests through the core's transport with async-io sockets and
 /// timers. Cheap to clone: clones share the node pool and the connections.
-#[derive(Clone)]
-pub struct AsyncStdExecutor {
-    inner: Arc<Inner>,
-}
+/// [`background_sniffer`](AsyncExecutor::background_sniffer) is the future
+/// to spawn for periodic sniffing.
+pub type AsyncStdExecutor = AsyncExecutor<AsyncIo>;
 
-struct Inner {
-    transport: Mutex<Transport>,
-    connector: http1::Connector,
-}
+/// async-io as an [`elastik_driver::Runtime`]: the `http1` exchange,
+/// async-io's timer, and detached threads running `async_io::block_on`.
+#[derive(Debug)]
+pub struct AsyncIo;
 
-impl std::fmt::Debug for AsyncStdExecutor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncStdExecutor").finish_non_exhaustive()
-    }
-}
+/// The pooled HTTP/1.1 connections of one client.
+pub struct Connections(Arc<http1::Connector>);
 
-impl FromConfig for AsyncStdExecutor {
-    fn from_config(mut config: Config) -> Result<Self, Error> {
-        if let Some(meta) = &mut config.client_meta {
-            meta.push_str(",ai=2");
-        }
+impl Runtime for AsyncIo {
+    type Http = Connections;
+    type Sleep = async_io::Timer;
+
+    const NAME: &'static str = "AsyncStdExecutor";
+    const CLIENT_META: &'static str = ",ai=2";
+
+    fn http(config: &Config) -> Result<Connections, Error> {
         // Never ignore a setting silently: a request meant to go through a proxy
         // must not go straight to the node instead.
         if config.proxy.is_some() {
             return Err(Error::build("HTTP proxies are not supported on the async-std runtime yet (they are on tokio and blocking)"));
         }
         let connector = http1::Connector::new(tls::client_config(&config.tls)?, config.connections_per_node);
-        let transport = Mutex::new(Transport::new(config));
-        Ok(AsyncStdExecutor { inner: Arc::new(Inner { transport, connector }) })
-    }
-}
-
-impl Executor for AsyncStdExecutor {
-    type Output<T: Send + 'static> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-    fn execute(&self, request: PreparedRequest) -> Self::Output<Result<http::Response<Bytes>, Error>> {
-        Box::pin(self.inner.clone().run(request))
+        Ok(Connections(Arc::new(connector)))
     }
 
-    fn ready<T: Send + 'static>(value: T) -> Self::Output<T> {
-        Box::pin(futures_lite::future::ready(value))
+    fn exchange(http: &Connections, send: SendRequest) -> impl std::future::Future<Output = Result<http::Response<Bytes>, IoError>> + Send {
+        http.0.exchange(send)
     }
 
-    fn map<T, U, F>(output: Self::Output<T>, f: F) -> Self::Output<U>
-    where
-        T: Send + 'static,
-        U: Send + 'static,
-        F: FnOnce(T) -> U + Send + 'static,
-    {
-        Box::pin(async move { f(output.await) })
-    }
-}
-
-impl AsyncStdExecutor {
-    /// Sniffs whenever the transport says a sniff is due
-    /// (`SniffPolicy::before_requests`), until the last clone of the client
-    /// is dropped; then the future ends. Spawn it on the executor you use; it
-    /// holds no strong reference to the client while it sleeps.
-    pub fn background_sniffer(&self) -> impl Future<Output = ()> + Send + 'static {
-        let inner = Arc::downgrade(&self.inner);
-        async move {
-            loop {
-                let next = {
-                    let Some(inner) = inner.upgrade() else { return };
-                    let sniff = inner.transport().start_sniff(Instant::now());
-                    if let Some(call) = sniff {
-                        // A failed sniff is the core's to note; the pool stays as it was.
-                        let _ = inner.drive(call).await;
-                    }
-                    let transport = inner.transport();
-                    let fallback = Instant::now() + transport.config().sniff.min_delay;
-                    transport.next_sniff_at().unwrap_or(fallback)
-                };
-                async_io::Timer::at(next).await;
-            }
-        }
-    }
-}
-
-impl Inner {
-    /// The drive loop: the core decides, this loop sends and sleeps.
-    async fn run(self: Arc<Self>, request: PreparedRequest) -> Result<http::Response<Bytes>, Error> {
-        let PreparedRequest { endpoint_id, request, options } = request;
-        let call = self.transport().start(endpoint_id, request, options, Instant::now());
-        self.drive(call).await
+    fn sleep_until(until: Instant) -> async_io::Timer {
+        async_io::Timer::at(until)
     }
 
-    /// Runs one call of the core to its end.
-    async fn drive(&self, mut call: Call) -> Result<http::Response<Bytes>, Error> {
-        let endpoint_id = call.endpoint_id();
-        let span = tracing::info_span!(
-            "elasticsearch",
-            db.system.name = "elasticsearch",
-            db.operation.name = endpoint_id,
-            http.request.method = Empty,
-            url.full = Empty,
-            server.address = Empty,
-            server.port = Empty,
-            http.request.resend_count = Empty,
-        );
-        let fields = span.clone();
-        async move {
-            loop {
-                let action = call.poll(&mut self.transport(), Instant::now());
-                match action {
-                    Action::Send(send) => {
-                        record(&fields, &call.trace_fields());
-                        let outcome = self.connector.exchange(send).await;
-                        call.handle(&mut self.transport(), outcome, Instant::now());
-                    }
-                    Action::Wait(until) => {
-                        async_io::Timer::at(until).await;
-                    }
-                    Action::Done(result) => {
-                        record(&fields, &call.trace_fields());
-                        return result;
-                    }
-                }
-            }
-        }
-        .instrument(span)
-        .await
-    }
-
-    /// The transport, locked only around `poll`/`handle` (never across an await).
-    fn transport(&self) -> MutexGuard<'_, Transport> {
-        self.transport.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Puts the core's trace fields on the call's `elasticsearch` span.
-fn record(span: &tracing::Span, fields: &TraceFields) {
-    span.record("http.request.method", fields.method.as_str());
-    if let Some(url) = &fields.url_full {
-        span.record("url.full", url.as_str());
-    }
-    if let Some(address) = &fields.server_address {
-        span.record("server.address", address.as_str());
-    }
-    if let Some(port) = fields.server_port {
-        span.record("server.port", port);
-    }
-    if fields.retries > 0 {
-        span.record("http.request.resend_count", fields.retries);
+    /// A detached thread: async-io's own reactor runs the sockets and
+    /// timers, so no executor is needed.
+    fn spawn(task: Task) -> bool {
+        std::thread::Builder::new().name("elastik-helper-close".to_owned()).spawn(move || async_io::block_on(task)).is_ok()
     }
 }

@@ -22,7 +22,7 @@
 use std::io::ErrorKind;
 
 use bytes::Bytes;
-use elastik_core::transport::{Config, Send};
+use elastik_core::transport::{Config, SendRequest};
 use elastik_core::{Error, IoError, IoErrorKind};
 use ureq::config::AutoHeaderValue;
 use ureq::unversioned::resolver::DefaultResolver;
@@ -66,7 +66,7 @@ fn ureq_proxy(proxy: &elastik_core::transport::Proxy) -> Result<Proxy, Error> {
 }
 
 /// Performs one exchange and reads the whole body (at most `send.max_response_size` bytes).
-pub(crate) fn perform(agent: &Agent, send: Send) -> Result<http::Response<Bytes>, IoError> {
+pub(crate) fn perform(agent: &Agent, send: SendRequest) -> Result<http::Response<Bytes>, IoError> {
     let (parts, body) = send.request.into_parts();
     // An empty body goes out with no body at all (no `Content-Length: 0` on a GET).
     let response = if body.is_empty() {

@@ -31,7 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::transport::{Action, Call, TraceFields, Transport};
+use elastik_core::machine::Step;
+use elastik_core::transport::{Call, TraceFields, Transport};
 use elastik_core::{Config, Executor, FromConfig, PreparedRequest};
 use tracing::field::Empty;
 
@@ -82,13 +83,14 @@ impl Executor for BlockingExecutor {
         loop {
             let action = call.poll(&mut self.transport(), Instant::now());
             match action {
-                Action::Send(send) => {
+                Step::Send(send) => {
                     record(&span, &call);
                     let outcome = exchange::perform(&self.inner.agent, send);
                     call.handle(&mut self.transport(), outcome, Instant::now());
                 }
-                Action::Wait(until) => std::thread::sleep(until.saturating_duration_since(Instant::now())),
-                Action::Done(result) => {
+                Step::Wait(Some(until)) => std::thread::sleep(until.saturating_duration_since(Instant::now())),
+                Step::Wait(None) | Step::Done => return Err(elastik_core::Error::build("the call ended without a result")),
+                Step::Emit(result) => {
                     record(&span, &call);
                     return result;
                 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use elastik_core::transport::{Config, Proxy, Send};
+use elastik_core::transport::{Config, Proxy, SendRequest};
 use elastik_core::{IoError, IoErrorKind};
 use http::{HeaderValue, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError};
@@ -37,7 +37,7 @@ use tokio_rustls::TlsConnector;
 
 /// hyper's pooled client over our connector, and what plain requests to a
 /// proxy carry.
-pub(crate) struct HttpClient {
+pub struct HttpClient {
     hyper: hyper_util::client::legacy::Client<Connector, Full<Bytes>>,
     /// `Proxy-Authorization` for requests to `http://` nodes through the proxy.
     proxy_authorization: Option<HeaderValue>,
@@ -54,6 +54,8 @@ pub(crate) fn client(config: &Config, tls: rustls::ClientConfig) -> Result<HttpC
     let hyper = hyper_util::client::legacy::Client::builder(HyperExecutor::new())
         .pool_timer(TokioTimer::new())
         .pool_max_idle_per_host(config.connections_per_node)
+        // Every attempt is the core's: hyper-util must not resend a request
+        // on its own when a reused connection turns out closed.
         .retry_canceled_requests(false)
         .build(connector);
     Ok(HttpClient { hyper, proxy_authorization })
@@ -61,7 +63,7 @@ pub(crate) fn client(config: &Config, tls: rustls::ClientConfig) -> Result<HttpC
 
 /// Performs `send`: the whole exchange, body included, within `send.timeout`,
 /// reading at most `send.max_response_size` bytes.
-pub(crate) async fn exchange(client: &HttpClient, send: Send) -> Result<http::Response<Bytes>, IoError> {
+pub(crate) async fn exchange(client: &HttpClient, send: SendRequest) -> Result<http::Response<Bytes>, IoError> {
     let limit = send.max_response_size;
     let mut request = send.request;
     if let Some(value) = &client.proxy_authorization {

@@ -152,8 +152,13 @@ async fn bulk_turns_a_stream_of_operations_into_a_stream_of_outcomes() {
     let client = client(&url);
     let index = unique_name("bulkfn");
     let operations = futures_util::stream::iter((0..1000).map(doc).chain([BulkOperation::delete("nope")]));
-    let outcomes: Vec<_> = bulk(&client, operations, BulkConfig::new().index(&index).flush_count(300)).collect().await;
+    let mut stream = bulk(&client, operations, BulkConfig::new().index(&index).flush_count(300));
+    let outcomes: Vec<_> = (&mut stream).collect().await;
     assert_eq!(outcomes.len(), 1001);
+    // The final report, as on the other runtimes.
+    let report = stream.report();
+    assert_eq!((report.stats.submitted, report.stats.succeeded), (1001, 1001));
+    assert_eq!(report.stats.requests, 4, "1001 operations in chunks of 300");
     assert!(outcomes.iter().all(|o| o.is_succeeded()), "a delete of a missing document succeeds");
     json(&client, Method::POST, &format!("/{index}/_refresh"), None).await;
     assert_eq!(json(&client, Method::GET, &format!("/{index}/_count"), None).await["count"], 1000);

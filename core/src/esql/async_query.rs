@@ -2,23 +2,28 @@
 //! `esql.async_query_get` until `is_running` is false, then optionally
 //! delete the stored results.
 //!
-//! The driver loop (time is an input; nothing here sleeps or reads a clock):
+//! It follows the core's one contract ([`crate::machine`]): its inherent
+//! `poll` names the request as an [`AsyncRequest`] (to inspect or send by
+//! hand), and as a [`Machine`] it hands the driver ready
+//! [`HelperRequest`]s, like every helper. Time is an input; nothing here
+//! sleeps or reads a clock:
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use elastik_core::esql::{AsyncAction, AsyncQuery, EsqlQuery, Query};
+//! use elastik_core::esql::{AsyncQuery, EsqlQuery, Query};
+//! use elastik_core::machine::Step;
 //!
 //! let submit = EsqlQuery::from_query(&Query::row([("a", 1)])).unwrap().into_async();
 //! let mut machine = AsyncQuery::new(submit).poll_interval(Duration::from_millis(500));
 //! let now = Instant::now();
 //! match machine.poll(now) {
-//!     Some(AsyncAction::Send(request)) => {
+//!     Step::Send(request) => {
 //!         let _http = request.to_request().unwrap(); // send it, then:
-//!         // machine.handle_response(result_of_sending, now_after);
+//!         // machine.handle(result_of_sending, now_after);
 //!     }
-//!     Some(AsyncAction::Wait(_until)) => { /* sleep until then, poll again */ }
-//!     Some(AsyncAction::Done(_result)) => { /* finished */ }
-//!     None => { /* a response is awaited */ }
+//!     Step::Wait(_until) => { /* sleep until then (None: a response is awaited), poll again */ }
+//!     Step::Emit(_result) => { /* the query's result */ }
+//!     Step::Done => { /* finished */ }
 //! }
 //! ```
 
@@ -31,19 +36,9 @@ use super::response::EsqlResponse;
 use crate::body::Body;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
+use crate::helpers::{HelperRequest, Role, Token};
+use crate::machine::{Machine, Step};
 use crate::{PreparedRequest, RequestOptions};
-
-/// What the driver should do next.
-#[derive(Debug)]
-pub enum AsyncAction {
-    /// Send this request and feed its outcome to
-    /// [`AsyncQuery::handle_response`].
-    Send(AsyncRequest),
-    /// Nothing to do before this instant; poll again then.
-    Wait(Instant),
-    /// The query finished (or failed). Returned once.
-    Done(Result<EsqlResponse, Error>),
-}
 
 /// One request of the async exchange.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,17 +140,17 @@ impl AsyncQuery {
         self.id.as_deref()
     }
 
-    /// The next action, or `None` while a response is awaited or after
-    /// [`AsyncAction::Done`].
-    pub fn poll(&mut self, now: Instant) -> Option<AsyncAction> {
+    /// What to do next: `Wait(None)` while a response is awaited; the
+    /// result is emitted once, then the machine is done.
+    pub fn poll(&mut self, now: Instant) -> Step<AsyncRequest, Result<EsqlResponse, Error>> {
         match std::mem::replace(&mut self.state, State::Done) {
             State::Start => {
                 self.state = State::AwaitSubmit;
-                Some(AsyncAction::Send(AsyncRequest::Submit(self.submit.clone())))
+                Step::Send(AsyncRequest::Submit(self.submit.clone()))
             }
             State::Running { next_poll } if now < next_poll => {
                 self.state = State::Running { next_poll };
-                Some(AsyncAction::Wait(next_poll))
+                Step::Wait(Some(next_poll))
             }
             State::Running { .. } => {
                 self.state = State::AwaitGet;
@@ -167,25 +162,25 @@ impl AsyncQuery {
                     columnar: self.submit.query.body.columnar == Some(true),
                     ..AsyncGet::new(id)
                 };
-                Some(AsyncAction::Send(AsyncRequest::Get(get)))
+                Step::Send(AsyncRequest::Get(get))
             }
             State::Delete(result) => {
                 self.state = State::AwaitDelete(result);
                 let id = self.id.clone().unwrap_or_default();
-                Some(AsyncAction::Send(AsyncRequest::Delete(AsyncDelete { id })))
+                Step::Send(AsyncRequest::Delete(AsyncDelete { id }))
             }
-            State::Finished(result) => Some(AsyncAction::Done(result)),
+            State::Finished(result) => Step::Emit(result),
             waiting @ (State::AwaitSubmit | State::AwaitGet | State::AwaitDelete(_)) => {
                 self.state = waiting;
-                None
+                Step::Wait(None)
             }
-            State::Done => None,
+            State::Done => Step::Done,
         }
     }
 
     /// Feeds the outcome of the last request sent (the response, or the
     /// error the transport gave up with).
-    pub fn handle_response(&mut self, outcome: Result<http::Response<Bytes>, Error>, now: Instant) {
+    pub fn handle(&mut self, outcome: Result<http::Response<Bytes>, Error>, now: Instant) {
         match std::mem::replace(&mut self.state, State::Done) {
             State::AwaitSubmit => {
                 let decoded = outcome.and_then(|r| self.submit.decode(&r));
@@ -239,5 +234,40 @@ impl AsyncQuery {
         } else {
             State::Finished(result)
         }
+    }
+}
+
+impl Machine for AsyncQuery {
+    type Output = Result<EsqlResponse, Error>;
+
+    /// [`AsyncQuery::poll`], each request prepared for the transport; a
+    /// request that cannot be built ends the query with that error.
+    fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Output> {
+        loop {
+            return match AsyncQuery::poll(self, now) {
+                Step::Send(request) => match request.prepare() {
+                    Ok(PreparedRequest { endpoint_id, request, options }) => {
+                        Step::Send(HelperRequest { token: Token(0), endpoint_id, request, options, role: Role::Read })
+                    }
+                    Err(e) => {
+                        AsyncQuery::handle(self, Err(e), now);
+                        continue;
+                    }
+                },
+                Step::Emit(result) => Step::Emit(result),
+                Step::Wait(until) => Step::Wait(until),
+                Step::Done => Step::Done,
+            };
+        }
+    }
+
+    /// One request is out at a time: the token is not needed.
+    fn handle(&mut self, _token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
+        AsyncQuery::handle(self, result, now);
+    }
+
+    /// Stops polling: the results the server keeps live until their `keep_alive` ends.
+    fn cancel(&mut self) {
+        self.state = State::Done;
     }
 }

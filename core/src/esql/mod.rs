@@ -47,7 +47,7 @@ mod render;
 mod request;
 mod response;
 
-pub use async_query::{AsyncAction, AsyncQuery, AsyncRequest};
+pub use async_query::{AsyncQuery, AsyncRequest};
 pub use command::{
     Aggregation, Column, Command, EnrichMode, Fuse, FuseMethod, JoinOn, Nulls, Order, Pipeline,
     SettingValue, SortKey, Source,

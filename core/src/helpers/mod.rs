@@ -7,14 +7,15 @@
 //! ([`reindex`]). Every retry decision and backoff is made here, as values.
 //!
 //! What it does not do: send requests, wait, spawn tasks or read a clock.
-//! A runtime drives a machine with two verbs, exactly like a
-//! [`Call`](crate::transport::Call):
+//! Every machine here implements [`Machine`](crate::machine::Machine), the
+//! one contract of the core ([`machine`](crate::machine)):
 //!
-//! - `poll(now) -> HelperAction<O>`: what to do next — send a request (with a
-//!   [`Token`] to match its answer), hand an outcome `O` to the consumer, wake
-//!   up at an instant, wait for an input ([`HelperAction::Idle`]), or stop.
-//! - `handle_response(token, result, now)`: the answer of a request sent
-//!   earlier, whatever its status, or the error that ended its call.
+//! - `poll(now) -> Step<HelperRequest, O>`: what to do next — send a
+//!   request (with a [`Token`] to match its answer), hand an item `O` to
+//!   the consumer, wait until an instant or for an input (`Wait(None)`), or
+//!   stop.
+//! - `handle(token, result, now)`: the answer of a request sent earlier,
+//!   whatever its status, or the error that ended its call.
 //!
 //! Helper requests are ordinary requests: the runtime runs each one through
 //! the transport (node selection, connection retries) and reports the final
@@ -27,7 +28,7 @@
 //! use std::time::Instant;
 //! use bytes::Bytes;
 //! use elastik_core::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation};
-//! use elastik_core::helpers::HelperAction;
+//! use elastik_core::machine::Step;
 //!
 //! # fn exchange(req: &http::Request<elastik_core::Body>) -> Result<http::Response<Bytes>, elastik_core::Error> {
 //! #     let n = req.body().bytes().split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() / 2;
@@ -43,16 +44,16 @@
 //! loop {
 //!     match bulk.poll(Instant::now()) {
 //!         // Start a transport call (here: answered at once, in order).
-//!         HelperAction::Send(send) => in_flight.push((send.token, exchange(&send.request))),
-//!         HelperAction::Emit(outcome) => assert!(outcome.is_succeeded()),
+//!         Step::Send(send) => in_flight.push((send.token, exchange(&send.request))),
+//!         Step::Emit(outcome) => assert!(outcome.is_succeeded()),
 //!         // Sleep until then, unless an answer or an input arrives first.
-//!         HelperAction::Wait(_until) => {}
+//!         Step::Wait(Some(_until)) => {}
 //!         // Wait for an answer (or for the consumer to add, flush or close).
-//!         HelperAction::Idle => {
+//!         Step::Wait(None) => {
 //!             let (token, result) = in_flight.remove(0);
-//!             bulk.handle_response(token, result, Instant::now());
+//!             bulk.handle(token, result, Instant::now());
 //!         }
-//!         HelperAction::Done => break,
+//!         Step::Done => break,
 //!     }
 //! }
 //! assert_eq!(bulk.stats().succeeded, 3);
@@ -67,34 +68,10 @@ use std::time::Duration;
 use crate::body::Body;
 use crate::transport::{RequestOptions, SplitMix64};
 
-/// What a helper machine asks its driver to do next.
-// Each action is moved out at once; boxing the request would only add an allocation per send.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-#[must_use]
-pub enum HelperAction<O> {
-    /// Run this request through the transport and report its answer with
-    /// `handle_response(request.token, …)`. The machine does not wait for
-    /// it: poll again right away.
-    Send(HelperRequest),
-    /// Hand this outcome to the consumer, then poll again.
-    Emit(O),
-    /// Nothing to do before this instant unless an input arrives (an answer,
-    /// or the consumer adding, flushing, closing or cancelling). Poll again
-    /// at the instant at the latest.
-    Wait(std::time::Instant),
-    /// Nothing to do until an input arrives: an answer to a request in
-    /// flight, or the consumer adding, flushing, closing or cancelling.
-    Idle,
-    /// The machine is finished: every outcome was emitted, every request was
-    /// answered. Polling again returns `Done`.
-    Done,
-}
-
 /// One request a helper wants sent.
 #[derive(Debug)]
 pub struct HelperRequest {
-    /// Matches the answer to the request: pass it to `handle_response`.
+    /// Matches the answer to the request: pass it to `handle`.
     pub token: Token,
     /// The endpoint's name in the specification (`bulk`, `search`,
     /// `open_point_in_time`, …), for the transport's retry rules and spans.

@@ -25,7 +25,8 @@ use crate::helpers::bulk::{
     BulkConfig, BulkIndexer, BulkOperation, BulkOutcome, BulkResult, BulkStats, OpType,
 };
 use crate::helpers::scan::{Hit, Scan, ScanConfig};
-use crate::helpers::{HelperAction, Role, Token};
+use crate::helpers::{HelperRequest, Role, Token};
+use crate::machine::{Machine, Step};
 
 /// Source, target and how to write.
 #[derive(Clone, Debug)]
@@ -167,34 +168,33 @@ impl Reindex {
     }
 
     /// What to do next.
-    pub fn poll(&mut self, now: Instant) -> HelperAction<ReindexEvent> {
+    pub fn poll(&mut self, now: Instant) -> Step<HelperRequest, ReindexEvent> {
         loop {
             let bulk_wait = match self.bulk.poll(now) {
-                HelperAction::Send(mut request) => {
+                Step::Send(mut request) => {
                     request.token = self.map_token(Role::Write, request.token);
-                    return HelperAction::Send(request);
+                    return Step::Send(request);
                 }
-                HelperAction::Emit(outcome) => {
+                Step::Emit(outcome) => {
                     match outcome.result {
                         BulkResult::Succeeded(_) => self.progress.written += 1,
                         BulkResult::Failed(_) => self.progress.failed += 1,
                         BulkResult::Unconfirmed(_) => self.progress.unconfirmed += 1,
                     }
-                    return HelperAction::Emit(ReindexEvent::Written(outcome));
+                    return Step::Emit(ReindexEvent::Written(outcome));
                 }
-                HelperAction::Done => return HelperAction::Done,
-                HelperAction::Wait(until) => Some(until),
-                HelperAction::Idle => None,
+                Step::Done => return Step::Done,
+                Step::Wait(until) => until,
             };
             if self.scan_done || self.bulk.is_full() {
-                return bulk_wait.map_or(HelperAction::Idle, HelperAction::Wait);
+                return Step::Wait(bulk_wait);
             }
             match self.scan.poll(now) {
-                HelperAction::Send(mut request) => {
+                Step::Send(mut request) => {
                     request.token = self.map_token(Role::Read, request.token);
-                    return HelperAction::Send(request);
+                    return Step::Send(request);
                 }
-                HelperAction::Emit(Ok(hit)) => {
+                Step::Emit(Ok(hit)) => {
                     self.progress.read += 1;
                     match (self.transform)(hit) {
                         Some(mut op) => {
@@ -207,31 +207,31 @@ impl Reindex {
                         None => self.progress.skipped += 1,
                     }
                 }
-                HelperAction::Emit(Err(error)) => {
+                Step::Emit(Err(error)) => {
                     self.progress.read_errors += 1;
-                    return HelperAction::Emit(ReindexEvent::ReadError(error));
+                    return Step::Emit(ReindexEvent::ReadError(error));
                 }
-                HelperAction::Done => {
+                Step::Done => {
                     self.scan_done = true;
                     self.bulk.close();
                 }
-                HelperAction::Wait(_) | HelperAction::Idle => {
-                    return bulk_wait.map_or(HelperAction::Idle, HelperAction::Wait);
+                Step::Wait(_) => {
+                    return Step::Wait(bulk_wait);
                 }
             }
         }
     }
 
     /// The answer to the request with this token. Unknown tokens are ignored.
-    pub fn handle_response(
+    pub fn handle(
         &mut self,
         token: Token,
         result: Result<http::Response<Bytes>, Error>,
         now: Instant,
     ) {
         match self.tokens.remove(&token) {
-            Some((Role::Read, inner)) => self.scan.handle_response(inner, result, now),
-            Some((Role::Write, inner)) => self.bulk.handle_response(inner, result, now),
+            Some((Role::Read, inner)) => self.scan.handle(inner, result, now),
+            Some((Role::Write, inner)) => self.bulk.handle(inner, result, now),
             None => {}
         }
     }
@@ -241,6 +241,22 @@ impl Reindex {
         self.next_token += 1;
         self.tokens.insert(token, (role, inner));
         token
+    }
+}
+
+impl Machine for Reindex {
+    type Output = ReindexEvent;
+
+    fn poll(&mut self, now: Instant) -> Step<HelperRequest, ReindexEvent> {
+        Reindex::poll(self, now)
+    }
+
+    fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
+        Reindex::handle(self, token, result, now);
+    }
+
+    fn cancel(&mut self) {
+        Reindex::cancel(self);
     }
 }
 

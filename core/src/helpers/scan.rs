@@ -15,7 +15,7 @@
 //! The point in time or scroll this machine opened is closed in every
 //! ending: when the pages run out, when the consumer calls
 //! [`cancel`](Scan::cancel) (the close request is the next
-//! [`HelperAction::Send`]; an answer still in flight is awaited first, as
+//! [`Step::Send`]; an answer still in flight is awaited first, as
 //! it may carry a newer id), and when a request fails. A failure is emitted
 //! as `Err` after the close request went out and after the hits that came
 //! before it; then the machine is done. A hit whose `_source` does not
@@ -42,7 +42,8 @@ use serde_json::{json, Map, Value};
 use crate::body::Body;
 use crate::endpoint::{build_request, decode_json, PathBuilder, Query};
 use crate::error::Error;
-use crate::helpers::{HelperAction, HelperRequest, Role, Token};
+use crate::helpers::{HelperRequest, Role, Token};
+use crate::machine::{Machine, Step};
 use crate::transport::RequestOptions;
 
 /// What to scan and how.
@@ -218,8 +219,8 @@ pub struct Scan<T> {
     scroll: bool,
     cursor: Cursor,
     search_after: Option<Vec<Value>>,
-    next: Option<Step>,
-    in_flight: Option<(Token, Step)>,
+    next: Option<Page>,
+    in_flight: Option<(Token, Page)>,
     next_token: u64,
     queue: VecDeque<Result<Hit<T>, Error>>,
     cancelled: bool,
@@ -237,7 +238,7 @@ enum Cursor {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Step {
+enum Page {
     OpenPit,
     FirstPage,
     NextPage,
@@ -254,10 +255,10 @@ impl<T: DeserializeOwned> Scan<T> {
                     id: id.clone(),
                     owned: false,
                 },
-                Step::FirstPage,
+                Page::FirstPage,
             ),
-            (_, false) => (Cursor::None, Step::OpenPit),
-            (_, true) => (Cursor::None, Step::FirstPage),
+            (_, false) => (Cursor::None, Page::OpenPit),
+            (_, true) => (Cursor::None, Page::FirstPage),
         };
         Scan {
             config,
@@ -310,25 +311,25 @@ impl<T: DeserializeOwned> Scan<T> {
     }
 
     /// What to do next.
-    pub fn poll(&mut self, _now: Instant) -> HelperAction<Result<Hit<T>, Error>> {
+    pub fn poll(&mut self, _now: Instant) -> Step<HelperRequest, Result<Hit<T>, Error>> {
         // Fetch one page ahead of the consumer, not more.
         let room = self.queue.len() < self.config.size as usize;
-        if self.in_flight.is_none() && (room || self.next == Some(Step::Close)) {
+        if self.in_flight.is_none() && (room || self.next == Some(Page::Close)) {
             if let Some(step) = self.next.take() {
-                return HelperAction::Send(self.request(step));
+                return Step::Send(self.request(step));
             }
         }
         if let Some(hit) = self.queue.pop_front() {
-            return HelperAction::Emit(hit);
+            return Step::Emit(hit);
         }
         if self.in_flight.is_some() {
-            return HelperAction::Idle;
+            return Step::Wait(None);
         }
-        HelperAction::Done
+        Step::Done
     }
 
     /// The answer to the request with this token. Unknown tokens are ignored.
-    pub fn handle_response(
+    pub fn handle(
         &mut self,
         token: Token,
         result: Result<http::Response<Bytes>, Error>,
@@ -340,9 +341,9 @@ impl<T: DeserializeOwned> Scan<T> {
         };
         self.in_flight = None;
         match step {
-            Step::OpenPit => self.handle_open(result),
-            Step::FirstPage | Step::NextPage => self.handle_page(result),
-            Step::Close => {
+            Page::OpenPit => self.handle_open(result),
+            Page::FirstPage | Page::NextPage => self.handle_page(result),
+            Page::Close => {
                 self.cursor = Cursor::None;
                 if let Err(e) = result.and_then(|r| crate::endpoint::check_status(&r)) {
                     self.close_error = Some(e);
@@ -365,12 +366,12 @@ impl<T: DeserializeOwned> Scan<T> {
                 self.next = if self.cancelled {
                     self.close_step()
                 } else {
-                    Some(Step::FirstPage)
+                    Some(Page::FirstPage)
                 };
             }
             Err(e) if self.config.mode == ScanMode::Auto && is_unsupported(&e) => {
                 self.scroll = true;
-                self.next = (!self.cancelled).then_some(Step::FirstPage);
+                self.next = (!self.cancelled).then_some(Page::FirstPage);
             }
             Err(e) => {
                 if !self.cancelled {
@@ -445,7 +446,7 @@ impl<T: DeserializeOwned> Scan<T> {
                 }
             }
         }
-        self.next = Some(Step::NextPage);
+        self.next = Some(Page::NextPage);
     }
 
     fn update_cursor(&mut self, scroll_id: Option<String>, pit_id: Option<String>) {
@@ -465,14 +466,14 @@ impl<T: DeserializeOwned> Scan<T> {
         self.next = self.close_step();
     }
 
-    fn close_step(&self) -> Option<Step> {
+    fn close_step(&self) -> Option<Page> {
         match &self.cursor {
-            Cursor::Pit { owned: true, .. } | Cursor::Scroll(_) => Some(Step::Close),
+            Cursor::Pit { owned: true, .. } | Cursor::Scroll(_) => Some(Page::Close),
             Cursor::Pit { owned: false, .. } | Cursor::None => None,
         }
     }
 
-    fn request(&mut self, step: Step) -> HelperRequest {
+    fn request(&mut self, step: Page) -> HelperRequest {
         let token = Token(self.next_token);
         self.next_token += 1;
         self.in_flight = Some((token, step));
@@ -496,7 +497,7 @@ impl<T: DeserializeOwned> Scan<T> {
             )
         };
         let (endpoint_id, method, path, query, body) = match (step, &self.cursor) {
-            (Step::OpenPit, _) => {
+            (Page::OpenPit, _) => {
                 let mut query = Query::new();
                 query.push("keep_alive", &self.config.keep_alive);
                 (
@@ -507,21 +508,21 @@ impl<T: DeserializeOwned> Scan<T> {
                     Body::Empty,
                 )
             }
-            (Step::Close, Cursor::Pit { id, .. }) => (
+            (Page::Close, Cursor::Pit { id, .. }) => (
                 "close_point_in_time",
                 Method::DELETE,
                 "/_pit".to_owned(),
                 Query::new(),
                 json(&json!({ "id": id })),
             ),
-            (Step::Close, Cursor::Scroll(id)) => (
+            (Page::Close, Cursor::Scroll(id)) => (
                 "clear_scroll",
                 Method::DELETE,
                 "/_search/scroll".to_owned(),
                 Query::new(),
                 json(&json!({ "scroll_id": id })),
             ),
-            (Step::NextPage, Cursor::Scroll(id)) => (
+            (Page::NextPage, Cursor::Scroll(id)) => (
                 "scroll",
                 Method::POST,
                 "/_search/scroll".to_owned(),
@@ -571,6 +572,108 @@ impl<T: DeserializeOwned> Scan<T> {
             options: RequestOptions::new(),
             role: Role::Read,
         }
+    }
+}
+
+impl<T: DeserializeOwned> Machine for Scan<T> {
+    type Output = Result<Hit<T>, Error>;
+
+    fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Output> {
+        Scan::poll(self, now)
+    }
+
+    fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
+        Scan::handle(self, token, result, now);
+    }
+
+    fn cancel(&mut self) {
+        Scan::cancel(self);
+    }
+}
+
+/// A search split in slices ([`ScanConfig::slice`]), one [`Scan`] per
+/// slice, merged into one machine: the hits of every slice (in no
+/// particular order, each slice's turn in rotation so that none starves),
+/// the counters summed. Each slice opens and closes its own point in time
+/// (or scroll); a failing slice emits its error and ends, the others go on.
+#[derive(Debug)]
+pub struct SlicedScan<T> {
+    slices: Vec<Scan<T>>,
+    /// Outer token to (slice, the slice's own token).
+    tokens: std::collections::BTreeMap<Token, (usize, Token)>,
+    next_token: u64,
+    /// The slice asked first next time.
+    turn: usize,
+}
+
+impl<T: DeserializeOwned> SlicedScan<T> {
+    /// `slices` slices of the search (one plain scan when `slices <= 1`).
+    pub fn new(config: ScanConfig, slices: u32) -> Self {
+        let slices = if slices <= 1 {
+            vec![Scan::new(config)]
+        } else {
+            (0..slices).map(|id| Scan::new(config.clone().slice(id, slices))).collect()
+        };
+        SlicedScan { slices, tokens: Default::default(), next_token: 0, turn: 0 }
+    }
+
+    /// The counters, summed over the slices.
+    pub fn stats(&self) -> ScanStats {
+        self.slices.iter().map(Scan::stats).fold(ScanStats::default(), |a, b| ScanStats {
+            pages: a.pages + b.pages,
+            hits: a.hits + b.hits,
+            requests: a.requests + b.requests,
+        })
+    }
+
+    /// The slices' machines.
+    pub fn slices(&self) -> &[Scan<T>] {
+        &self.slices
+    }
+}
+
+impl<T: DeserializeOwned> Machine for SlicedScan<T> {
+    type Output = Result<Hit<T>, Error>;
+
+    /// Each slice's step in turn: the first send or item wins; the
+    /// earliest wait otherwise; done when every slice is.
+    fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Output> {
+        let count = self.slices.len();
+        let mut wait: Option<Option<Instant>> = None;
+        for n in 0..count {
+            let i = (self.turn + n) % count;
+            match self.slices[i].poll(now) {
+                Step::Send(mut request) => {
+                    let token = Token(self.next_token);
+                    self.next_token += 1;
+                    self.tokens.insert(token, (i, request.token));
+                    request.token = token;
+                    return Step::Send(request);
+                }
+                Step::Emit(hit) => {
+                    self.turn = (i + 1) % count;
+                    return Step::Emit(hit);
+                }
+                Step::Wait(until) => {
+                    wait = Some(match (wait.flatten(), until) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    })
+                }
+                Step::Done => {}
+            }
+        }
+        wait.map_or(Step::Done, Step::Wait)
+    }
+
+    fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
+        if let Some((slice, inner)) = self.tokens.remove(&token) {
+            self.slices[slice].handle(inner, result, now);
+        }
+    }
+
+    fn cancel(&mut self) {
+        self.slices.iter_mut().for_each(Scan::cancel);
     }
 }
 

@@ -9,27 +9,16 @@ use http::{HeaderMap, Method, StatusCode};
 use crate::body::Body;
 use crate::endpoint::UrlMethods;
 use crate::error::{Attempt, AttemptOutcome, Error, IoError, IoErrorKind, TransportError, UnsupportedProduct};
+use crate::machine::Step;
 use crate::media;
 use crate::transport::node::NodeId;
 use crate::transport::RequestOptions;
 use crate::transport::sniff::{parse_nodes, SNIFF_PATH};
 use crate::transport::Transport;
 
-/// What the driver must do next.
-#[derive(Debug)]
-#[must_use]
-pub enum Action {
-    /// Perform this HTTP exchange and report it with [`Call::handle`].
-    Send(Send),
-    /// Sleep until this instant, then poll again.
-    Wait(Instant),
-    /// The call is over.
-    Done(Result<http::Response<Bytes>, Error>),
-}
-
 /// One HTTP exchange to perform.
 #[derive(Debug)]
-pub struct Send {
+pub struct SendRequest {
     /// The complete request: absolute URI, every header, the body as bytes.
     pub request: http::Request<Bytes>,
     /// Give up on the exchange after this long (connect through last body byte).
@@ -57,7 +46,8 @@ pub struct TraceFields {
     pub retries: u32,
 }
 
-/// One request in flight. Drive it with [`Call::poll`] and [`Call::handle`].
+/// One request in flight. Drive it with [`Call::poll`] and [`Call::handle`]
+/// (the core's one contract, [`crate::machine`]).
 #[derive(Debug)]
 pub struct Call {
     endpoint_id: &'static str,
@@ -187,7 +177,9 @@ impl Call {
     }
 
     /// What to do next.
-    pub fn poll(&mut self, transport: &mut Transport, now: Instant) -> Action {
+    /// What to do next: send an exchange, wait out a backoff, emit the
+    /// call's one result; then `Done`.
+    pub fn poll(&mut self, transport: &mut Transport, now: Instant) -> Step<SendRequest, Result<http::Response<Bytes>, Error>> {
         loop {
             match &mut self.state {
                 State::Start => {
@@ -196,12 +188,11 @@ impl Call {
                             transport.sniff.in_progress = Some(now);
                             transport.sniff.requested = false;
                             self.state = State::Sniffing(node);
-                            return Action::Send(self.sniff_request(transport, node));
+                            return Step::Send(self.sniff_request(transport, node));
                         }
                     }
                     if self.sniff_only {
-                        self.state = State::Done(None);
-                        return Action::Done(Err(Error::build("the node pool is empty")));
+                        return self.finish(Err(Error::build("the node pool is empty")));
                     }
                     self.state = State::Ready;
                 }
@@ -210,28 +201,26 @@ impl Call {
                     let Some(node) = transport.pool.select(now, random, &self.tried) else {
                         return self.finish(Err(Error::build("the node pool is empty")));
                     };
-                    return Action::Send(self.attempt(transport, node));
+                    return Step::Send(self.attempt(transport, node));
                 }
                 State::Backoff(until) => {
                     if now < *until {
-                        return Action::Wait(*until);
+                        return Step::Wait(Some(*until));
                     }
                     self.state = State::Ready;
                 }
                 State::Sniffing(_) | State::Sending { .. } => {
-                    // Polled before the outcome came back: nothing new to do.
-                    return Action::Wait(now + Duration::from_secs(3600));
+                    // Polled before the outcome came back: nothing to do before it.
+                    return Step::Wait(None);
                 }
                 State::Done(result) => {
-                    return Action::Done(
-                        result.take().unwrap_or_else(|| Err(Error::build("the call has already finished"))),
-                    );
+                    return result.take().map_or(Step::Done, Step::Emit);
                 }
             }
         }
     }
 
-    /// Reports the outcome of the last [`Action::Send`].
+    /// Reports the outcome of the last [`Step::Send`].
     pub fn handle(
         &mut self,
         transport: &mut Transport,
@@ -464,7 +453,7 @@ impl Call {
         }
     }
 
-    fn attempt(&mut self, transport: &mut Transport, node: NodeId) -> Send {
+    fn attempt(&mut self, transport: &mut Transport, node: NodeId) -> SendRequest {
         let n = transport.pool.get(node).expect("selected node is in the pool");
         let compat = transport.config.compatibility.version().filter(|_| !n.plain_media_types);
         let url = n.url.join(&self.path_and_query);
@@ -498,7 +487,7 @@ impl Call {
         self.tried.push(node);
         self.state = State::Sending { node, compat: compat_sent };
         let timeout = self.options.timeout.unwrap_or(transport.config.request_timeout);
-        Send {
+        SendRequest {
             request: make_request(&self.method, &url, headers, self.body.clone()),
             timeout,
             max_response_size: transport.config.max_response_size,
@@ -506,12 +495,12 @@ impl Call {
         }
     }
 
-    fn sniff_request(&mut self, transport: &mut Transport, node: NodeId) -> Send {
+    fn sniff_request(&mut self, transport: &mut Transport, node: NodeId) -> SendRequest {
         let n = transport.pool.get(node).expect("selected node is in the pool");
         let url = n.url.join(SNIFF_PATH);
         let mut headers = transport.base_headers.clone();
         headers.insert(ACCEPT, HeaderValue::from_static(media::JSON));
-        Send {
+        SendRequest {
             request: make_request(&Method::GET, &url, headers, Bytes::new()),
             timeout: Some(transport.config.sniff.timeout),
             max_response_size: transport.config.max_response_size,
@@ -528,9 +517,9 @@ impl Call {
         }
     }
 
-    fn finish(&mut self, result: Result<http::Response<Bytes>, Error>) -> Action {
+    fn finish(&mut self, result: Result<http::Response<Bytes>, Error>) -> Step<SendRequest, Result<http::Response<Bytes>, Error>> {
         self.state = State::Done(None);
-        Action::Done(result)
+        Step::Emit(result)
     }
 }
 

@@ -8,11 +8,14 @@
 //!
 //! # The drive loop
 //!
+//! Every machine follows the one contract of [`crate::machine`]:
+//!
 //! ```
 //! use std::time::Instant;
 //! use bytes::Bytes;
 //! use elastik_core::endpoint::RawRequest;
-//! use elastik_core::transport::{Action, Transport};
+//! use elastik_core::machine::Step;
+//! use elastik_core::transport::Transport;
 //! use elastik_core::{ClientBuilder, Endpoint, RequestOptions};
 //!
 //! # fn exchange(req: http::Request<Bytes>) -> Result<http::Response<Bytes>, elastik_core::IoError> {
@@ -25,13 +28,14 @@
 //! let mut call = transport.start(endpoint.id(), endpoint.to_request()?, RequestOptions::default(), Instant::now());
 //! let response = loop {
 //!     match call.poll(&mut transport, Instant::now()) {
-//!         Action::Send(send) => {
+//!         Step::Send(send) => {
 //!             // Perform the exchange with `send.timeout`; report the result.
 //!             let outcome = exchange(send.request);
 //!             call.handle(&mut transport, outcome, Instant::now());
 //!         }
-//!         Action::Wait(until) => { /* sleep until `until` */ let _ = until; }
-//!         Action::Done(result) => break result?,
+//!         Step::Wait(until) => { /* sleep until `until` */ let _ = until; }
+//!         Step::Emit(result) => break result?,
+//!         Step::Done => unreachable!("a call emits its result before it is done"),
 //!     }
 //! };
 //! let decoded = endpoint.decode(&response)?;
@@ -41,6 +45,7 @@
 
 mod call;
 mod pool;
+mod sniffer;
 
 pub use elastik_base::transport::{config, node, proxy, sniff};
 
@@ -50,7 +55,8 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, ACCEPT_ENCODING, USER_AGENT};
 use http::HeaderMap;
 
-pub use call::{Action, Call, Send, TraceFields};
+pub use call::{Call, SendRequest, TraceFields};
+pub use sniffer::Sniffer;
 pub use config::{Auth, ClientBuilder, Config, FromConfig, RetryPolicy, SniffPolicy, TlsConfig};
 pub use elastik_base::transport::{
     Node, NodeId, NodeUrl, Proxy, RandomSelector, RequestOptions, RoundRobin, Scheme, Selector, SniffedNode, SplitMix64,

@@ -6,7 +6,8 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use elastik_core::helpers::{HelperAction, HelperRequest, Token};
+use elastik_core::helpers::{HelperRequest, Token};
+use elastik_core::machine::Step;
 use elastik_core::{Body, Error};
 use serde_json::Value;
 
@@ -115,8 +116,8 @@ pub struct Trace<O> {
 /// The two verbs every helper machine has.
 pub trait Machine {
     type Out;
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Out>;
-    fn handle_response(
+    fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Out>;
+    fn handle(
         &mut self,
         token: Token,
         result: Result<http::Response<Bytes>, Error>,
@@ -126,46 +127,46 @@ pub trait Machine {
 
 impl Machine for elastik_core::helpers::bulk::BulkIndexer {
     type Out = elastik_core::helpers::bulk::BulkOutcome;
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Out> {
+    fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Out> {
         self.poll(now)
     }
-    fn handle_response(
+    fn handle(
         &mut self,
         token: Token,
         result: Result<http::Response<Bytes>, Error>,
         now: Instant,
     ) {
-        self.handle_response(token, result, now)
+        self.handle(token, result, now)
     }
 }
 
 impl<T: serde::de::DeserializeOwned> Machine for elastik_core::helpers::scan::Scan<T> {
     type Out = Result<elastik_core::helpers::scan::Hit<T>, Error>;
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Out> {
+    fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Out> {
         self.poll(now)
     }
-    fn handle_response(
+    fn handle(
         &mut self,
         token: Token,
         result: Result<http::Response<Bytes>, Error>,
         now: Instant,
     ) {
-        self.handle_response(token, result, now)
+        self.handle(token, result, now)
     }
 }
 
 impl Machine for elastik_core::helpers::reindex::Reindex {
     type Out = elastik_core::helpers::reindex::ReindexEvent;
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Out> {
+    fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Out> {
         self.poll(now)
     }
-    fn handle_response(
+    fn handle(
         &mut self,
         token: Token,
         result: Result<http::Response<Bytes>, Error>,
         now: Instant,
     ) {
-        self.handle_response(token, result, now)
+        self.handle(token, result, now)
     }
 }
 
@@ -197,12 +198,12 @@ pub fn drive_with<M: Machine>(
     let mut in_flight: VecDeque<(Token, usize)> = VecDeque::new();
     for _ in 0..1_000_000 {
         match machine.poll(now) {
-            HelperAction::Send(request) => {
+            Step::Send(request) => {
                 in_flight.push_back((request.token, trace.sent.len()));
                 trace.sent.push((now, request));
             }
-            HelperAction::Emit(out) => trace.emitted.push(out),
-            HelperAction::Wait(until) => {
+            Step::Emit(out) => trace.emitted.push(out),
+            Step::Wait(Some(until)) => {
                 assert!(until > now, "a wait must lie in the future");
                 if in_flight.is_empty() {
                     trace.waits.push(until - now);
@@ -211,14 +212,14 @@ pub fn drive_with<M: Machine>(
                     answer(machine, &mut in_flight, &trace, &mut pick, script, now);
                 }
             }
-            HelperAction::Idle => {
+            Step::Wait(None) => {
                 assert!(
                     !in_flight.is_empty(),
                     "idle with nothing in flight: the machine would hang"
                 );
                 answer(machine, &mut in_flight, &trace, &mut pick, script, now);
             }
-            HelperAction::Done => {
+            Step::Done => {
                 assert!(in_flight.is_empty(), "done with requests in flight");
                 trace.end = now;
                 return trace;
@@ -239,7 +240,7 @@ fn answer<M: Machine>(
     let i = pick(in_flight.len()) % in_flight.len();
     let (token, index) = in_flight.remove(i).unwrap();
     let result = script(&trace.sent[index].1.request);
-    machine.handle_response(token, result, now);
+    machine.handle(token, result, now);
 }
 
 /// A transport error, as a call reports it when it gave up.

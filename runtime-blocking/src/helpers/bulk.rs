@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use elastik_core::helpers::bulk::{self as core_bulk, BulkConfig, BulkOperation, BulkOutcome, BulkReport, Closed, OpId};
-use elastik_core::helpers::HelperAction;
+use elastik_core::machine::Step;
 
 use super::Clients;
 use crate::Client;
@@ -261,7 +261,7 @@ fn work(shared: &Shared) {
         let mut emitted = false;
         let wait = loop {
             match inner.machine.poll(Instant::now()) {
-                HelperAction::Send(request) => {
+                Step::Send(request) => {
                     // Another chunk due: another worker takes it.
                     if inner.machine.chunk_ready(Instant::now()) {
                         shared.work.notify_one();
@@ -271,19 +271,19 @@ fn work(shared: &Shared) {
                     drop(inner);
                     let (token, result) = shared.clients.execute(request);
                     inner = lock(&shared.inner);
-                    inner.machine.handle_response(token, result, Instant::now());
+                    inner.machine.handle(token, result, Instant::now());
                     let report = inner.report();
                     inner.sink.progress(&report);
                     // Room for more adds, maybe.
                     emitted = true;
                 }
-                HelperAction::Emit(outcome) => {
+                Step::Emit(outcome) => {
                     inner.sink.outcome(outcome);
                     emitted = true;
                 }
-                HelperAction::Wait(until) => break Some(until),
-                HelperAction::Idle => break None,
-                HelperAction::Done => {
+                Step::Wait(Some(until)) => break Some(until),
+                Step::Wait(None) => break None,
+                Step::Done => {
                     if !inner.done {
                         inner.done = true;
                         let report = inner.report();

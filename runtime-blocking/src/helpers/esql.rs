@@ -8,7 +8,8 @@
 
 use std::time::Instant;
 
-use elastik_core::esql::{AsyncAction, AsyncQuery, EsqlResponse};
+use elastik_core::machine::Step;
+use elastik_core::esql::{AsyncQuery, EsqlResponse};
 use elastik_core::{Error, Executor};
 
 use crate::Client;
@@ -39,18 +40,18 @@ use crate::Client;
 pub fn esql_async_query(client: &Client, mut query: AsyncQuery) -> Result<EsqlResponse, Error> {
     loop {
         match query.poll(Instant::now()) {
-            Some(AsyncAction::Send(request)) => {
+            Step::Send(request) => {
                 let outcome = match request.prepare() {
                     Ok(prepared) => client.executor().execute(prepared),
                     Err(e) => Err(e),
                 };
-                query.handle_response(outcome, Instant::now());
+                query.handle(outcome, Instant::now());
             }
-            Some(AsyncAction::Wait(until)) => std::thread::sleep(until.saturating_duration_since(Instant::now())),
-            Some(AsyncAction::Done(result)) => return result,
+            Step::Wait(Some(until)) => std::thread::sleep(until.saturating_duration_since(Instant::now())),
+            Step::Emit(result) => return result,
             // Each answer is handed back before the next poll, so the
             // machine never waits for one here.
-            None => return Err(Error::build("the async ES|QL query ended without a result")),
+            Step::Wait(None) | Step::Done => return Err(Error::build("the async ES|QL query ended without a result")),
         }
     }
 }

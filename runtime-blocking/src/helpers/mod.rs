@@ -51,7 +51,8 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::helpers::{HelperAction, HelperRequest, Role, Token};
+use elastik_core::helpers::{HelperRequest, Role, Token};
+use elastik_core::machine::Step;
 use elastik_core::{Error, Executor, PreparedRequest};
 use serde::de::DeserializeOwned;
 
@@ -94,14 +95,16 @@ impl ClientHelpers for Client {
     }
 }
 
-/// The verbs every core helper machine has; a private seam so that one
-/// driver serves them all.
-trait Machine: Send + 'static {
-    type Output: Send + 'static;
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Output>;
-    fn handle_response(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant);
-    /// Stop early, closing what is open (the remaining actions do that).
-    fn cancel(&mut self);
+/// A core helper machine this module can drive.
+trait Machine: elastik_core::machine::Machine<Output = Self::Out> + Send + 'static {
+    type Out: Send + 'static;
+}
+
+impl<M: elastik_core::machine::Machine + Send + 'static> Machine for M
+where
+    M::Output: Send + 'static,
+{
+    type Out = M::Output;
 }
 
 /// The client of each [`Role`]: the same one except in a reindex between two clusters.
@@ -148,11 +151,11 @@ impl<M: Machine> Driven<M> {
 
     fn handle(&mut self, (token, result): Answer) {
         self.in_flight -= 1;
-        self.machine.handle_response(token, result, Instant::now());
+        self.machine.handle(token, result, Instant::now());
     }
 
     /// The next output; `None` once the machine is done.
-    fn next_output(&mut self) -> Option<M::Output> {
+    fn next_output(&mut self) -> Option<M::Out> {
         if self.done {
             return None;
         }
@@ -161,7 +164,7 @@ impl<M: Machine> Driven<M> {
                 self.handle(answer);
             }
             match self.machine.poll(Instant::now()) {
-                HelperAction::Send(request) => {
+                Step::Send(request) => {
                     self.in_flight += 1;
                     let clients = self.clients.clone();
                     let tx = self.answers_tx.clone();
@@ -172,20 +175,20 @@ impl<M: Machine> Driven<M> {
                         })
                         .expect("spawn a request thread");
                 }
-                HelperAction::Emit(output) => return Some(output),
-                HelperAction::Wait(until) => {
+                Step::Emit(output) => return Some(output),
+                Step::Wait(Some(until)) => {
                     if let Ok(answer) = self.answers.recv_timeout(until.saturating_duration_since(Instant::now())) {
                         self.handle(answer);
                     }
                 }
-                HelperAction::Idle if self.in_flight > 0 => {
+                Step::Wait(None) if self.in_flight > 0 => {
                     // The sender is held here: the channel cannot disconnect.
                     if let Ok(answer) = self.answers.recv() {
                         self.handle(answer);
                     }
                 }
                 // Idle with nothing in flight: no input can ever come.
-                HelperAction::Idle | HelperAction::Done => {
+                Step::Wait(None) | Step::Done => {
                     self.done = true;
                     return None;
                 }

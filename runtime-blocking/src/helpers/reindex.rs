@@ -1,16 +1,12 @@
 //! Reindex: a scan of the source client feeding a bulk indexer on the target client.
 
-use std::time::Instant;
 
-use bytes::Bytes;
 use elastik_core::helpers::bulk::{BulkOperation, BulkStats};
 use elastik_core::helpers::reindex::{Reindex, ReindexConfig, ReindexEvent, ReindexProgress};
 use elastik_core::helpers::scan::Hit;
-use elastik_core::helpers::{HelperAction, Token};
-use elastik_core::Error;
 use serde_json::Value;
 
-use super::{Clients, Driven, Machine};
+use super::{Clients, Driven};
 use crate::Client;
 
 /// Copies what `config.scan` reads on `source` into `config.target_index`
@@ -75,21 +71,5 @@ impl Iterator for ReindexIter {
 impl std::fmt::Debug for ReindexIter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReindexIter").field("progress", &self.progress()).finish_non_exhaustive()
-    }
-}
-
-impl Machine for Reindex {
-    type Output = ReindexEvent;
-
-    fn poll(&mut self, now: Instant) -> HelperAction<ReindexEvent> {
-        Reindex::poll(self, now)
-    }
-
-    fn handle_response(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
-        Reindex::handle_response(self, token, result, now);
-    }
-
-    fn cancel(&mut self) {
-        Reindex::cancel(self);
     }
 }

@@ -3,15 +3,12 @@
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Instant;
 
-use bytes::Bytes;
 use elastik_core::helpers::scan::{Hit, Scan, ScanConfig, ScanStats};
-use elastik_core::helpers::{HelperAction, Token};
 use elastik_core::Error;
 use serde::de::DeserializeOwned;
 
-use super::{Clients, Driven, Machine};
+use super::{Clients, Driven};
 use crate::Client;
 
 /// Every hit of a search, as an `Iterator` of `Result<Hit<T>, Error>`: a
@@ -128,21 +125,5 @@ impl<T: DeserializeOwned + Send + 'static> Drop for ScanIter<T> {
 impl<T: DeserializeOwned + Send + 'static> std::fmt::Debug for ScanIter<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScanIter").field("stats", &self.stats()).finish_non_exhaustive()
-    }
-}
-
-impl<T: DeserializeOwned + Send + 'static> Machine for Scan<T> {
-    type Output = Result<Hit<T>, Error>;
-
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Output> {
-        Scan::poll(self, now)
-    }
-
-    fn handle_response(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
-        Scan::handle_response(self, token, result, now);
-    }
-
-    fn cancel(&mut self) {
-        Scan::cancel(self);
     }
 }

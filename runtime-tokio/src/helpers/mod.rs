@@ -3,20 +3,8 @@
 //! [`scan_sliced`] as `Stream`s of typed hits, [`reindex`], and
 //! [`esql_async_query`], which polls an async ES|QL query to its end.
 //!
-//! What it owns: driving the core machines ([`elastik_core::helpers`]):
-//! every [`HelperAction::Send`] becomes a task on the runtime that runs the
-//! request through the client's executor (so node selection and
-//! connection retries stay the transport's), several at once; answers go
-//! back with `handle_response`; `Wait` is a tokio timer; `Emit` is handed
-//! to the consumer (a stream item, a callback or a channel).
-//!
-//! What it does not do: decide anything. Chunking, per-item accounting,
-//! retries and backoff of bulk items, paging, closing the point in time or
-//! scroll, and the reindex's composition are the core machines'. The one
-//! rule of this module is liveness: a stream dropped before its end does
-//! not leave its machine half way — the machine is cancelled and driven to
-//! its end in a spawned task, which sends the close request of a scan and
-//! finishes the writes of a reindex.
+//! They are `elastik-driver`'s ([`elastik_driver::helpers`]), written once
+//! for every runtime; on tokio each request in flight is a task.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), elastik_tokio::Error> {
@@ -43,210 +31,20 @@
 //! # }
 //! ```
 
-mod bulk;
-mod esql;
-mod reindex;
-mod scan;
+use crate::TokioExecutor;
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{ready, Context, Poll};
-use std::time::Instant;
-
-use bytes::Bytes;
-use elastik_core::helpers::{HelperAction, HelperRequest, Role, Token};
-use elastik_core::{Error, Executor, PreparedRequest};
-use serde::de::DeserializeOwned;
-use tokio::task::{self, JoinSet};
-use tokio::time::Sleep;
-
-pub use bulk::{bulk, BulkIndexer, BulkOutcomes};
-pub use elastik_core::helpers::bulk::{
-    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkResult, BulkStats, Closed, OpId, OpType,
-    OperationMeta, RetryReasons,
+pub use elastik_driver::helpers::{
+    bulk, esql_async_query, reindex, reindex_with, scan, scan_sliced, AsyncQuery, BackoffPolicy, BulkConfig, BulkError,
+    BulkItem, BulkOperation, BulkOutcome, BulkOutcomes, BulkReport, BulkResult, BulkStats, ClientHelpers, Closed,
+    EsqlResponse, Hit, OpId, OpType, OperationMeta, ReindexConfig, ReindexEvent, ReindexProgress, RetryReasons,
+    ScanConfig, ScanMode, ScanStats, Stream,
 };
-pub use elastik_core::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
-pub use elastik_core::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};
-pub use elastik_core::esql::{AsyncQuery, EsqlResponse};
-pub use elastik_core::helpers::BackoffPolicy;
-pub use futures_core::Stream;
-pub use esql::esql_async_query;
-pub use reindex::{reindex, reindex_with, ReindexStream};
-pub use scan::{scan, scan_sliced, ScanStream};
 
-use crate::Client;
-
-/// The helpers as methods of the [`Client`].
-pub trait ClientHelpers {
-    /// A bulk indexer writing through this client; see [`BulkIndexer`].
-    fn bulk_indexer(&self, config: BulkConfig) -> BulkIndexer;
-    /// Every hit of a search; see [`scan`].
-    fn scan<T: DeserializeOwned + Send + 'static>(&self, config: ScanConfig) -> ScanStream<T>;
-    /// Every hit of a search, `slices` slices at once; see [`scan_sliced`].
-    fn scan_sliced<T: DeserializeOwned + Send + 'static>(&self, config: ScanConfig, slices: u32) -> ScanStream<T>;
-}
-
-impl ClientHelpers for Client {
-    fn bulk_indexer(&self, config: BulkConfig) -> BulkIndexer {
-        BulkIndexer::new(self, config)
-    }
-
-    fn scan<T: DeserializeOwned + Send + 'static>(&self, config: ScanConfig) -> ScanStream<T> {
-        scan(self, config)
-    }
-
-    fn scan_sliced<T: DeserializeOwned + Send + 'static>(&self, config: ScanConfig, slices: u32) -> ScanStream<T> {
-        scan_sliced(self, config, slices)
-    }
-}
-
-/// The two verbs every core helper machine has; a private seam so that one
-/// driver serves them all.
-trait Machine: Send + 'static {
-    type Output: Send + 'static;
-    fn poll(&mut self, now: Instant) -> HelperAction<Self::Output>;
-    fn handle_response(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant);
-    /// Stop early, closing what is open (the remaining actions do that).
-    fn cancel(&mut self);
-}
-
-/// The client of each [`Role`]: the same one except in a reindex between two clusters.
-#[derive(Clone, Debug)]
-struct Clients {
-    read: Client,
-    write: Client,
-}
-
-impl Clients {
-    fn one(client: &Client) -> Self {
-        Clients { read: client.clone(), write: client.clone() }
-    }
-}
-
-type Answer = (Token, Result<http::Response<Bytes>, Error>);
-
-/// Requests in flight, each a task on the runtime so that they progress
-/// while the consumer is busy, several at once.
-#[derive(Default)]
-struct InFlight {
-    tasks: JoinSet<Answer>,
-    tokens: HashMap<task::Id, Token>,
-}
-
-impl InFlight {
-    /// Runs the request through the executor of its role's client.
-    fn spawn(&mut self, clients: &Clients, request: HelperRequest) {
-        let HelperRequest { token, endpoint_id, request, options, role, .. } = request;
-        let client = match role {
-            Role::Read => &clients.read,
-            Role::Write => &clients.write,
-        };
-        let call = client.executor().execute(PreparedRequest { endpoint_id, request, options });
-        let handle = self.tasks.spawn(async move { (token, call.await) });
-        self.tokens.insert(handle.id(), token);
-    }
-
-    fn len(&self) -> usize {
-        self.tasks.len()
-    }
-
-    /// The next answer; `None` when nothing is in flight. A task that
-    /// panicked (or was aborted by a shutting-down runtime) answers with an
-    /// error, so that the machine still accounts for its request.
-    fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<Option<Answer>> {
-        let answer = match ready!(self.tasks.poll_join_next_with_id(cx)) {
-            None => return Poll::Ready(None),
-            Some(Ok((id, answer))) => {
-                self.tokens.remove(&id);
-                answer
-            }
-            Some(Err(e)) => {
-                let Some(token) = self.tokens.remove(&e.id()) else { return Poll::Ready(None) };
-                (token, Err(Error::build(format!("the task running the request ended: {e}"))))
-            }
-        };
-        Poll::Ready(Some(answer))
-    }
-
-    async fn next(&mut self) -> Option<Answer> {
-        std::future::poll_fn(|cx| self.poll_answer(cx)).await
-    }
-}
-
-/// A pull-driven machine: its outputs as a stream. Requests run as tasks;
-/// answers are fed back whenever the stream is polled (and wake it).
-struct Driven<M: Machine> {
-    /// `None` only once handed to a drain task (in `drop`).
-    machine: Option<M>,
-    clients: Clients,
-    in_flight: InFlight,
-    timer: Option<Pin<Box<Sleep>>>,
-    done: bool,
-    /// A drain task's own driver: not drained again when dropped.
-    detached: bool,
-}
-
-impl<M: Machine> Driven<M> {
-    fn new(machine: M, clients: Clients) -> Self {
-        Driven {
-            machine: Some(machine),
-            clients,
-            in_flight: InFlight::default(),
-            timer: None,
-            done: false,
-            detached: false,
-        }
-    }
-
-    fn machine(&self) -> Option<&M> {
-        self.machine.as_ref()
-    }
-
-    fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<M::Output>> {
-        let Some(machine) = self.machine.as_mut().filter(|_| !self.done) else { return Poll::Ready(None) };
-        loop {
-            while let Poll::Ready(Some((token, result))) = self.in_flight.poll_answer(cx) {
-                machine.handle_response(token, result, Instant::now());
-            }
-            match machine.poll(Instant::now()) {
-                HelperAction::Send(request) => self.in_flight.spawn(&self.clients, request),
-                HelperAction::Emit(output) => return Poll::Ready(Some(output)),
-                HelperAction::Wait(until) => {
-                    let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(until.into())));
-                    timer.as_mut().reset(until.into());
-                    if timer.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                }
-                // The answers in flight wake this task (polled above).
-                HelperAction::Idle => return Poll::Pending,
-                HelperAction::Done => {
-                    self.done = true;
-                    return Poll::Ready(None);
-                }
-            }
-        }
-    }
-}
-
-impl<M: Machine> Drop for Driven<M> {
-    /// Dropped before its end: cancel, and drive the rest (the close
-    /// request of a scan, the pending writes of a reindex) in a task,
-    /// discarding the outputs. Outside a runtime nothing can be sent: the
-    /// server drops the context after its keep-alive.
-    fn drop(&mut self) {
-        if self.done || self.detached {
-            return;
-        }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-        let Some(mut machine) = self.machine.take() else { return };
-        machine.cancel();
-        let mut rest = Driven::new(machine, self.clients.clone());
-        rest.in_flight = std::mem::take(&mut self.in_flight);
-        rest.detached = true;
-        runtime.spawn(async move {
-            while std::future::poll_fn(|cx| rest.poll_output(cx)).await.is_some() {}
-        });
-    }
-}
+/// The bulk indexer on tokio; see [`elastik_driver::helpers::BulkIndexer`].
+pub type BulkIndexer = elastik_driver::helpers::BulkIndexer<TokioExecutor>;
+/// The stream of [`bulk`], with its final report.
+pub type BulkStream<S> = elastik_driver::helpers::BulkStream<TokioExecutor, S>;
+/// The stream of [`scan`] and [`scan_sliced`].
+pub type ScanStream<T> = elastik_driver::helpers::ScanStream<TokioExecutor, T>;
+/// The stream of [`reindex`].
+pub type ReindexStream = elastik_driver::helpers::ReindexStream<TokioExecutor>;

@@ -56,6 +56,7 @@
 //! fails the chunk's operations; lower `flush_bytes`).
 
 mod operation;
+mod session;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -66,6 +67,7 @@ use http::header::RETRY_AFTER;
 use http::Method;
 use serde::Deserialize;
 
+pub use session::{BulkEvent, BulkSession};
 pub use operation::{
     BulkError, BulkItem, BulkOperation, BulkOutcome, BulkResult, OpId, OpType, OperationMeta,
 };
@@ -73,7 +75,8 @@ pub use operation::{
 use crate::body::Body;
 use crate::endpoint::{api_error, build_request, PathBuilder, Query};
 use crate::error::{AttemptOutcome, Error, IoErrorKind};
-use crate::helpers::{BackoffPolicy, HelperAction, HelperRequest, Role, Token};
+use crate::helpers::{BackoffPolicy, HelperRequest, Role, Token};
+use crate::machine::Step;
 use crate::transport::{RequestOptions, SplitMix64};
 
 /// How the bulk indexer chunks, flushes, retries and adapts.
@@ -491,7 +494,7 @@ impl BulkIndexer {
     }
 
     /// Refuses further operations and sends everything; the machine is
-    /// [`HelperAction::Done`] once every operation has its outcome.
+    /// [`Step::Done`] once every operation has its outcome.
     pub fn close(&mut self) {
         self.closed = true;
     }
@@ -550,24 +553,24 @@ impl BulkIndexer {
     }
 
     /// What to do next.
-    pub fn poll(&mut self, now: Instant) -> HelperAction<BulkOutcome> {
+    pub fn poll(&mut self, now: Instant) -> Step<HelperRequest, BulkOutcome> {
         if let Some(outcome) = self.outcomes.pop_front() {
-            return HelperAction::Emit(outcome);
+            return Step::Emit(outcome);
         }
         self.release_due(now);
         if self.in_flight.len() < self.window && self.chunk_due(now) {
-            return HelperAction::Send(self.next_chunk(now));
+            return Step::Send(self.next_chunk(now));
         }
         if self.closed
             && self.ready.is_empty()
             && self.delayed.is_empty()
             && self.in_flight.is_empty()
         {
-            return HelperAction::Done;
+            return Step::Done;
         }
         if self.in_flight.len() >= self.window {
             // Nothing can go out before an answer frees a slot.
-            return HelperAction::Idle;
+            return Step::Wait(None);
         }
         let retry_at = self.delayed.iter().map(|(at, _)| *at).min();
         let flush_at = match (self.ready_since, self.config.flush_interval) {
@@ -575,16 +578,15 @@ impl BulkIndexer {
             _ => None,
         };
         match (retry_at, flush_at) {
-            (Some(a), Some(b)) => HelperAction::Wait(a.min(b)),
-            (Some(a), None) | (None, Some(a)) => HelperAction::Wait(a),
-            (None, None) => HelperAction::Idle,
+            (Some(a), Some(b)) => Step::Wait(Some(a.min(b))),
+            (a, b) => Step::Wait(a.or(b)),
         }
     }
 
     /// The answer to the request with this token: the response whatever
     /// its status, or the error that ended its call. Unknown tokens are
     /// ignored.
-    pub fn handle_response(
+    pub fn handle(
         &mut self,
         token: Token,
         result: Result<http::Response<Bytes>, Error>,

@@ -1,5 +1,5 @@
-//! The bulk indexer on async-io: the core machine driven inside the
-//! indexer's own futures (no task, no executor handle).
+//! The bulk indexer: the core's [`BulkSession`] driven by the handle's
+//! own calls (`add`, `flush`, `close`) and by the outcome streams.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -7,44 +7,40 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use async_io::Timer;
-use elastik_core::helpers::bulk::{self as core_bulk, BulkConfig, BulkOperation, BulkOutcome, BulkReport, Closed, OpId};
-use elastik_core::helpers::HelperAction;
+use elastik_api::Client;
+use elastik_core::helpers::bulk::{BulkConfig, BulkEvent, BulkOperation, BulkOutcome, BulkReport, BulkSession, Closed, OpId};
+use elastik_core::machine::{Machine, Step};
 use futures_core::Stream;
 
-use super::{detach, poll_timer, Clients, InFlight};
-use crate::Client;
+use super::{Clients, InFlight, Timer};
+use crate::{Drives, Runtime};
 
 /// Sends operations in bulk requests, `max_in_flight` chunks at once, and
 /// accounts for every one of them (see [`elastik_core::helpers::bulk`]).
 ///
-/// The indexer drives the core machine itself, inside its futures: every
-/// [`add`](Self::add) moves the chunks in flight along (reads their
-/// answers, sends the next chunks, schedules retries) and waits while the
-/// machine holds `max_buffered` operations (back-pressure) — up to
-/// `max_in_flight` chunks are in flight at once, concurrently, whatever
-/// the executor. [`flush`](Self::flush) waits until every operation added
-/// before has its outcome; [`close`](Self::close) waits for all of them and
-/// returns the [`BulkReport`]. Between awaits nothing moves (see the
-/// [module docs](super)); the flush interval is honoured when the indexer
-/// is awaited.
+/// The handle drives the core machine while one of its methods runs
+/// (requests in flight progress in the background where the runtime can).
+/// [`add`](Self::add) waits while the machine holds `max_buffered`
+/// operations (back-pressure); [`flush`](Self::flush) waits until every
+/// operation added before has its outcome; [`close`](Self::close) waits for
+/// all of them and returns the [`BulkReport`]. When each of these is
+/// complete is the core's decision ([`BulkSession`]).
 ///
 /// Outcomes go to [`outcomes`](Self::outcomes) (a stream) and/or an
 /// [`on_outcome`](Self::on_outcome) callback; otherwise only the counters
-/// keep them. Callbacks run inside `add`/`flush`/`close`. Dropping the
-/// indexer without closing it finishes every operation added on a
-/// detached thread.
-pub struct BulkIndexer {
-    machine: core_bulk::BulkIndexer,
-    clients: Clients,
+/// keep them. Dropping the indexer without closing it finishes every
+/// operation added in a task of the runtime.
+pub struct BulkIndexer<X: Drives> {
+    session: BulkSession,
+    clients: Clients<X>,
     in_flight: InFlight,
-    timer: Option<Timer>,
+    timer: Timer<X::Runtime>,
     sink: Sink,
-    started: Option<Instant>,
-    done: bool,
+    flushed: bool,
+    /// The final report, once the session is finished.
+    finished: Option<BulkReport>,
 }
 
-/// Where outcomes and progress go.
 #[derive(Default)]
 struct Sink {
     outcomes: Option<Outbox>,
@@ -54,21 +50,21 @@ struct Sink {
 
 type ProgressFn = Box<dyn FnMut(&BulkReport) + Send>;
 
-impl BulkIndexer {
+impl<X: Drives> BulkIndexer<X> {
     /// An indexer writing through `client`.
-    pub fn new(client: &Client, config: BulkConfig) -> Self {
+    pub fn new(client: &Client<X>, config: BulkConfig) -> Self {
         BulkIndexer {
-            machine: core_bulk::BulkIndexer::new(config),
+            session: BulkSession::new(config),
             clients: Clients::one(client),
             in_flight: InFlight::default(),
-            timer: None,
+            timer: Timer::default(),
             sink: Sink::default(),
-            started: None,
-            done: false,
+            flushed: false,
+            finished: None,
         }
     }
 
-    /// Calls `f` with every outcome (inside the indexer's futures).
+    /// Calls `f` with every outcome (while the indexer is driven: keep it short).
     pub fn on_outcome(mut self, f: impl FnMut(BulkOutcome) + Send + 'static) -> Self {
         self.sink.on_outcome = Some(Box::new(f));
         self
@@ -83,12 +79,12 @@ impl BulkIndexer {
 
     /// A stream of the outcomes decided from now on (so: all of them when
     /// taken before the first `add`), ending when the indexer is done. It
-    /// buffers without bound: read it while adding (from another task, or
-    /// between adds), or use [`on_outcome`](Self::on_outcome). Taking it
-    /// again replaces the previous stream, which then ends.
+    /// buffers without bound: read it while adding, or use
+    /// [`on_outcome`](Self::on_outcome). Taking it again replaces the
+    /// previous stream, which then ends.
     pub fn outcomes(&mut self) -> BulkOutcomes {
         let outbox = Outbox::default();
-        if self.done {
+        if self.finished.is_some() {
             outbox.close();
         }
         if let Some(previous) = self.sink.outcomes.replace(outbox.clone()) {
@@ -97,56 +93,54 @@ impl BulkIndexer {
         BulkOutcomes { outbox }
     }
 
-    /// The counters so far.
+    /// The counters so far (the final ones once the indexer is done).
     pub fn report(&self) -> BulkReport {
-        BulkReport::new(self.machine.stats(), self.started.map(|s| s.elapsed()).unwrap_or_default())
+        self.finished.unwrap_or_else(|| self.session.report(Instant::now()))
     }
 
-    /// Adds an operation; waits while the indexer is full, moving the
-    /// chunks in flight along. Returns its id (the one its outcome
-    /// carries). `Err` hands the operation back after [`close`](Self::close)
-    /// (which consumes the indexer, so only through [`bulk`]'s internals).
+    /// Adds an operation; waits while the indexer is full. Returns its id
+    /// (the one its outcome carries); `Err` hands it back after `close`.
     pub async fn add(&mut self, operation: BulkOperation) -> Result<OpId, Closed> {
-        self.started.get_or_insert_with(Instant::now);
-        std::future::poll_fn(|cx| self.poll_until(cx, |m| !m.is_full())).await;
-        self.machine.add(operation, Instant::now())
+        std::future::poll_fn(|cx| self.poll_until(cx, |this| this.session.accepts())).await;
+        self.session.add(operation, Instant::now())
     }
 
     /// Sends what is buffered now and waits until every operation added
     /// before has its outcome (retries included).
     pub async fn flush(&mut self) {
-        self.started.get_or_insert_with(Instant::now);
-        self.machine.flush();
-        std::future::poll_fn(|cx| self.poll_until(cx, core_bulk::BulkIndexer::is_drained)).await;
+        self.flushed = false;
+        self.session.flush(Instant::now());
+        std::future::poll_fn(|cx| self.poll_until(cx, |this| this.flushed)).await;
     }
 
     /// Sends everything, waits until every operation has its outcome, and
     /// returns the counters. `succeeded + failed + unconfirmed == submitted`.
     pub async fn close(mut self) -> BulkReport {
-        self.started.get_or_insert_with(Instant::now);
-        self.machine.close();
+        self.session.close(Instant::now());
         std::future::poll_fn(|cx| self.poll_until(cx, |_| false)).await;
         self.report()
     }
 
-    /// Drives the machine until `goal` holds or it is done: sends what it
-    /// asks, polls every call in flight, feeds the answers back, hands the
-    /// outcomes over, and waits out its backoffs.
-    fn poll_until(&mut self, cx: &mut Context<'_>, mut goal: impl FnMut(&core_bulk::BulkIndexer) -> bool) -> Poll<()> {
+    /// Drives the session until `goal` holds or it is finished.
+    fn poll_until(&mut self, cx: &mut Context<'_>, goal: impl Fn(&Self) -> bool) -> Poll<()> {
         loop {
-            if self.done {
+            if self.finished.is_some() {
                 return Poll::Ready(());
             }
             let wake = loop {
-                match self.machine.poll(Instant::now()) {
-                    HelperAction::Send(request) => self.in_flight.start(&self.clients, request),
-                    HelperAction::Emit(outcome) => self.sink.outcome(outcome),
-                    HelperAction::Wait(until) => break Some(until),
-                    HelperAction::Idle => break None,
-                    HelperAction::Done => {
-                        self.done = true;
-                        let report = self.report();
+                match self.session.poll(Instant::now()) {
+                    Step::Send(request) => self.in_flight.start(&self.clients, request),
+                    Step::Emit(BulkEvent::Outcome(outcome)) => self.sink.outcome(outcome),
+                    Step::Emit(BulkEvent::Progress(report)) => {
                         self.sink.progress(&report);
+                        if self.session.is_finished() {
+                            self.finished = Some(report);
+                        }
+                    }
+                    Step::Emit(BulkEvent::Flushed) => self.flushed = true,
+                    Step::Wait(until) => break until,
+                    Step::Done => {
+                        self.finished.get_or_insert_with(|| self.session.report(Instant::now()));
                         if let Some(outbox) = &self.sink.outcomes {
                             outbox.close();
                         }
@@ -154,62 +148,60 @@ impl BulkIndexer {
                     }
                 }
             };
-            // Always polled, also when the goal holds already: a call is
+            // Always polled, also when the goal holds already: a call may be
             // started by its first poll, and answers are read only here.
             let mut answered = false;
             while let Poll::Ready(Some((token, result))) = self.in_flight.poll_answer(cx) {
-                self.machine.handle_response(token, result, Instant::now());
-                let report = self.report();
-                self.sink.progress(&report);
+                self.session.handle(token, result, Instant::now());
                 answered = true;
             }
             if answered {
                 continue;
             }
-            if goal(&self.machine) {
+            if goal(self) {
                 return Poll::Ready(());
             }
             match wake {
-                Some(until) if poll_timer(&mut self.timer, until, cx) => continue,
+                Some(until) if self.timer.poll_at(until, cx) => continue,
                 _ => return Poll::Pending,
             }
         }
     }
 }
 
-impl Drop for BulkIndexer {
-    /// Not closed: close the machine and finish every operation added on a
-    /// detached thread (outcomes and callbacks still delivered).
+impl<X: Drives> Drop for BulkIndexer<X> {
+    /// Not closed: what was added is still sent and accounted, in a task.
     fn drop(&mut self) {
-        if self.done || (self.machine.is_drained() && self.in_flight.len() == 0) {
+        let idle = self.session.indexer().is_drained() && self.in_flight.len() == 0;
+        if self.finished.is_some() || idle {
             if let Some(outbox) = &self.sink.outcomes {
                 outbox.close();
             }
             return;
         }
         let mut rest = BulkIndexer {
-            machine: std::mem::replace(&mut self.machine, core_bulk::BulkIndexer::new(BulkConfig::new())),
+            session: std::mem::replace(&mut self.session, BulkSession::new(BulkConfig::new())),
             clients: self.clients.clone(),
             in_flight: std::mem::take(&mut self.in_flight),
-            timer: None,
+            timer: Timer::default(),
             sink: std::mem::take(&mut self.sink),
-            started: self.started,
-            done: false,
+            flushed: false,
+            finished: None,
         };
-        self.done = true;
-        detach("elastik-bulk-close", async move {
-            rest.machine.close();
+        self.finished = Some(BulkReport::default());
+        X::Runtime::spawn(Box::pin(async move {
+            rest.session.close(Instant::now());
             std::future::poll_fn(|cx| rest.poll_until(cx, |_| false)).await;
-        });
+        }));
     }
 }
 
-impl std::fmt::Debug for BulkIndexer {
+impl<X: Drives> std::fmt::Debug for BulkIndexer<X> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BulkIndexer")
-            .field("stats", &self.machine.stats())
+            .field("stats", &self.session.indexer().stats())
             .field("in_flight", &self.in_flight.len())
-            .field("done", &self.done)
+            .field("done", &self.finished.is_some())
             .finish()
     }
 }
@@ -234,8 +226,7 @@ impl Sink {
     }
 }
 
-/// An unbounded queue of outcomes with one waker: the indexer pushes, a
-/// [`BulkOutcomes`] stream pops (from any task).
+/// Outcomes handed from the driving side to a [`BulkOutcomes`] stream.
 #[derive(Clone, Default)]
 struct Outbox {
     shared: Arc<Mutex<OutboxState>>,
@@ -290,9 +281,16 @@ impl Outbox {
 }
 
 /// The outcomes of a [`BulkIndexer`], as a `Stream`; it ends when the
-/// indexer is done (closed, or finished after a drop).
+/// indexer is done. It is fed while the indexer is driven.
 pub struct BulkOutcomes {
     outbox: Outbox,
+}
+
+impl BulkOutcomes {
+    /// The next outcome (`None` once the indexer is done).
+    pub async fn next_outcome(&mut self) -> Option<BulkOutcome> {
+        std::future::poll_fn(|cx| self.outbox.poll_pop(cx)).await
+    }
 }
 
 impl Stream for BulkOutcomes {
@@ -309,14 +307,12 @@ impl std::fmt::Debug for BulkOutcomes {
     }
 }
 
-/// Indexes every operation of `operations` with a [`BulkIndexer`] and
-/// returns the stream of their outcomes, one per operation, in the order
-/// they are decided. Polling the returned stream drives everything: it
-/// reads the input as fast as the indexer accepts it (back-pressure),
-/// keeps up to `max_in_flight` chunks in flight and yields the outcomes.
-/// When it is dropped early, reading stops and what was read is still
-/// sent, on a detached thread.
-pub fn bulk<S>(client: &Client, operations: S, config: BulkConfig) -> BulkStream<S>
+/// Indexes every operation of `operations` and yields their outcomes, one
+/// per operation, in the order they are decided. The input is read as fast
+/// as the indexer accepts it (back-pressure); [`BulkStream::report`] gives
+/// the counters (the final ones once the stream ended). When the stream is
+/// dropped early, reading stops and what was read is still sent, in a task.
+pub fn bulk<X: Drives, S>(client: &Client<X>, operations: S, config: BulkConfig) -> BulkStream<X, S>
 where
     S: Stream<Item = BulkOperation> + Send + 'static,
 {
@@ -326,43 +322,42 @@ where
     BulkStream { indexer, operations: Box::pin(operations), input_done: false, outbox }
 }
 
-/// The stream of [`bulk`]: the outcome of every operation read.
-pub struct BulkStream<S> {
-    indexer: BulkIndexer,
+/// The stream of [`bulk`].
+pub struct BulkStream<X: Drives, S> {
+    indexer: BulkIndexer<X>,
     operations: Pin<Box<S>>,
     input_done: bool,
     outbox: Outbox,
 }
 
-impl<S> BulkStream<S> {
-    /// The counters so far.
+impl<X: Drives, S> BulkStream<X, S> {
+    /// The counters so far; the final report once the stream has ended.
     pub fn report(&self) -> BulkReport {
         self.indexer.report()
     }
 }
 
-impl<S: Stream<Item = BulkOperation>> Stream for BulkStream<S> {
+impl<X: Drives, S: Stream<Item = BulkOperation>> Stream for BulkStream<X, S> {
     type Item = BulkOutcome;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<BulkOutcome>> {
         let this = self.get_mut();
-        this.indexer.started.get_or_insert_with(Instant::now);
         loop {
             if let Some(outcome) = this.outbox.pop() {
                 return Poll::Ready(Some(outcome));
             }
-            if this.indexer.done {
+            if this.indexer.finished.is_some() {
                 return Poll::Ready(None);
             }
-            while !this.input_done && !this.indexer.machine.is_full() {
+            while !this.input_done && this.indexer.session.accepts() {
                 match this.operations.as_mut().poll_next(cx) {
                     Poll::Ready(Some(operation)) => {
                         // Not closed before the input ends.
-                        let _ = this.indexer.machine.add(operation, Instant::now());
+                        let _ = this.indexer.session.add(operation, Instant::now());
                     }
                     Poll::Ready(None) => {
                         this.input_done = true;
-                        this.indexer.machine.close();
+                        this.indexer.session.close(Instant::now());
                     }
                     Poll::Pending => break,
                 }
@@ -375,7 +370,7 @@ impl<S: Stream<Item = BulkOperation>> Stream for BulkStream<S> {
     }
 }
 
-impl<S> std::fmt::Debug for BulkStream<S> {
+impl<X: Drives, S> std::fmt::Debug for BulkStream<X, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BulkStream").field("indexer", &self.indexer).field("input_done", &self.input_done).finish()
     }
