@@ -38,6 +38,9 @@ pub struct Connection {
     /// Timeout of one request attempt, in seconds
     #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
     pub timeout: u64,
+    /// How long one request keeps being retried (connection errors, 429, 502-504), in seconds
+    #[arg(long, global = true, default_value_t = 120, value_name = "SECS")]
+    pub retry_time: u64,
 }
 
 /// The settings of one cluster, borrowed from flags (the source or the destination of a copy).
@@ -51,6 +54,7 @@ pub struct Target<'a> {
     pub insecure: bool,
     pub cloud_id: Option<&'a str>,
     pub timeout: u64,
+    pub retry_time: u64,
 }
 
 impl Connection {
@@ -66,6 +70,7 @@ impl Connection {
             insecure: self.insecure,
             cloud_id: self.cloud_id.as_deref(),
             timeout: self.timeout,
+            retry_time: self.retry_time,
         }
     }
 
@@ -80,7 +85,8 @@ impl Target<'_> {
     pub fn client(&self) -> CliResult<Client> {
         let mut builder = Client::builder()
             .user_agent(format!("elastik-cli/{}", env!("CARGO_PKG_VERSION")))
-            .request_timeout(Some(Duration::from_secs(self.timeout.max(1))));
+            .request_timeout(Some(Duration::from_secs(self.timeout.max(1))))
+            .retry_budget(Duration::from_secs(self.retry_time));
         builder = match (self.cloud_id, self.url) {
             (Some(_), Some(_)) => return Err(CliError::with_code(2, "give --url or --cloud-id, not both")),
             (Some(id), None) => builder.cloud_id(id),
