@@ -10,6 +10,7 @@ use crate::{CliError, CliResult};
 
 /// How to reach the cluster. Not `Debug`: it holds credentials.
 #[derive(Args)]
+#[command(next_help_heading = "Connection (every subcommand)")]
 pub struct Connection {
     /// Elasticsearch URL(s), comma-separated [default: http://localhost:9200]
     #[arg(long, env = "ELASTICSEARCH_URL", global = true, value_name = "URL")]

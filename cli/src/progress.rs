@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 /// The progress flags every data-moving subcommand takes.
 #[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Progress")]
 pub struct ProgressArgs {
     /// No progress on stderr (the final tally is still printed)
     #[arg(long, short)]
