@@ -207,7 +207,7 @@ pub async fn run(conn: &Connection, args: DumpArgs) -> CliResult<u8> {
     type Item = (usize, Option<Result<Hit<Value>, elastik::Error>>);
     let streams: Vec<stream::BoxStream<'static, Item>> = if scrolling {
         let config = base(0).mode(ScanMode::Scroll);
-        let s = scan_sliced::<Value>(&client, config, slices).map(|r| (0usize, Some(r))).chain(stream::iter([(0usize, None)]));
+        let s = scan_sliced::<_, Value>(&client, config, slices).map(|r| (0usize, Some(r))).chain(stream::iter([(0usize, None)]));
         vec![s.boxed()]
     } else {
         (0..slices)
@@ -218,7 +218,7 @@ pub async fn run(conn: &Connection, args: DumpArgs) -> CliResult<u8> {
                     config = config.slice(i, slices);
                 }
                 let n = i as usize;
-                scan::<Value>(&client, config).map(move |r| (n, Some(r))).chain(stream::iter([(n, None)])).boxed()
+                scan::<_, Value>(&client, config).map(move |r| (n, Some(r))).chain(stream::iter([(n, None)])).boxed()
             })
             .collect()
     };
