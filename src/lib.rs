@@ -110,12 +110,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! **ES|QL.** The [`esql`](crate::core::esql) builder renders a query from a
+//! **ES|QL.** The [`esql`](crate::proto::esql) builder renders a query from a
 //! syntax tree; values become literals or parameters, never text pasted into
 //! the query.
 //!
 //! ```
-//! use elastik::core::esql::{field, functions as f, Query};
+//! use elastik::proto::esql::{field, functions as f, Processing, Query};
 //!
 //! let rendered = Query::from(["employees"])
 //!     .where_(field("still_hired").eq(true))
@@ -164,8 +164,8 @@
 //! `core/examples/embed_std_net.rs` in the repository.
 #![doc = ""]
 
-pub use elastik_core as core;
-pub use elastik_core::{http, ApiError, Auth, Body, Endpoint, Error, RequestOptions};
+pub use elastik_proto as proto;
+pub use elastik_proto::{http, ApiError, Auth, Body, Endpoint, Error, RequestOptions};
 
 /// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …),
 /// shared by every runtime.

@@ -6,9 +6,9 @@
 //! document) and mapping updates of existing indices.
 
 use elastik_api::Client;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{api_error, decode_json};
-use elastik_core::{http, Body, Error, Executor};
+use elastik_proto::bytes::Bytes;
+use elastik_proto::endpoint::{api_error, decode_json};
+use elastik_proto::{http, Body, Error, Executor};
 use elastik_types::indices::CreateRequestBody;
 use elastik_types::types::{Refresh, TypeMapping};
 use serde::de::DeserializeOwned;

@@ -26,14 +26,67 @@ pub struct Query(Value);
 /// constructor on [`Query`] (`match` is [`Query::match_`], `type` is
 /// [`Query::type_`]).
 pub const QUERY_KINDS: &[&str] = &[
-    "bool", "boosting", "common", "combined_fields", "constant_score", "dis_max", "distance_feature", "exists",
-    "function_score", "fuzzy", "geo_bounding_box", "geo_distance", "geo_grid", "geo_polygon", "geo_shape",
-    "has_child", "has_parent", "ids", "intervals", "knn", "match", "match_all", "match_bool_prefix", "match_none",
-    "match_phrase", "match_phrase_prefix", "more_like_this", "multi_match", "nested", "parent_id", "percolate",
-    "pinned", "prefix", "query_string", "range", "rank_feature", "regexp", "rule", "script", "script_score",
-    "semantic", "shape", "simple_query_string", "span_containing", "span_field_masking", "span_first", "span_multi",
-    "span_near", "span_not", "span_or", "span_term", "span_within", "sparse_vector", "term", "terms", "terms_set",
-    "text_expansion", "weighted_tokens", "wildcard", "wrapper", "type",
+    "bool",
+    "boosting",
+    "common",
+    "combined_fields",
+    "constant_score",
+    "dis_max",
+    "distance_feature",
+    "exists",
+    "function_score",
+    "fuzzy",
+    "geo_bounding_box",
+    "geo_distance",
+    "geo_grid",
+    "geo_polygon",
+    "geo_shape",
+    "has_child",
+    "has_parent",
+    "ids",
+    "intervals",
+    "knn",
+    "match",
+    "match_all",
+    "match_bool_prefix",
+    "match_none",
+    "match_phrase",
+    "match_phrase_prefix",
+    "more_like_this",
+    "multi_match",
+    "nested",
+    "parent_id",
+    "percolate",
+    "pinned",
+    "prefix",
+    "query_string",
+    "range",
+    "rank_feature",
+    "regexp",
+    "rule",
+    "script",
+    "script_score",
+    "semantic",
+    "shape",
+    "simple_query_string",
+    "span_containing",
+    "span_field_masking",
+    "span_first",
+    "span_multi",
+    "span_near",
+    "span_not",
+    "span_or",
+    "span_term",
+    "span_within",
+    "sparse_vector",
+    "term",
+    "terms",
+    "terms_set",
+    "text_expansion",
+    "weighted_tokens",
+    "wildcard",
+    "wrapper",
+    "type",
 ];
 
 /// Kinds written `{kind: {field: …}}`, with the key their short form stands
@@ -521,7 +574,8 @@ impl Query {
     fn plain_bool(&self, clauses: &[&str], allow_msm_one: bool) -> Option<&Map<String, Value>> {
         let body = self.0.get("bool")?.as_object()?;
         let ok = body.iter().all(|(k, v)| {
-            clauses.contains(&k.as_str()) || (allow_msm_one && k == "minimum_should_match" && (v == &json!(1) || v == &json!("1")))
+            clauses.contains(&k.as_str())
+                || (allow_msm_one && k == "minimum_should_match" && (v == &json!(1) || v == &json!("1")))
         });
         ok.then_some(body)
     }
@@ -675,6 +729,19 @@ impl From<Bool> for Query {
         Query::raw("bool", Value::Object(o))
     }
 }
+
+/// A builder serializes as the query it builds, so it can go straight into
+/// `json!` or a body: `json!({ "query": Query::bool().must(…) })`.
+macro_rules! serialize_as_query {
+    ($($builder:ty),*) => {$(
+        impl Serialize for $builder {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                Query::from(self.clone()).serialize(serializer)
+            }
+        }
+    )*};
+}
+serialize_as_query!(Bool, Range);
 
 /// The `range` query on one field.
 #[derive(Clone, Debug, PartialEq)]

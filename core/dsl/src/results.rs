@@ -173,9 +173,9 @@ impl std::error::Error for AggregationError {
     }
 }
 
-impl From<AggregationError> for elastik_core::Error {
+impl From<AggregationError> for elastik_proto::Error {
     fn from(e: AggregationError) -> Self {
-        elastik_core::Error::decode(e.to_string(), b"")
+        elastik_proto::Error::decode(e.to_string(), b"")
     }
 }
 
@@ -339,7 +339,8 @@ impl Aggregations {
     /// A `stats`-like result.
     pub fn stats(&self, name: &str) -> Result<Stats, AggregationError> {
         let body = self.typed(name, STATS)?;
-        serde_json::from_value(body.clone()).map_err(|source| AggregationError::Decode { name: name.to_owned(), source })
+        serde_json::from_value(body.clone())
+            .map_err(|source| AggregationError::Decode { name: name.to_owned(), source })
     }
 
     /// A percentiles-like result as `(percent or value, result)` pairs, keyed or not.

@@ -9,9 +9,9 @@
 use std::marker::PhantomData;
 
 use elastik_api::Client;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::decode_json;
-use elastik_core::{http, Body, Endpoint, Error, Executor};
+use elastik_proto::bytes::Bytes;
+use elastik_proto::endpoint::decode_json;
+use elastik_proto::{http, Body, Endpoint, Error, Executor};
 use elastik_types::global::SearchSearchRequestBody;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -169,7 +169,13 @@ impl<T> Search<T> {
     }
 
     /// Adds a top-level `knn` search.
-    pub fn knn(mut self, field: &str, query_vector: impl IntoIterator<Item = f32>, k: u64, num_candidates: u64) -> Self {
+    pub fn knn(
+        mut self,
+        field: &str,
+        query_vector: impl IntoIterator<Item = f32>,
+        k: u64,
+        num_candidates: u64,
+    ) -> Self {
         let v: Vec<f32> = query_vector.into_iter().collect();
         let clause = json!({"field": field, "query_vector": v, "k": k, "num_candidates": num_candidates});
         push_or_set(&mut self.body, "knn", clause);

@@ -26,7 +26,12 @@ struct Author {
 }
 
 #[derive(Serialize, Deserialize, Document)]
-#[es(index = "books", shards = 1, replicas = 0, settings = r#"{"analysis": {"analyzer": {"folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]}}}}"#)]
+#[es(
+    index = "books",
+    shards = 1,
+    replicas = 0,
+    settings = r#"{"analysis": {"analyzer": {"folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]}}}}"#
+)]
 struct Book {
     #[es(id)]
     #[es(keyword)]
@@ -120,8 +125,11 @@ fn the_index_name_settings_and_id_come_from_attributes() {
         })
     );
     assert_eq!(LogLine::settings(), serde_json::Value::Null);
-    assert_eq!(LogLine::create_index_body(), json!({"mappings": {"properties": {"message": {
-        "type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}}}}));
+    assert_eq!(
+        LogLine::create_index_body(),
+        json!({"mappings": {"properties": {"message": {
+        "type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}}}})
+    );
     let body = Book::create_index_body();
     assert_eq!(body["settings"]["number_of_shards"], json!(1));
     assert_eq!(body["mappings"], Book::mappings());
@@ -189,14 +197,14 @@ fn the_search_builder_renders_every_part() {
 
 #[test]
 fn the_search_endpoint_asks_for_typed_keys_and_sends_the_body() {
-    use elastik_core::Endpoint;
+    use elastik_proto::Endpoint;
     let search = Search::new().index("books").query(Query::match_all()).size(1);
     let request = search.endpoint().to_request().unwrap();
     let uri = request.uri().to_string();
     assert!(uri.starts_with("/books/_search"), "{uri}");
     assert!(uri.contains("typed_keys=true"), "{uri}");
     match request.body() {
-        elastik_core::Body::Json(bytes) => {
+        elastik_proto::Body::Json(bytes) => {
             let v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
             assert_eq!(v, json!({"query": {"match_all": {}}, "size": 1}));
         }

@@ -26,15 +26,18 @@ macro_rules! book_type {
 
         impl $name {
             fn all() -> Vec<$name> {
-                let b = |id: &str, title: &str, tags: &[&str], year: i32, pages: i64, published: &str, in_print: bool| $name {
-                    id: id.to_owned(),
-                    title: title.to_owned(),
-                    tags: tags.iter().map(|t| t.to_string()).collect(),
-                    year,
-                    pages,
-                    published: published.to_owned(),
-                    in_print,
-                };
+                let b =
+                    |id: &str, title: &str, tags: &[&str], year: i32, pages: i64, published: &str, in_print: bool| {
+                        $name {
+                            id: id.to_owned(),
+                            title: title.to_owned(),
+                            tags: tags.iter().map(|t| t.to_string()).collect(),
+                            year,
+                            pages,
+                            published: published.to_owned(),
+                            in_print,
+                        }
+                    };
                 vec![
                     b("1", "Programming Rust", &["rust", "systems"], 2021, 700, "2021-06-15", true),
                     b("2", "The Rust Programming Language", &["rust"], 2019, 560, "2019-08-12", true),
