@@ -41,7 +41,8 @@ pub fn header(version: &str) -> String {
 /// Generates every file from a schema's JSON text. `version` names the input
 /// in the header line.
 pub fn generate(schema_json: &str, version: &str) -> Result<Files, String> {
-    let mut schema: schema::Schema = serde_json::from_str(schema_json).map_err(|e| format!("cannot read schema: {e}"))?;
+    let mut schema: schema::Schema =
+        serde_json::from_str(schema_json).map_err(|e| format!("cannot read schema: {e}"))?;
     correct_property_types(&mut schema);
     let model = Model::new(&schema);
     let mut files = Files::new();
@@ -130,10 +131,14 @@ fn types_files(model: &Model<'_>, version: &str, files: &mut Files) {
     files.insert(root.join("mod.rs"), top);
 }
 
-/// Formats Rust source with `rustfmt` (edition 2021).
+/// Formats Rust source with `rustfmt` (edition 2021) in rustfmt's default
+/// style, whatever the workspace's `rustfmt.toml` says: the options it sets
+/// are pinned on the command line, so the generated tree (and the freshness
+/// check) does not change when the hand-written code's style does.
 pub fn rustfmt(source: &str) -> Result<String, String> {
     let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned()))
         .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+        .args(["--config", "max_width=100,use_small_heuristics=Default"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
