@@ -9,7 +9,7 @@
 //! and `ELASTIC_PASSWORD`; `ELASTIC_CA_CERT` (a PEM file) or
 //! `ELASTIC_FINGERPRINT` (the SHA-256 of the server's certificate).
 
-use elastik::core::ClientBuilder;
+use elastik::proto::ClientBuilder;
 use elastik::tokio::Client;
 use serde_json::json;
 
@@ -53,19 +53,18 @@ async fn main() -> Result<(), elastik::Error> {
         .send()
         .await?;
 
-    let books = [("1", "The Rust Programming Language", 2018), ("2", "Rust for Rustaceans", 2021), ("3", "Programming Elixir", 2014)];
+    let books = [
+        ("1", "The Rust Programming Language", 2018),
+        ("2", "Rust for Rustaceans", 2021),
+        ("3", "Programming Elixir", 2014),
+    ];
     for (id, title, year) in books {
         let created = client.index(index).id(id).body(json!({"title": title, "year": year})).send().await?;
         println!("indexed {} ({:?})", created._id, created.result);
     }
     client.indices().refresh().index(index).send().await?;
 
-    let found = client
-        .search()
-        .index(index)
-        .json_body(&json!({"query": {"match": {"title": "rust"}}}))
-        .send()
-        .await?;
+    let found = client.search().index(index).json_body(&json!({"query": {"match": {"title": "rust"}}})).send().await?;
     let hits = found.hits.hits;
     println!("{} books match \"rust\":", hits.len());
     for hit in &hits {
@@ -74,7 +73,9 @@ async fn main() -> Result<(), elastik::Error> {
     }
 
     match client.get(index, "missing").send().await {
-        Err(e) => println!("a missing document is a typed error: {}", e.status().map(|s| s.to_string()).unwrap_or_default()),
+        Err(e) => {
+            println!("a missing document is a typed error: {}", e.status().map(|s| s.to_string()).unwrap_or_default())
+        }
         Ok(doc) => println!("unexpected: {doc:?}"),
     }
 

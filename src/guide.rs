@@ -14,7 +14,7 @@ pub mod connecting {
     //!
     //! A client is built once per cluster with
     //! [`Client::builder()`](crate::tokio::Client::builder) (the same
-    //! [`ClientBuilder`](crate::core::ClientBuilder) on every runtime) and
+    //! [`ClientBuilder`](crate::proto::ClientBuilder) on every runtime) and
     //! cloned freely: clones share the connection pool and the node list.
     //!
     //! ## Nodes
@@ -125,7 +125,7 @@ pub mod retries {
     //!
     //! When retries run out, the error is the last answer
     //! ([`Error::Api`](crate::Error::Api) with its status and the server's
-    //! error) or a [`TransportError`](crate::core::error::TransportError)
+    //! error) or a [`TransportError`](crate::proto::error::TransportError)
     //! whose `attempts` list every node tried and what happened there.
     //!
     //! The bulk helper has its own, longer budgets (five minutes, separately
@@ -214,7 +214,7 @@ pub mod from_python {
     //! | `helpers.bulk(es, actions)` | `BulkIndexer::new(&client, BulkConfig::new().index("i"))`, `add(…)`, `close().await` |
     //! | `helpers.scan(es, index="i")` | `client.scan::<T>(ScanConfig::new("i"))` |
     //! | `helpers.reindex(es, "a", "b")` | `reindex(&client, &client, ReindexConfig::new(ScanConfig::new("a"), "b"))` |
-    //! | `es.esql.query(query=…)` | `client.esql().query().json_body(&rendered)…` or the ES\|QL builder in `elastik::core::esql` |
+    //! | `es.esql.query(query=…)` | `client.esql().query().json_body(&rendered)…` or the ES\|QL builder in `elastik::proto::esql` |
     //! | `AsyncElasticsearch` | `elastik::tokio` (or `elastik::async_std`); the sync client is `elastik::blocking` |
     //!
     //! Differences worth knowing: elastik retries for a time budget rather

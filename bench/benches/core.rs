@@ -17,10 +17,10 @@ use bytes::Bytes;
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use elastik_api::Search;
 use elastik_bench::{make_doc, search_answer, Doc, QUERY_JSON};
-use elastik_core::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation};
-use elastik_core::machine::Step;
-use elastik_core::transport::{Transport};
-use elastik_core::{ClientBuilder, Endpoint, RequestOptions};
+use elastik_proto::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation};
+use elastik_proto::machine::Step;
+use elastik_proto::transport::Transport;
+use elastik_proto::{ClientBuilder, Endpoint, RequestOptions};
 use elastik_types::global::{SearchResponse, SearchSearchRequestBody};
 use serde_json::Value;
 
@@ -133,7 +133,7 @@ fn transport(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut request = Search::new().index("bench").to_request().expect("request");
-                *request.body_mut() = elastik_core::Body::json(&body).expect("body");
+                *request.body_mut() = elastik_proto::Body::json(&body).expect("body");
                 request
             },
             |request| {
@@ -157,7 +157,10 @@ fn transport(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2)).configure_from_args()
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args()
 }
 
 criterion_group! {

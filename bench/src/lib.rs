@@ -15,9 +15,8 @@ pub const QUERY_JSON: &str = r#"{"query":{"match":{"title":"alpha"}}}"#;
 /// The vocabulary of the generated text (35 words).
 const VOCAB: [&str; 35] = [
     "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima",
-    "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey",
-    "xray", "yankee", "zulu", "search", "index", "shard", "replica", "cluster", "node", "mapping", "analyzer",
-    "token",
+    "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey", "xray",
+    "yankee", "zulu", "search", "index", "shard", "replica", "cluster", "node", "mapping", "analyzer", "token",
 ];
 
 fn word(k: u64) -> &'static str {

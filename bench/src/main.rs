@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use elastik_bench::{make_doc, peak_rss_kb, quantile_us, reset_peak_rss, rss_kb, Doc, QUERY_JSON};
-use elastik_core::helpers::bulk::{BulkConfig, BulkOperation, BulkStats};
-use elastik_core::Error;
+use elastik_proto::helpers::bulk::{BulkConfig, BulkOperation, BulkStats};
+use elastik_proto::Error;
 use elastik_types::global::SearchResponse;
 use serde_json::{json, Map, Value};
 
@@ -193,7 +193,9 @@ fn main() -> std::process::ExitCode {
 fn request_rates(n: u64, elapsed: Duration, mut lat: Vec<u64>) -> Map<String, Value> {
     lat.sort_unstable();
     let el = elapsed.as_secs_f64();
-    obj(json!({"elapsed_s": el, "rps": n as f64 / el, "p50_us": quantile_us(&lat, 0.5), "p99_us": quantile_us(&lat, 0.99)}))
+    obj(
+        json!({"elapsed_s": el, "rps": n as f64 / el, "p50_us": quantile_us(&lat, 0.5), "p99_us": quantile_us(&lat, 0.99)}),
+    )
 }
 
 fn bulk_rates(a: &Args, stats: BulkStats, elapsed: Duration) -> Fallible<Map<String, Value>> {
@@ -222,15 +224,15 @@ impl Big {
         let t = Instant::now();
         let hits: usize = match how {
             "typed" => {
-                let r: SearchResponse<Doc> = elastik_core::endpoint::decode_json(raw)?;
+                let r: SearchResponse<Doc> = elastik_proto::endpoint::decode_json(raw)?;
                 hit_count(&r)
             }
             "envelope" => {
-                let r: SearchResponse = elastik_core::endpoint::decode_json(raw)?;
+                let r: SearchResponse = elastik_proto::endpoint::decode_json(raw)?;
                 hit_count(&r)
             }
             _ => {
-                let v: Value = elastik_core::endpoint::decode_json(raw)?;
+                let v: Value = elastik_proto::endpoint::decode_json(raw)?;
                 v["hits"]["hits"].as_array().map_or(0, |h| h.len())
             }
         };
@@ -288,8 +290,8 @@ struct AsyncOps {
 impl AsyncOps {
     fn new<X>(client: elastik_api::Client<X>, a: &Args, spawn: fn(BoxFut<Vec<u64>>) -> BoxFut<Vec<u64>>) -> Self
     where
-        X: elastik_core::Executor<Output<Result<SearchResponse, Error>> = BoxFut<Result<SearchResponse, Error>>>,
-        X: elastik_core::Executor<Output<Result<Raw, Error>> = BoxFut<Result<Raw, Error>>>,
+        X: elastik_proto::Executor<Output<Result<SearchResponse, Error>> = BoxFut<Result<SearchResponse, Error>>>,
+        X: elastik_proto::Executor<Output<Result<Raw, Error>> = BoxFut<Result<Raw, Error>>>,
     {
         let (c1, c2) = (client.clone(), client);
         let (index, query) = (a.index.clone(), a.query());
@@ -426,7 +428,8 @@ async fn tokio_bulk(client: &elastik_tokio::Client, a: &Args) -> Fallible<Map<St
 // async-std.
 
 fn run_async_std(a: &Args) -> Fallible<Map<String, Value>> {
-    let client = elastik_async_std::Client::builder().node(a.url.as_str()).connections_per_node(a.concurrency).build()?;
+    let client =
+        elastik_async_std::Client::builder().node(a.url.as_str()).connections_per_node(a.concurrency).build()?;
     if a.mode == "bulk" {
         return async_std::task::block_on(async_std_bulk(&client, a));
     }
@@ -452,7 +455,8 @@ async fn async_std_bulk(client: &elastik_async_std::Client, a: &Args) -> Fallibl
 // blocking: the same calls without `.await`.
 
 fn run_blocking(a: &Args) -> Fallible<Map<String, Value>> {
-    let client = elastik_blocking::Client::builder().node(a.url.as_str()).connections_per_node(a.concurrency).build()?;
+    let client =
+        elastik_blocking::Client::builder().node(a.url.as_str()).connections_per_node(a.concurrency).build()?;
     let query = a.query();
     let search = || client.search().index(a.index.as_str()).json_body(&query).send();
     match a.mode.as_str() {

@@ -89,9 +89,12 @@ pub async fn run(conn: &Connection, args: ApiArgs) -> CliResult<u8> {
     };
     let mut headers = HeaderMap::new();
     for h in &args.header {
-        let (name, value) = h.split_once(':').ok_or_else(|| CliError::with_code(2, format!("{h:?}: expected `Name: value`")))?;
-        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|e| CliError::with_code(2, format!("{name:?}: {e}")))?;
-        let value = HeaderValue::from_str(value.trim()).map_err(|e| CliError::with_code(2, format!("header {name}: {e}")))?;
+        let (name, value) =
+            h.split_once(':').ok_or_else(|| CliError::with_code(2, format!("{h:?}: expected `Name: value`")))?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|e| CliError::with_code(2, format!("{name:?}: {e}")))?;
+        let value =
+            HeaderValue::from_str(value.trim()).map_err(|e| CliError::with_code(2, format!("header {name}: {e}")))?;
         headers.append(name, value);
     }
     let client = conn.client()?;
@@ -135,7 +138,10 @@ mod tests {
 
     #[test]
     fn the_query_string_is_split_off_the_path() {
-        assert_eq!(split_path("/b/_search?size=1&pretty"), ("/b/_search".into(), vec![("size".into(), "1".into()), ("pretty".into(), String::new())]));
+        assert_eq!(
+            split_path("/b/_search?size=1&pretty"),
+            ("/b/_search".into(), vec![("size".into(), "1".into()), ("pretty".into(), String::new())])
+        );
         assert_eq!(split_path("_cat/indices"), ("/_cat/indices".into(), vec![]));
         assert!(is_ndjson_path("/books/_bulk") && is_ndjson_path("/_msearch/template") && !is_ndjson_path("/_search"));
     }

@@ -92,8 +92,12 @@ impl Target<'_> {
             (Some(_), Some(_)) => return Err(CliError::with_code(2, "give --url or --cloud-id, not both")),
             (Some(id), None) => builder.cloud_id(id),
             (None, url) => {
-                let urls: Vec<&str> =
-                    url.unwrap_or("http://localhost:9200").split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+                let urls: Vec<&str> = url
+                    .unwrap_or("http://localhost:9200")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|u| !u.is_empty())
+                    .collect();
                 builder.nodes(urls)
             }
         };

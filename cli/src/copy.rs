@@ -126,7 +126,8 @@ pub async fn run(conn: &Connection, args: CopyArgs) -> CliResult<u8> {
     let expected = count_query(&source, &args.src, body.get("query")).await?;
 
     let counters = Arc::new(Counters::default());
-    let progress = Progress::start("copy", expected.map_or(Total::Unknown, Total::Docs), &args.progress, Arc::clone(&counters));
+    let progress =
+        Progress::start("copy", expected.map_or(Total::Unknown, Total::Docs), &args.progress, Arc::clone(&counters));
     let mut failures = FailureLog::open(args.failures.as_deref(), false)?;
     let bulk = BulkConfig::new()
         .index(args.dest.clone())
@@ -211,11 +212,27 @@ async fn head(client: &Client, index: &str) -> CliResult<bool> {
 }
 
 /// Settings the server sets itself: never copied.
-const INTERNAL_SETTINGS: &[&str] =
-    &["uuid", "creation_date", "provided_name", "version", "history_uuid", "resize", "routing", "verified_before_close", "blocks"];
+const INTERNAL_SETTINGS: &[&str] = &[
+    "uuid",
+    "creation_date",
+    "provided_name",
+    "version",
+    "history_uuid",
+    "resize",
+    "routing",
+    "verified_before_close",
+    "blocks",
+];
 
 /// Creates `dest` with the mappings and settings of `src`.
-async fn create_like(source: &Client, target: &Client, src: &str, dest: &str, mappings: bool, settings: bool) -> CliResult<()> {
+async fn create_like(
+    source: &Client,
+    target: &Client,
+    src: &str,
+    dest: &str,
+    mappings: bool,
+    settings: bool,
+) -> CliResult<()> {
     let mut body = Map::new();
     if mappings || settings {
         let r = source.perform_request(Method::GET, &format!("/{src}"), &[], HeaderMap::new(), Body::Empty).await?;
@@ -235,8 +252,11 @@ async fn create_like(source: &Client, target: &Client, src: &str, dest: &str, ma
         }
         if settings {
             if let Some(Value::Object(index)) = info.pointer("/settings/index") {
-                let kept: Map<String, Value> =
-                    index.iter().filter(|(k, _)| !INTERNAL_SETTINGS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let kept: Map<String, Value> = index
+                    .iter()
+                    .filter(|(k, _)| !INTERNAL_SETTINGS.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 body.insert("settings".into(), json!({ "index": kept }));
             }
         }

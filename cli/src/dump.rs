@@ -86,10 +86,16 @@ pub struct DumpArgs {
 }
 
 /// The search body of `--query` / `--q` and the source filters.
-pub fn search_body(query: Option<&str>, q: Option<&str>, includes: &[String], excludes: &[String]) -> CliResult<Map<String, Value>> {
+pub fn search_body(
+    query: Option<&str>,
+    q: Option<&str>,
+    includes: &[String],
+    excludes: &[String],
+) -> CliResult<Map<String, Value>> {
     let mut body = Map::new();
     if let Some(text) = query {
-        let v: Value = serde_json::from_str(text).map_err(|e| CliError::with_code(2, format!("--query is not JSON: {e}")))?;
+        let v: Value =
+            serde_json::from_str(text).map_err(|e| CliError::with_code(2, format!("--query is not JSON: {e}")))?;
         match v {
             Value::Object(m) if m.contains_key("query") => body = m,
             Value::Object(m) => {
@@ -156,7 +162,10 @@ pub async fn run(conn: &Connection, args: DumpArgs) -> CliResult<u8> {
     let mut cp = if args.resume {
         let path = checkpoint_path.as_ref().expect("checked above");
         let cp: DumpCheckpoint = checkpoint::read(path)?;
-        if cp.command != "dump" || cp.index != args.index || cp.body != Value::Object(body.clone()) || cp.slices != slices
+        if cp.command != "dump"
+            || cp.index != args.index
+            || cp.body != Value::Object(body.clone())
+            || cp.slices != slices
             || Some(cp.output.as_str()) != to_file
         {
             return Err(CliError::new(format!("--resume: {} is the checkpoint of another dump", path.display())));
@@ -207,7 +216,9 @@ pub async fn run(conn: &Connection, args: DumpArgs) -> CliResult<u8> {
     type Item = (usize, Option<Result<Hit<Value>, elastik::Error>>);
     let streams: Vec<stream::BoxStream<'static, Item>> = if scrolling {
         let config = base(0).mode(ScanMode::Scroll);
-        let s = scan_sliced::<_, Value>(&client, config, slices).map(|r| (0usize, Some(r))).chain(stream::iter([(0usize, None)]));
+        let s = scan_sliced::<_, Value>(&client, config, slices)
+            .map(|r| (0usize, Some(r)))
+            .chain(stream::iter([(0usize, None)]));
         vec![s.boxed()]
     } else {
         (0..slices)
@@ -285,7 +296,10 @@ pub async fn run(conn: &Connection, args: DumpArgs) -> CliResult<u8> {
     let mut code = 0;
     match cp.expected {
         Some(expected) => {
-            eprintln!("elastik dump: {} documents written; the point in time held {expected}; _count now {now}", cp.written);
+            eprintln!(
+                "elastik dump: {} documents written; the point in time held {expected}; _count now {now}",
+                cp.written
+            );
             if expected != cp.written {
                 code = EXIT_VERIFY;
             }
@@ -344,7 +358,8 @@ async fn pit_count(client: &Client, pit: &str, body: &Map<String, Value>, keep_a
     b.insert("size".into(), json!(0));
     b.insert("track_total_hits".into(), json!(true));
     b.insert("pit".into(), json!({ "id": pit, "keep_alive": keep_alive }));
-    let r = client.perform_request(Method::POST, "/_search", &[], HeaderMap::new(), Body::json(&Value::Object(b))?).await?;
+    let r =
+        client.perform_request(Method::POST, "/_search", &[], HeaderMap::new(), Body::json(&Value::Object(b))?).await?;
     let v: Value = serde_json::from_slice(r.body()).map_err(|e| CliError::new(format!("_search: {e}")))?;
     Ok(v.pointer("/hits/total/value").and_then(Value::as_u64))
 }

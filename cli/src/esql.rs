@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use elastik::core::esql::{EsqlQuery, EsqlResponse, Rendered};
+use elastik::proto::esql::{EsqlQuery, EsqlResponse, Rendered};
 use serde_json::{Map, Value};
 
 use crate::conn::Connection;
@@ -60,7 +60,10 @@ pub struct EsqlArgs {
 pub fn parse_param(s: &str) -> Result<(String, Value), String> {
     let (name, value) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected NAME=VALUE"))?;
     let name = name.trim().trim_start_matches('?');
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.starts_with(|c: char| c.is_ascii_digit()) {
+    if name.is_empty()
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        || name.starts_with(|c: char| c.is_ascii_digit())
+    {
         return Err(format!("{name:?} is not a parameter name (letters, digits, _)"));
     }
     let value = match serde_json::from_str::<Value>(value) {
@@ -115,7 +118,8 @@ pub fn placeholders(query: &str) -> Vec<String> {
                     end += 1;
                 }
                 let name = &query[start..end];
-                if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) && !out.iter().any(|n| n == name) {
+                if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) && !out.iter().any(|n| n == name)
+                {
                     out.push(name.to_owned());
                 }
                 i = end.max(i + 1);
@@ -164,7 +168,8 @@ pub fn render(response: &EsqlResponse, format: EsqlFormat, out: &mut dyn Write) 
     let value = |r: usize, c: usize| response.value(r, c).cloned().unwrap_or(Value::Null);
     match format {
         EsqlFormat::Table => {
-            let cells: Vec<Vec<String>> = (0..rows).map(|r| (0..names.len()).map(|c| cell(&value(r, c))).collect()).collect();
+            let cells: Vec<Vec<String>> =
+                (0..rows).map(|r| (0..names.len()).map(|c| cell(&value(r, c))).collect()).collect();
             let mut widths: Vec<usize> = names.iter().map(|n| n.chars().count()).collect();
             for row in &cells {
                 for (w, c) in widths.iter_mut().zip(row) {
@@ -222,12 +227,15 @@ pub async fn run(conn: &Connection, args: EsqlArgs) -> CliResult<u8> {
     let query = match (&args.query, &args.file) {
         (Some(q), _) => q.clone(),
         (None, Some(path)) if path.as_os_str() == "-" => std::io::read_to_string(std::io::stdin())?,
-        (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| CliError::new(format!("{}: {e}", path.display())))?,
+        (None, Some(path)) => {
+            std::fs::read_to_string(path).map_err(|e| CliError::new(format!("{}: {e}", path.display())))?
+        }
         (None, None) => return Err(CliError::with_code(2, "give the query or --file")),
     };
     let mut request = build_request(query.trim(), &args.params)?;
     if let Some(f) = &args.filter {
-        let filter: Value = serde_json::from_str(f).map_err(|e| CliError::with_code(2, format!("--filter is not JSON: {e}")))?;
+        let filter: Value =
+            serde_json::from_str(f).map_err(|e| CliError::with_code(2, format!("--filter is not JSON: {e}")))?;
         request = request.filter(filter);
     }
     if args.drop_null_columns {
@@ -235,7 +243,8 @@ pub async fn run(conn: &Connection, args: EsqlArgs) -> CliResult<u8> {
     }
     let client = conn.client()?;
     let response = client.send(request).await?;
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() { EsqlFormat::Table } else { EsqlFormat::Csv });
+    let format =
+        args.format.unwrap_or(if std::io::stdout().is_terminal() { EsqlFormat::Table } else { EsqlFormat::Csv });
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     render(&response, format, &mut out)?;
@@ -274,7 +283,11 @@ mod tests {
         let q = r#"FROM logs | WHERE host == ?host AND msg != "what?not" // ?comment
             | WHERE code > ?min /* ?block */ AND x == """?triple""" | WHERE h2 == ?host | LIMIT ?n"#;
         assert_eq!(placeholders(q), vec!["host", "min", "n"]);
-        let params = vec![("n".to_owned(), Value::from(10)), ("host".to_owned(), Value::from("a")), ("min".to_owned(), Value::from(2))];
+        let params = vec![
+            ("n".to_owned(), Value::from(10)),
+            ("host".to_owned(), Value::from("a")),
+            ("min".to_owned(), Value::from(2)),
+        ];
         let request = build_request(q, &params).unwrap();
         assert_eq!(request.body_json()["params"], serde_json::json!([{"host": "a"}, {"min": 2}, {"n": 10}]));
         let err = build_request("FROM x | WHERE a == ?a AND b == ?b", &params).unwrap_err();

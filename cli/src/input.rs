@@ -140,7 +140,11 @@ pub struct Record {
 pub enum Message {
     Record(Record),
     /// An input could not be read any further (the rest of it is lost; the load fails).
-    Fatal { input: usize, line: u64, message: String },
+    Fatal {
+        input: usize,
+        line: u64,
+        message: String,
+    },
 }
 
 /// Starts the reader thread: every record of `inputs` in order, except those
@@ -228,7 +232,8 @@ fn format_by_content(reader: &mut dyn BufRead) -> io::Result<Format> {
         if buf.is_empty() {
             return Ok(Format::Ndjson);
         }
-        let ws = buf.iter().take_while(|b| b.is_ascii_whitespace() || **b == 0xef || **b == 0xbb || **b == 0xbf).count();
+        let ws =
+            buf.iter().take_while(|b| b.is_ascii_whitespace() || **b == 0xef || **b == 0xbb || **b == 0xbf).count();
         if ws < buf.len() {
             return Ok(match buf[ws] {
                 b'[' => Format::Json,
@@ -267,7 +272,9 @@ fn action_of(doc: &Value) -> Option<(OpType, &Map<String, Value>)> {
 fn kind_of(doc: &Value) -> Kind {
     if action_of(doc).is_some() {
         Kind::Bulk
-    } else if doc.get("_source").is_some_and(Value::is_object) && (doc.get("_id").is_some() || doc.get("_index").is_some()) {
+    } else if doc.get("_source").is_some_and(Value::is_object)
+        && (doc.get("_id").is_some() || doc.get("_index").is_some())
+    {
         Kind::Hits
     } else {
         Kind::Docs
@@ -321,7 +328,13 @@ impl Reader {
     }
 
     /// Sends a record unless the checkpoint has it; `false` when the consumer is gone.
-    fn emit(&mut self, input: usize, line: u64, element: Option<u64>, make: impl FnOnce(&Self) -> Result<BulkOperation, Failure>) -> bool {
+    fn emit(
+        &mut self,
+        input: usize,
+        line: u64,
+        element: Option<u64>,
+        make: impl FnOnce(&Self) -> Result<BulkOperation, Failure>,
+    ) -> bool {
         let seq = self.seq;
         self.seq += 1;
         if self.skip.is_acked(seq) {
@@ -331,7 +344,12 @@ impl Reader {
         self.tx.blocking_send(Message::Record(Record { seq, input, line, element, op })).is_ok()
     }
 
-    fn read_ndjson(&mut self, input: usize, mut reader: Box<dyn BufRead + Send>, mut kind: Option<Kind>) -> Result<bool, Fatal> {
+    fn read_ndjson(
+        &mut self,
+        input: usize,
+        mut reader: Box<dyn BufRead + Send>,
+        mut kind: Option<Kind>,
+    ) -> Result<bool, Fatal> {
         let mut buf = Vec::with_capacity(4096);
         let mut line_no = 0u64;
         // A bulk action waiting for its source line: (line, op, meta).
@@ -355,7 +373,11 @@ impl Reader {
                     let at = action.take().map_or(line_no, |(l, _, _)| l);
                     let raw = String::from_utf8_lossy(text).into_owned();
                     let ok = self.emit(input, at, None, |_| {
-                        Err(Failure { reason: format!("invalid JSON at line {line_no}: {e}"), id: None, raw: Some(raw) })
+                        Err(Failure {
+                            reason: format!("invalid JSON at line {line_no}: {e}"),
+                            id: None,
+                            raw: Some(raw),
+                        })
                     });
                     if !ok {
                         return Ok(false);
@@ -407,7 +429,11 @@ impl Reader {
         if let Some((at, _, meta)) = action {
             let id = meta.get("_id").and_then(scalar);
             let ok = self.emit(input, at, None, |_| {
-                Err(Failure { reason: "a bulk action line without its source line at the end of the input".into(), id, raw: None })
+                Err(Failure {
+                    reason: "a bulk action line without its source line at the end of the input".into(),
+                    id,
+                    raw: None,
+                })
             });
             return Ok(ok);
         }
@@ -430,7 +456,8 @@ impl Reader {
 
     fn read_csv(&mut self, input: usize, reader: Box<dyn BufRead + Send>, delimiter: u8) -> Result<bool, Fatal> {
         let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).flexible(false).from_reader(reader);
-        let headers: Vec<String> = csv.headers().map_err(|e| (1, format!("CSV header: {e}")))?.iter().map(str::to_owned).collect();
+        let headers: Vec<String> =
+            csv.headers().map_err(|e| (1, format!("CSV header: {e}")))?.iter().map(str::to_owned).collect();
         let mut row = csv::StringRecord::new();
         loop {
             let line = csv.position().line() + 1;
@@ -441,7 +468,9 @@ impl Reader {
                     let converted = self.csv_row(&headers, &row);
                     let ok = self.emit(input, line, None, |r| match converted {
                         Ok((doc, bytes)) => r.document(&doc, bytes, None, None),
-                        Err(reason) => Err(Failure { reason, id: None, raw: Some(row.iter().collect::<Vec<_>>().join(",")) }),
+                        Err(reason) => {
+                            Err(Failure { reason, id: None, raw: Some(row.iter().collect::<Vec<_>>().join(",")) })
+                        }
                     });
                     if !ok {
                         return Ok(false);
@@ -451,7 +480,8 @@ impl Reader {
                 // encoding is reported at its line too, and reading goes on.
                 Err(e) if !matches!(e.kind(), csv::ErrorKind::Io(_)) => {
                     let line = e.position().map_or(line, |p| p.line());
-                    let ok = self.emit(input, line, None, |_| Err(Failure { reason: format!("CSV: {e}"), id: None, raw: None }));
+                    let ok = self
+                        .emit(input, line, None, |_| Err(Failure { reason: format!("CSV: {e}"), id: None, raw: None }));
                     if !ok {
                         return Ok(false);
                     }
@@ -486,7 +516,13 @@ impl Reader {
     }
 
     /// A document (from docs, hits, arrays or CSV) as an operation of `--op`.
-    fn document(&self, doc: &Value, source: Bytes, id: Option<String>, routing: Option<String>) -> Result<BulkOperation, Failure> {
+    fn document(
+        &self,
+        doc: &Value,
+        source: Bytes,
+        id: Option<String>,
+        routing: Option<String>,
+    ) -> Result<BulkOperation, Failure> {
         let fail = |reason: String, id: Option<String>| Err(Failure { reason, id, raw: None });
         if !doc.is_object() {
             return fail("a document is a JSON object".into(), None);
@@ -536,7 +572,13 @@ impl Reader {
     }
 
     /// A bulk pair: the action's metadata, the source line as is.
-    fn pair(&self, op: OpType, meta: &Map<String, Value>, doc: &Value, source: Bytes) -> Result<BulkOperation, Failure> {
+    fn pair(
+        &self,
+        op: OpType,
+        meta: &Map<String, Value>,
+        doc: &Value,
+        source: Bytes,
+    ) -> Result<BulkOperation, Failure> {
         let id = meta.get("_id").and_then(scalar);
         if !doc.is_object() {
             return Err(Failure { reason: "a source line is a JSON object".into(), id, raw: None });
@@ -568,7 +610,9 @@ fn apply_meta(mut op: BulkOperation, meta: &Map<String, Value>) -> Result<BulkOp
     if let Some(n) = meta.get("retry_on_conflict").and_then(Value::as_u64) {
         op = op.retry_on_conflict(n as u32);
     }
-    if let (Some(s), Some(t)) = (meta.get("if_seq_no").and_then(Value::as_i64), meta.get("if_primary_term").and_then(Value::as_i64)) {
+    if let (Some(s), Some(t)) =
+        (meta.get("if_seq_no").and_then(Value::as_i64), meta.get("if_primary_term").and_then(Value::as_i64))
+    {
         op = op.if_seq_no_primary_term(s, t);
     }
     if let Some(v) = meta.get("version").and_then(Value::as_i64) {
@@ -588,7 +632,8 @@ pub fn csv_value(field: &str, ty: Option<CsvType>, infer: bool) -> Result<Option
     if field.is_empty() {
         return Ok(None);
     }
-    let parse_long = |s: &str| s.trim().parse::<i64>().map(Value::from).map_err(|e| format!("{s:?} is not a long: {e}"));
+    let parse_long =
+        |s: &str| s.trim().parse::<i64>().map(Value::from).map_err(|e| format!("{s:?} is not a long: {e}"));
     let parse_double = |s: &str| {
         s.trim()
             .parse::<f64>()
@@ -616,7 +661,9 @@ pub fn csv_value(field: &str, ty: Option<CsvType>, infer: bool) -> Result<Option
 fn infer_value(field: &str) -> Value {
     let digits = field.strip_prefix('-').unwrap_or(field);
     let leading_zero = digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.");
-    let numeric = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') && digits.bytes().filter(|b| *b == b'.').count() <= 1;
+    let numeric = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|b| *b == b'.').count() <= 1;
     if numeric && !leading_zero && !digits.starts_with('.') && !digits.ends_with('.') {
         if let Ok(n) = field.parse::<i64>() {
             return Value::from(n);

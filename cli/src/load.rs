@@ -227,8 +227,9 @@ pub async fn run(conn: &Connection, args: LoadArgs) -> CliResult<u8> {
     let inputs: Vec<Input> = files.iter().map(|f| Input::new(f)).collect::<Result<_, _>>()?;
     let ids: Vec<InputId> = inputs.iter().map(|i| InputId { path: i.path.clone(), size: i.size }).collect();
     let explicit_checkpoint = args.checkpoint.is_some();
-    let checkpoint_path = (!args.no_checkpoint)
-        .then(|| args.checkpoint.clone().unwrap_or_else(|| PathBuf::from(format!("elastik-load-{}.checkpoint", args.index))));
+    let checkpoint_path = (!args.no_checkpoint).then(|| {
+        args.checkpoint.clone().unwrap_or_else(|| PathBuf::from(format!("elastik-load-{}.checkpoint", args.index)))
+    });
     let start = if args.resume {
         let path = checkpoint_path.as_ref().expect("--resume conflicts with --no-checkpoint");
         let cp: LoadCheckpoint = checkpoint::read(path)?;
@@ -325,7 +326,8 @@ pub async fn run(conn: &Connection, args: LoadArgs) -> CliResult<u8> {
             Message::Record(record) => match &record.op {
                 Err(failure) => lock(&tracker).local_failure(&record, failure),
                 Ok(_) => {
-                    let pending = Pending { seq: record.seq, input: record.input, line: record.line, element: record.element };
+                    let pending =
+                        Pending { seq: record.seq, input: record.input, line: record.line, element: record.element };
                     // Registered before the add: the outcome may come back at once.
                     lock(&tracker).pending.insert(next_op, pending);
                     let op = record.op.expect("matched Ok");
@@ -396,7 +398,11 @@ pub async fn run(conn: &Connection, args: LoadArgs) -> CliResult<u8> {
         }
     }
     if !fatal.is_empty() {
-        return Err(CliError::new(format!("{} input(s) could not be read to the end: {}", fatal.len(), fatal.join("; "))));
+        return Err(CliError::new(format!(
+            "{} input(s) could not be read to the end: {}",
+            fatal.len(),
+            fatal.join("; ")
+        )));
     }
     if interrupted {
         return Ok(EXIT_INTERRUPTED);
@@ -427,8 +433,12 @@ pub async fn count_query(client: &Client, index: &str, query: Option<&Value>) ->
     let path = format!("/{index}/_count");
     match client.perform_request(method, &path, &[], HeaderMap::new(), body).await {
         Ok(response) => {
-            let v: Value = serde_json::from_slice(response.body()).map_err(|e| CliError::new(format!("_count: {e}")))?;
-            v.get("count").and_then(Value::as_u64).map(Some).ok_or_else(|| CliError::new("_count: no count in the answer"))
+            let v: Value =
+                serde_json::from_slice(response.body()).map_err(|e| CliError::new(format!("_count: {e}")))?;
+            v.get("count")
+                .and_then(Value::as_u64)
+                .map(Some)
+                .ok_or_else(|| CliError::new("_count: no count in the answer"))
         }
         Err(e) if e.status().map(|s| s.as_u16()) == Some(404) => Ok(None),
         Err(e) => Err(e.into()),

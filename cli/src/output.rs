@@ -28,19 +28,17 @@ const SHOWN: u64 = 10;
 impl FailureLog {
     /// Opens `path` (appending with `append`, as `--resume` does), or none.
     pub fn open(path: Option<&Path>, append: bool) -> CliResult<FailureLog> {
-        let file = match path {
-            None => None,
-            Some(p) => {
-                let file = OpenOptions::new()
-                    .create(true)
-                    .write(true)
-                    .append(append)
-                    .truncate(!append)
-                    .open(p)
-                    .map_err(|e| CliError::new(format!("cannot open the failures file {}: {e}", p.display())))?;
-                Some(BufWriter::new(file))
-            }
-        };
+        let file =
+            match path {
+                None => None,
+                Some(p) => {
+                    let file =
+                        OpenOptions::new().create(true).write(true).append(append).truncate(!append).open(p).map_err(
+                            |e| CliError::new(format!("cannot open the failures file {}: {e}", p.display())),
+                        )?;
+                    Some(BufWriter::new(file))
+                }
+            };
         Ok(FailureLog { file, path: path.map(Path::to_path_buf), count: 0 })
     }
 
@@ -105,7 +103,8 @@ pub fn outcome_fields(outcome: &BulkOutcome) -> Map<String, Value> {
     }
     m.insert("retries".into(), Value::from(outcome.retries));
     if let Some(source) = outcome.operation.source() {
-        let doc = serde_json::from_slice::<Value>(source).unwrap_or_else(|_| Value::from(String::from_utf8_lossy(source).into_owned()));
+        let doc = serde_json::from_slice::<Value>(source)
+            .unwrap_or_else(|_| Value::from(String::from_utf8_lossy(source).into_owned()));
         m.insert("document".into(), doc);
     }
     m

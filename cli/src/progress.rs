@@ -140,9 +140,12 @@ fn summary(c: &Counters, started: Instant, total: Total, plain: bool) -> String 
     s.push_str(&format!(", {rate:.0} docs/s"));
     if plain {
         match total {
-            Total::Bytes(n) if n > 0 => {
-                s.push_str(&format!(", {} of {} ({:.0}%)", HumanBytes(bytes), HumanBytes(n), bytes as f64 * 100.0 / n as f64))
-            }
+            Total::Bytes(n) if n > 0 => s.push_str(&format!(
+                ", {} of {} ({:.0}%)",
+                HumanBytes(bytes),
+                HumanBytes(n),
+                bytes as f64 * 100.0 / n as f64
+            )),
             Total::Docs(n) if n > 0 => s.push_str(&format!(" ({:.0}%)", docs as f64 * 100.0 / n as f64)),
             _ if bytes > 0 => s.push_str(&format!(", {}", HumanBytes(bytes))),
             _ => {}

@@ -20,7 +20,10 @@ use serde_json::{json, Value};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_elastik"));
-    c.env_remove("ELASTICSEARCH_URL").env_remove("ELASTIC_API_KEY").env_remove("ELASTIC_USER").env_remove("ELASTIC_PASSWORD");
+    c.env_remove("ELASTICSEARCH_URL")
+        .env_remove("ELASTIC_API_KEY")
+        .env_remove("ELASTIC_USER")
+        .env_remove("ELASTIC_PASSWORD");
     c
 }
 
@@ -73,7 +76,8 @@ fn write_docs(path: &Path, n: usize, start: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     for i in start..start + n {
         // ~1 KB documents, with a nested field.
-        let doc = json!({ "id": format!("d{i}"), "n": i, "meta": { "group": i % 7 }, "text": "x".repeat(900 + i % 50) });
+        let doc =
+            json!({ "id": format!("d{i}"), "n": i, "meta": { "group": i % 7 }, "text": "x".repeat(900 + i % 50) });
         writeln!(f, "{doc}").unwrap();
     }
 }
@@ -92,16 +96,68 @@ fn stderr(out: &Output) -> String {
 
 #[test]
 fn every_subcommand_has_help_and_secrets_stay_out_of_it() {
-    let top = bin().arg("--help").env("ELASTIC_PASSWORD", "hunter2-secret").env("ELASTIC_API_KEY", "c2VjcmV0LWtleQ==").output().unwrap();
+    let top = bin()
+        .arg("--help")
+        .env("ELASTIC_PASSWORD", "hunter2-secret")
+        .env("ELASTIC_API_KEY", "c2VjcmV0LWtleQ==")
+        .output()
+        .unwrap();
     assert_eq!(code(&top), 0);
     let text = String::from_utf8_lossy(&top.stdout);
-    for word in ["load", "dump", "copy", "esql", "api", "--url", "--api-key", "--user", "--password", "--ca-cert", "--fingerprint", "--insecure", "--cloud-id"] {
+    for word in [
+        "load",
+        "dump",
+        "copy",
+        "esql",
+        "api",
+        "--url",
+        "--api-key",
+        "--user",
+        "--password",
+        "--ca-cert",
+        "--fingerprint",
+        "--insecure",
+        "--cloud-id",
+    ] {
         assert!(text.contains(word), "top-level help lacks {word}:\n{text}");
     }
-    assert!(!text.contains("hunter2") && !text.contains("c2VjcmV0"), "a secret from the environment is printed:\n{text}");
+    assert!(
+        !text.contains("hunter2") && !text.contains("c2VjcmV0"),
+        "a secret from the environment is printed:\n{text}"
+    );
     let expected: &[(&str, &[&str])] = &[
-        ("load", &["--format", "--op", "--id-field", "--routing-field", "--pipeline", "--in-flight", "--chunk-size", "--chunk-bytes", "--failures", "--checkpoint", "--resume", "--verify", "--csv-type", "--quiet"]),
-        ("dump", &["--query", "--q", "--slices", "--output", "--source-includes", "--checkpoint", "--resume", "--keep-alive"]),
+        (
+            "load",
+            &[
+                "--format",
+                "--op",
+                "--id-field",
+                "--routing-field",
+                "--pipeline",
+                "--in-flight",
+                "--chunk-size",
+                "--chunk-bytes",
+                "--failures",
+                "--checkpoint",
+                "--resume",
+                "--verify",
+                "--csv-type",
+                "--quiet",
+            ],
+        ),
+        (
+            "dump",
+            &[
+                "--query",
+                "--q",
+                "--slices",
+                "--output",
+                "--source-includes",
+                "--checkpoint",
+                "--resume",
+                "--keep-alive",
+            ],
+        ),
         ("copy", &["--dest-url", "--no-mappings", "--no-settings", "--query", "--failures", "--op"]),
         ("esql", &["--file", "--param", "--format", "csv", "tsv", "ndjson"]),
         ("api", &["METHOD", "PATH", "BODY", "--header"]),
@@ -124,7 +180,21 @@ fn every_subcommand_has_help_and_secrets_stay_out_of_it() {
 fn a_connection_error_is_exit_1_without_credentials_in_the_message() {
     let url = elastik_testkit::closed_port_url();
     let out = bin()
-        .args(["api", "GET", "/", "--url", &url, "--user", "elastic", "--password", "hunter2-secret", "--timeout", "2", "--retry-time", "1"])
+        .args([
+            "api",
+            "GET",
+            "/",
+            "--url",
+            &url,
+            "--user",
+            "elastic",
+            "--password",
+            "hunter2-secret",
+            "--timeout",
+            "2",
+            "--retry-time",
+            "1",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 1, "{}", stderr(&out));
@@ -143,8 +213,17 @@ fn load_through_faults(n: usize, seed: u64) {
     }
     let failures = dir.join("failures.ndjson");
     let out = run(&[
-        "--url", &proxy.url(), "load", &index, file.to_str().unwrap(), "--id-field", "id",
-        "--failures", failures.to_str().unwrap(), "--checkpoint", dir.join("cp").to_str().unwrap(),
+        "--url",
+        &proxy.url(),
+        "load",
+        &index,
+        file.to_str().unwrap(),
+        "--id-field",
+        "id",
+        "--failures",
+        failures.to_str().unwrap(),
+        "--checkpoint",
+        dir.join("cp").to_str().unwrap(),
     ]);
     let err = stderr(&out);
     assert_eq!(code(&out), 0, "{err}");
@@ -170,7 +249,12 @@ fn two_hundred_thousand_documents_through_the_fault_proxy_all_arrive() {
 fn ten_malformed_documents_are_exactly_the_ten_in_the_failures_file() {
     let Some(url) = elastik_testkit::test_url() else { return };
     let index = unique_name("cli-malformed");
-    es(&url, Method::PUT, &format!("/{index}"), Some(json!({ "mappings": { "properties": { "n": { "type": "integer" } } } })));
+    es(
+        &url,
+        Method::PUT,
+        &format!("/{index}"),
+        Some(json!({ "mappings": { "properties": { "n": { "type": "integer" } } } })),
+    );
     let dir = scratch("malformed");
     let file = dir.join("docs.ndjson");
     let mut text = String::new();
@@ -191,9 +275,21 @@ fn ten_malformed_documents_are_exactly_the_ten_in_the_failures_file() {
     }
     std::fs::write(&file, text).unwrap();
     let failures = dir.join("failures.ndjson");
-    let out = run(&["--url", &url, "load", &index, file.to_str().unwrap(), "--id-field", "id", "--failures", failures.to_str().unwrap(), "--no-checkpoint"]);
+    let out = run(&[
+        "--url",
+        &url,
+        "load",
+        &index,
+        file.to_str().unwrap(),
+        "--id-field",
+        "id",
+        "--failures",
+        failures.to_str().unwrap(),
+        "--no-checkpoint",
+    ]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
-    let lines: Vec<Value> = std::fs::read_to_string(&failures).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&failures).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 10);
     let found: BTreeSet<u64> = lines.iter().map(|l| l["line"].as_u64().unwrap()).collect();
     assert_eq!(found, bad_lines);
@@ -250,15 +346,30 @@ fn a_dump_with_a_query_and_source_filter_writes_only_those() {
     assert_eq!(code(&run(&["--url", &url, "load", &index, file.to_str().unwrap(), "--id-field", "id", "--quiet"])), 0);
     assert_eq!(count(&url, &index), 500);
     let out = bin()
-        .args(["--url", &url, "dump", &index, "--query", r#"{"range": {"n": {"lt": 100}}}"#, "--source-includes", "n", "--output-format", "source"])
+        .args([
+            "--url",
+            &url,
+            "dump",
+            &index,
+            "--query",
+            r#"{"range": {"n": {"lt": 100}}}"#,
+            "--source-includes",
+            "n",
+            "--output-format",
+            "source",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let ns: BTreeSet<u64> = String::from_utf8(out.stdout).unwrap().lines().map(|l| {
-        let v: Value = serde_json::from_str(l).unwrap();
-        assert_eq!(v.as_object().unwrap().len(), 1, "only n: {v}");
-        v["n"].as_u64().unwrap()
-    }).collect();
+    let ns: BTreeSet<u64> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v.as_object().unwrap().len(), 1, "only n: {v}");
+            v["n"].as_u64().unwrap()
+        })
+        .collect();
     assert_eq!(ns, (0..100).collect());
 }
 
@@ -277,7 +388,23 @@ fn a_load_killed_halfway_resumes_with_every_document_exactly_once() {
         proxy.push(Fault::Stall(Duration::from_millis(150)));
     }
     let mut child = bin()
-        .args(["--url", &proxy.url(), "load", &index, file.to_str().unwrap(), "--id-field", "id", "--chunk-size", "100", "--in-flight", "2", "--no-adaptive", "--checkpoint", cp.to_str().unwrap(), "--quiet"])
+        .args([
+            "--url",
+            &proxy.url(),
+            "load",
+            &index,
+            file.to_str().unwrap(),
+            "--id-field",
+            "id",
+            "--chunk-size",
+            "100",
+            "--in-flight",
+            "2",
+            "--no-adaptive",
+            "--checkpoint",
+            cp.to_str().unwrap(),
+            "--quiet",
+        ])
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -299,16 +426,32 @@ fn a_load_killed_halfway_resumes_with_every_document_exactly_once() {
     drop(proxy);
     let checkpoint: Value = serde_json::from_str(&std::fs::read_to_string(&cp).unwrap()).unwrap();
     let below = checkpoint["acked_below"].as_u64().unwrap();
-    let above: BTreeSet<u64> = checkpoint["acked_above"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let above: BTreeSet<u64> =
+        checkpoint["acked_above"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
     let acked = below + above.len() as u64;
     assert!(acked < n, "killed before the end");
     assert!(count(&url, &index) < n);
 
-    let out = run(&["--url", &url, "load", &index, file.to_str().unwrap(), "--id-field", "id", "--checkpoint", cp.to_str().unwrap(), "--resume", "--quiet"]);
+    let out = run(&[
+        "--url",
+        &url,
+        "load",
+        &index,
+        file.to_str().unwrap(),
+        "--id-field",
+        "id",
+        "--checkpoint",
+        cp.to_str().unwrap(),
+        "--resume",
+        "--quiet",
+    ]);
     let err = stderr(&out);
     assert_eq!(code(&out), 0, "{err}");
     let rest = n - acked;
-    assert!(err.contains(&format!("submitted {rest}, succeeded {rest}, failed 0")), "only the unacknowledged records are sent: {err}");
+    assert!(
+        err.contains(&format!("submitted {rest}, succeeded {rest}, failed 0")),
+        "only the unacknowledged records are sent: {err}"
+    );
     let docs = documents(&url, &index);
     assert_eq!(docs.len() as u64, n, "every document exactly once");
     for seq in 0..n {
@@ -339,16 +482,38 @@ fn csv_with_inferred_and_given_types_and_gzip_inputs() {
     enc.finish().unwrap();
     let nd = dir.join("more.data");
     let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&nd).unwrap(), flate2::Compression::default());
-    enc.write_all(b"{\"id\": 4, \"name\": \"Ken\", \"age\": 81}\n{\"id\": 5, \"name\": \"Dennis\", \"age\": 70}\n").unwrap();
+    enc.write_all(b"{\"id\": 4, \"name\": \"Ken\", \"age\": 81}\n{\"id\": 5, \"name\": \"Dennis\", \"age\": 70}\n")
+        .unwrap();
     enc.finish().unwrap();
-    let out = run(&["--url", &url, "load", &index, csv.to_str().unwrap(), gz.to_str().unwrap(), "--id-field", "id", "--csv-type", "score:double", "--verify", "--quiet", "--no-checkpoint"]);
+    let out = run(&[
+        "--url",
+        &url,
+        "load",
+        &index,
+        csv.to_str().unwrap(),
+        gz.to_str().unwrap(),
+        "--id-field",
+        "id",
+        "--csv-type",
+        "score:double",
+        "--verify",
+        "--quiet",
+        "--no-checkpoint",
+    ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let out = run(&["--url", &url, "load", &index, nd.to_str().unwrap(), "--id-field", "id", "--quiet", "--no-checkpoint"]);
+    let out =
+        run(&["--url", &url, "load", &index, nd.to_str().unwrap(), "--id-field", "id", "--quiet", "--no-checkpoint"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let docs = documents(&url, &index);
     assert_eq!(docs.len(), 5);
-    assert_eq!(docs["1"].0, json!({"id": 1, "name": "Lovelace, Ada", "age": 36, "zip": "02134", "score": 9.5, "active": true}));
-    assert_eq!(docs["2"].0, json!({"id": 2, "name": "Grace", "age": 85, "zip": 10001, "score": 7.0, "active": false, "note": "said \"hi\""}));
+    assert_eq!(
+        docs["1"].0,
+        json!({"id": 1, "name": "Lovelace, Ada", "age": 36, "zip": "02134", "score": 9.5, "active": true})
+    );
+    assert_eq!(
+        docs["2"].0,
+        json!({"id": 2, "name": "Grace", "age": 85, "zip": 10001, "score": 7.0, "active": false, "note": "said \"hi\""})
+    );
     assert_eq!(docs["3"].0["zip"], "00501");
     assert_eq!(docs["3"].0["score"], 8.25);
     assert_eq!(docs["5"].0, json!({"id": 5, "name": "Dennis", "age": 70}));
@@ -362,7 +527,21 @@ fn json_arrays_bulk_pairs_and_composite_ids() {
     let array = dir.join("docs.json");
     std::fs::write(&array, r#"[ {"a": {"b": "x"}, "c": 1}, {"a": {"b": "y"}, "c": 2}, 7 ]"#).unwrap();
     let failures = dir.join("f.ndjson");
-    let out = run(&["--url", &url, "load", &index, array.to_str().unwrap(), "--id-field", "a.b,c", "--id-separator", "-", "--failures", failures.to_str().unwrap(), "--quiet", "--no-checkpoint"]);
+    let out = run(&[
+        "--url",
+        &url,
+        "load",
+        &index,
+        array.to_str().unwrap(),
+        "--id-field",
+        "a.b,c",
+        "--id-separator",
+        "-",
+        "--failures",
+        failures.to_str().unwrap(),
+        "--quiet",
+        "--no-checkpoint",
+    ]);
     assert_eq!(code(&out), 3, "the element 7 is not a document");
     let f: Value = serde_json::from_str(std::fs::read_to_string(&failures).unwrap().trim()).unwrap();
     assert_eq!(f["element"], 2);
@@ -380,14 +559,32 @@ fn json_arrays_bulk_pairs_and_composite_ids() {
 fn copy_creates_the_index_like_the_source_and_copies_every_document() {
     let Some(url) = elastik_testkit::test_url() else { return };
     let (src, dest) = (unique_name("cli-copy-src"), unique_name("cli-copy-dest"));
-    es(&url, Method::PUT, &format!("/{src}"), Some(json!({
-        "settings": { "number_of_shards": 2 },
-        "mappings": { "properties": { "n": { "type": "long" }, "id": { "type": "keyword" } } }
-    })));
+    es(
+        &url,
+        Method::PUT,
+        &format!("/{src}"),
+        Some(json!({
+            "settings": { "number_of_shards": 2 },
+            "mappings": { "properties": { "n": { "type": "long" }, "id": { "type": "keyword" } } }
+        })),
+    );
     let dir = scratch("copy");
     let file = dir.join("docs.ndjson");
     write_docs(&file, 1500, 0);
-    assert_eq!(code(&run(&["--url", &url, "load", &src, file.to_str().unwrap(), "--id-field", "id", "--quiet", "--no-checkpoint"])), 0);
+    assert_eq!(
+        code(&run(&[
+            "--url",
+            &url,
+            "load",
+            &src,
+            file.to_str().unwrap(),
+            "--id-field",
+            "id",
+            "--quiet",
+            "--no-checkpoint"
+        ])),
+        0
+    );
     assert_eq!(count(&url, &src), 1500);
     // Through a fault proxy as the destination "cluster": 429s and 503s on the way.
     let proxy = FaultProxy::start(&url);
@@ -417,7 +614,8 @@ fn api_sends_any_request_with_its_body() {
     let dir = scratch("api");
     let ops = dir.join("ops.ndjson");
     std::fs::write(&ops, "{\"index\":{\"_id\":\"2\"}}\n{\"title\":\"Emma\"}\n").unwrap();
-    let out = run(&["--url", &url, "api", "POST", &format!("/{index}/_bulk?refresh=true"), &format!("@{}", ops.display())]);
+    let out =
+        run(&["--url", &url, "api", "POST", &format!("/{index}/_bulk?refresh=true"), &format!("@{}", ops.display())]);
     assert_eq!(code(&out), 0);
     let out = run(&["--url", &url, "api", "get", &format!("/{index}/_doc/2")]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -69,10 +69,13 @@ fn every_output_format_prints_the_same_rows() {
     assert_eq!(tsv.lines().next(), Some("author\tpages\treleased"));
     assert_eq!(tsv.lines().nth(2), Some("Ursula K. Le Guin, Jr\t\t1969-03-01T00:00:00.000Z"));
     let rows: Vec<Value> = run("ndjson").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(rows, vec![
-        json!({"author": "Frank Herbert", "pages": 604, "released": "1965-06-01T00:00:00.000Z"}),
-        json!({"author": "Ursula K. Le Guin, Jr", "pages": null, "released": "1969-03-01T00:00:00.000Z"}),
-    ]);
+    assert_eq!(
+        rows,
+        vec![
+            json!({"author": "Frank Herbert", "pages": 604, "released": "1965-06-01T00:00:00.000Z"}),
+            json!({"author": "Ursula K. Le Guin, Jr", "pages": null, "released": "1969-03-01T00:00:00.000Z"}),
+        ]
+    );
     let doc: Value = serde_json::from_str(&run("json")).unwrap();
     assert_eq!(doc["columns"][2], json!({"name": "released", "type": "date"}));
     assert_eq!(doc["rows"][0]["pages"], 604);
@@ -90,9 +93,16 @@ fn every_output_format_prints_the_same_rows() {
 #[test]
 fn a_server_error_is_exit_1_with_its_reason() {
     let server = StubServer::start(|_| {
-        StubResponse::json(400, r#"{"error":{"type":"verification_exception","reason":"Unknown column [nope]"},"status":400}"#)
+        StubResponse::json(
+            400,
+            r#"{"error":{"type":"verification_exception","reason":"Unknown column [nope]"},"status":400}"#,
+        )
     });
     let out = esql(&server.url(), &["FROM books | KEEP nope", "--format", "csv"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Unknown column [nope]"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Unknown column [nope]"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -230,7 +230,8 @@ fn params(model: &Model<'_>, ep: &Ep<'_>) -> (Vec<Param>, Vec<Param>, Vec<Param>
         .map(|r| r.query.iter().map(|p| (p.name.clone(), model.kind(&p.ty), model.spec_type(&p.ty))).collect())
         .unwrap_or_default();
     if ep.e.name.starts_with("cat.") {
-        let common = crate::schema::TypeName { namespace: "_spec_utils".into(), name: "CommonCatQueryParameters".into() };
+        let common =
+            crate::schema::TypeName { namespace: "_spec_utils".into(), name: "CommonCatQueryParameters".into() };
         if let Some(TypeDef::Interface(i)) = model.def(&common) {
             for p in &i.properties {
                 if !query_props.iter().any(|(n, _, _)| *n == p.name) {
@@ -283,7 +284,9 @@ enum RespMode {
 
 fn body_mode(model: &Model<'_>, ep: &Ep<'_>) -> BodyMode {
     let Some(req) = ep.req else { return BodyMode::None };
-    if ep.e.request_media_type.iter().any(|m| m == "application/x-ndjson") || custom::EXTRA_NDJSON.contains(&ep.e.name.as_str()) {
+    if ep.e.request_media_type.iter().any(|m| m == "application/x-ndjson")
+        || custom::EXTRA_NDJSON.contains(&ep.e.name.as_str())
+    {
         return BodyMode::Ndjson;
     }
     match &req.body {
@@ -341,7 +344,7 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
     if let Some(url) = &ep.e.doc_url {
         let _ = write!(doc, "\n\nDocumentation: <{url}>");
     }
-    let _ = writeln!(s, "use elastik_core::endpoint::{{build_request, PathBuilder}};\nuse elastik_core::{{Body, Endpoint, Error}};\nuse elastik_core::bytes::Bytes;");
+    let _ = writeln!(s, "use elastik_base::endpoint::{{build_request, PathBuilder}};\nuse elastik_base::{{Body, Endpoint, Error}};\nuse elastik_base::bytes::Bytes;");
     let _ = writeln!(s, "#[allow(unused_imports)]\nuse crate::IntoList;\nuse crate::support::{{BodySlot, Params}};\n");
     // Path enum.
     let mut variant_names = BTreeSet::new();
@@ -353,9 +356,18 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
         variants.push((name, ps, u));
     }
     let part_ident = |wire: &str| -> String {
-        required.iter().chain(&optional).find(|p| p.wire == wire).map(|p| p.ident.clone()).unwrap_or_else(|| snake(wire))
+        required
+            .iter()
+            .chain(&optional)
+            .find(|p| p.wire == wire)
+            .map(|p| p.ident.clone())
+            .unwrap_or_else(|| snake(wire))
     };
-    let _ = writeln!(s, "/// The URL shapes of `{}`.\n#[derive(Clone, Debug, PartialEq, Eq)]\npub enum {path_ident} {{", ep.e.name);
+    let _ = writeln!(
+        s,
+        "/// The URL shapes of `{}`.\n#[derive(Clone, Debug, PartialEq, Eq)]\npub enum {path_ident} {{",
+        ep.e.name
+    );
     for (name, ps, u) in &variants {
         let _ = writeln!(s, "/// `{}`", u.path);
         if ps.is_empty() {
@@ -365,7 +377,10 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
             let _ = writeln!(s, "{name} {{ {} }},", fields.join(", "));
         }
     }
-    let _ = writeln!(s, "}}\n\nimpl {path_ident} {{\n/// The encoded path.\npub fn render(&self) -> String {{\nmatch self {{");
+    let _ = writeln!(
+        s,
+        "}}\n\nimpl {path_ident} {{\n/// The encoded path.\npub fn render(&self) -> String {{\nmatch self {{"
+    );
     for (name, ps, u) in &variants {
         let pat = if ps.is_empty() {
             format!("{path_ident}::{name}")
@@ -390,7 +405,8 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
     }
     let _ = writeln!(s, "}}\n}}\n\n/// The methods this URL accepts, preferred first.\npub fn methods(&self) -> &'static [&'static str] {{\nmatch self {{");
     for (name, ps, u) in &variants {
-        let pat = if ps.is_empty() { format!("{path_ident}::{name}") } else { format!("{path_ident}::{name} {{ .. }}") };
+        let pat =
+            if ps.is_empty() { format!("{path_ident}::{name}") } else { format!("{path_ident}::{name} {{ .. }}") };
         let ms: Vec<String> = u.methods.iter().map(|m| format!("{m:?}")).collect();
         let _ = writeln!(s, "{pat} => &[{}],", ms.join(", "));
     }
@@ -416,7 +432,11 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
     for p in &required {
         let _ = write!(new_doc, "\n- {}", p.doc);
     }
-    let _ = writeln!(s, "impl {id} {{\n#[doc = {new_doc:?}]\n#[allow(clippy::new_without_default)]\npub fn new({}) -> Self {{\n{id} {{", args.join(", "));
+    let _ = writeln!(
+        s,
+        "impl {id} {{\n#[doc = {new_doc:?}]\n#[allow(clippy::new_without_default)]\npub fn new({}) -> Self {{\n{id} {{",
+        args.join(", ")
+    );
     for p in &required {
         let _ = writeln!(s, "{}: {},", p.ident, p.kind.render(&p.ident));
     }
@@ -434,13 +454,25 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
     let _ = writeln!(s, "/// The URL this request goes to: the shape using the most parts that are set.\npub fn path(&self) -> {path_ident} {{");
     let is_required = |w: &str| required.iter().any(|p| p.wire == w);
     for (name, ps, _) in &by_parts {
-        let conds: Vec<String> = ps.iter().filter(|p| !is_required(p)).map(|p| format!("Some({})", part_ident(p))).collect();
-        let vals: Vec<String> = ps.iter().filter(|p| !is_required(p)).map(|p| format!("&self.{}", part_ident(p))).collect();
+        let conds: Vec<String> =
+            ps.iter().filter(|p| !is_required(p)).map(|p| format!("Some({})", part_ident(p))).collect();
+        let vals: Vec<String> =
+            ps.iter().filter(|p| !is_required(p)).map(|p| format!("&self.{}", part_ident(p))).collect();
         let fields: Vec<String> = ps
             .iter()
-            .map(|p| if is_required(p) { format!("{0}: self.{0}.clone()", part_ident(p)) } else { format!("{0}: {0}.clone()", part_ident(p)) })
+            .map(|p| {
+                if is_required(p) {
+                    format!("{0}: self.{0}.clone()", part_ident(p))
+                } else {
+                    format!("{0}: {0}.clone()", part_ident(p))
+                }
+            })
             .collect();
-        let ctor = if ps.is_empty() { format!("{path_ident}::{name}") } else { format!("{path_ident}::{name} {{ {} }}", fields.join(", ")) };
+        let ctor = if ps.is_empty() {
+            format!("{path_ident}::{name}")
+        } else {
+            format!("{path_ident}::{name} {{ {} }}", fields.join(", "))
+        };
         if conds.is_empty() {
             let _ = writeln!(s, "#[allow(clippy::needless_return)]\nreturn {ctor};");
             break;
@@ -453,7 +485,13 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
         let (name, ps, _) = by_parts.last().expect("endpoint without urls");
         let fields: Vec<String> = ps
             .iter()
-            .map(|p| if is_required(p) { format!("{0}: self.{0}.clone()", part_ident(p)) } else { format!("{0}: self.{0}.clone().unwrap_or_default()", part_ident(p)) })
+            .map(|p| {
+                if is_required(p) {
+                    format!("{0}: self.{0}.clone()", part_ident(p))
+                } else {
+                    format!("{0}: self.{0}.clone().unwrap_or_default()", part_ident(p))
+                }
+            })
             .collect();
         let _ = writeln!(s, "{path_ident}::{name} {{ {} }}", fields.join(", "));
     }
@@ -496,29 +534,49 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
         BodyMode::Ndjson => {
             let _ = writeln!(s, "/// The NDJSON body: one serializable value per line.\npub fn body<T: serde::Serialize>(mut self, lines: impl IntoIterator<Item = T>) -> Self {{\nself.body.ndjson(lines);\nself\n}}\n");
             let _ = writeln!(s, "/// The NDJSON body as bytes (a final newline is added when missing).\npub fn body_bytes(mut self, bytes: impl Into<Bytes>) -> Self {{\nself.body.raw(Body::ndjson_bytes(bytes));\nself\n}}\n");
-            setters.push(("body<T: serde::Serialize>".into(), "lines: impl IntoIterator<Item = T>".into(), "lines".into()));
+            setters.push((
+                "body<T: serde::Serialize>".into(),
+                "lines: impl IntoIterator<Item = T>".into(),
+                "lines".into(),
+            ));
             setters.push(("body_bytes".into(), "bytes: impl Into<Bytes>".into(), "bytes".into()));
         }
     }
     let _ = writeln!(s, "}}\n");
     // Endpoint impl.
     let (resp_ty, decode, accept) = match &rmode {
-        RespMode::Exists => ("bool".to_owned(), "elastik_core::endpoint::decode_exists(response)".to_owned(), "elastik_core::media::JSON".to_owned()),
+        RespMode::Exists => (
+            "bool".to_owned(),
+            "elastik_base::endpoint::decode_exists(response)".to_owned(),
+            "elastik_base::media::JSON".to_owned(),
+        ),
         RespMode::Json => (
-            ep.e.response.as_ref().and_then(|r| model.path_of(r, "elastik_types")).unwrap_or_else(|| "serde_json::Value".into()),
-            "elastik_core::endpoint::decode_json(response)".to_owned(),
-            "elastik_core::media::JSON".to_owned(),
+            ep.e.response
+                .as_ref()
+                .and_then(|r| model.path_of(r, "elastik_types"))
+                .unwrap_or_else(|| "serde_json::Value".into()),
+            "elastik_base::endpoint::decode_json(response)".to_owned(),
+            "elastik_base::media::JSON".to_owned(),
         ),
         RespMode::Cat => (
             format!(
                 "crate::CatResponse<{}>",
-                ep.e.response.as_ref().and_then(|r| model.path_of(r, "elastik_types")).unwrap_or_else(|| "serde_json::Value".into())
+                ep.e.response
+                    .as_ref()
+                    .and_then(|r| model.path_of(r, "elastik_types"))
+                    .unwrap_or_else(|| "serde_json::Value".into())
             ),
             "crate::support::decode_cat(response)".to_owned(),
             "crate::support::TEXT_OR_JSON".to_owned(),
         ),
-        RespMode::Text => ("String".to_owned(), "elastik_core::endpoint::decode_text(response)".to_owned(), "elastik_core::media::TEXT".to_owned()),
-        RespMode::Binary(m) => ("crate::BinaryBody".to_owned(), "crate::support::decode_binary(response)".to_owned(), format!("{m:?}")),
+        RespMode::Text => (
+            "String".to_owned(),
+            "elastik_base::endpoint::decode_text(response)".to_owned(),
+            "elastik_base::media::TEXT".to_owned(),
+        ),
+        RespMode::Binary(m) => {
+            ("crate::BinaryBody".to_owned(), "crate::support::decode_binary(response)".to_owned(), format!("{m:?}"))
+        }
     };
     let body_expr = if bmode == BodyMode::None { "Body::Empty" } else { "self.body.get()?" };
     let body_capable = bmode != BodyMode::None;
@@ -528,14 +586,14 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
         String::new()
     } else {
         let media = match bmode {
-            BodyMode::Ndjson => "elastik_core::media::NDJSON",
-            _ => "elastik_core::media::JSON",
+            BodyMode::Ndjson => "elastik_base::media::NDJSON",
+            _ => "elastik_base::media::JSON",
         };
         format!("crate::support::name_content_type(&mut request, {media});\n")
     };
     let _ = writeln!(
         s,
-        "impl Endpoint for {id} {{\ntype Response = {resp_ty};\n\nfn id(&self) -> &'static str {{\n{:?}\n}}\n\nfn to_request(&self) -> Result<http::Request<Body>, Error> {{\nlet body = {body_expr};\nlet path = self.path();\nlet method = crate::support::pick_method(path.methods(), {body_capable});\nlet mut request = build_request(method, &path.render(), &self.params.query(), {accept}, body)?;\n{content_type}elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);\nOk(request)\n}}\n\nfn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {{\n{decode}\n}}\n}}\n",
+        "impl Endpoint for {id} {{\ntype Response = {resp_ty};\n\nfn id(&self) -> &'static str {{\n{:?}\n}}\n\nfn to_request(&self) -> Result<http::Request<Body>, Error> {{\nlet body = {body_expr};\nlet path = self.path();\nlet method = crate::support::pick_method(path.methods(), {body_capable});\nlet mut request = build_request(method, &path.render(), &self.params.query(), {accept}, body)?;\n{content_type}elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);\nOk(request)\n}}\n\nfn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {{\n{decode}\n}}\n}}\n",
         ep.e.name
     );
     let _ = body_capable;
@@ -548,7 +606,7 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
         })
         .collect();
     if !fwd.is_empty() {
-        let _ = writeln!(s, "impl<X: elastik_core::Executor> crate::Request<'_, X, {id}> {{");
+        let _ = writeln!(s, "impl<X: elastik_base::Executor> crate::Request<'_, X, {id}> {{");
         for (name, decl, arg) in fwd {
             let base = name.split('<').next().unwrap_or(name);
             let _ = writeln!(s, "#[doc = \"See [`{id}::{}`].\"]\npub fn {name}(self, {decl}) -> Self {{\nself.map(move |e| e.{base}({arg}))\n}}\n", bare(base));
@@ -571,7 +629,7 @@ pub fn api_files(model: &Model<'_>, version: &str, files: &mut Files) {
     }
     let mut top = header(version);
     top.push_str("//! Generated endpoints: root endpoints here, the others in one module per namespace.\n\n");
-    top.push_str("use elastik_core::Executor;\n\nuse crate::{Client, Request};\n\n");
+    top.push_str("use elastik_base::Executor;\n\nuse crate::{Client, Request};\n\n");
     let mut client_methods = String::new();
     for (ns, list) in &by_ns {
         let mut accessor_methods = String::new();
@@ -597,7 +655,8 @@ pub fn api_files(model: &Model<'_>, version: &str, files: &mut Files) {
                 mname = format!("{}_api", bare(&mname));
             }
             let doc = format!("`{}`: see [`{}`].", ep.e.name, ep.ident);
-            let (recv, lt, client) = if ns.is_some() { ("&self", "'a", "self.client") } else { ("&self", "'_", "self") };
+            let (recv, lt, client) =
+                if ns.is_some() { ("&self", "'a", "self.client") } else { ("&self", "'_", "self") };
             let _ = writeln!(
                 if ns.is_some() { &mut accessor_methods } else { &mut client_methods },
                 "#[doc = {doc:?}]\npub fn {mname}({recv}{}{}) -> Request<{lt}, X, {}> {{\n{client}.request({}::new({}))\n}}\n",
@@ -615,7 +674,7 @@ pub fn api_files(model: &Model<'_>, version: &str, files: &mut Files) {
                 let acc = pascal(n);
                 let mut text = header(version);
                 let _ = writeln!(text, "//! Endpoints of the `{n}` namespace and the [`{acc}`] accessor.\n");
-                let _ = writeln!(text, "use elastik_core::Executor;\n\nuse crate::{{Client, Request}};\n");
+                let _ = writeln!(text, "use elastik_base::Executor;\n\nuse crate::{{Client, Request}};\n");
                 text.push_str(&mods);
                 let _ = writeln!(
                     text,
@@ -669,13 +728,17 @@ pub fn dispatch_file(model: &Model<'_>, version: &str, files: &mut Files) {
         let (required, optional, query) = params(model, ep);
         let path = ep.module_path.replace("crate::", "elastik_api::");
         let _ = writeln!(s, "fn {}(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {{", fn_name(ep));
-        let req_args: Vec<String> = required
-            .iter()
-            .map(|p| format!("{}(a.part({:?})?)?", p.kind.from_json(), p.wire))
-            .collect();
+        let req_args: Vec<String> =
+            required.iter().map(|p| format!("{}(a.part({:?})?)?", p.kind.from_json(), p.wire)).collect();
         let _ = writeln!(s, "#[allow(unused_mut)]\nlet mut e = {path}::new({});", req_args.join(", "));
         for p in &optional {
-            let _ = writeln!(s, "if let Some(v) = a.opt_part({:?}) {{ e = e.{}({}(v)?); }}", p.wire, p.ident, p.kind.from_json());
+            let _ = writeln!(
+                s,
+                "if let Some(v) = a.opt_part({:?}) {{ e = e.{}({}(v)?); }}",
+                p.wire,
+                p.ident,
+                p.kind.from_json()
+            );
         }
         let _ = writeln!(s, "for (k, v) in a.params() {{\ne = match k.as_str() {{");
         for p in &query {

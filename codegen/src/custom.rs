@@ -12,8 +12,23 @@ pub const EXTRA_NDJSON: &[&str] = &[];
 /// Identifiers the generated code uses unqualified; spec types with these
 /// names get a `Type` suffix.
 pub const RESERVED_IDENTS: &[&str] = &[
-    "Option", "Result", "Vec", "String", "Box", "Value", "BTreeMap", "Default", "Serialize", "Deserialize",
-    "TypedMap", "Shortcut", "PhantomData", "Some", "None", "Ok", "Err",
+    "Option",
+    "Result",
+    "Vec",
+    "String",
+    "Box",
+    "Value",
+    "BTreeMap",
+    "Default",
+    "Serialize",
+    "Deserialize",
+    "TypedMap",
+    "Shortcut",
+    "PhantomData",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
 ];
 
 /// Mapping of `_types` numeric aliases to Rust types.
@@ -33,8 +48,22 @@ pub const NUMBERS: &[(&str, &str)] = &[
 /// shadow (they exist on `Request` already); such setters are reachable
 /// through `Request::map`.
 pub const REQUEST_METHODS: &[&str] = &[
-    "new", "endpoint", "map", "options", "request_timeout", "header", "opaque_id", "auth", "max_retries",
-    "retry_safe", "raw_body", "json_body", "send", "send_as", "send_raw", "prepare",
+    "new",
+    "endpoint",
+    "map",
+    "options",
+    "request_timeout",
+    "header",
+    "opaque_id",
+    "auth",
+    "max_retries",
+    "retry_safe",
+    "raw_body",
+    "json_body",
+    "send",
+    "send_as",
+    "send_raw",
+    "prepare",
 ];
 
 /// Client method names generated root endpoints must not take.

@@ -173,13 +173,8 @@ impl<'s> Model<'s> {
                 self.idents.insert(names[0].clone(), (module, ident));
             } else {
                 for n in names {
-                    let prefix: String = n
-                        .namespace
-                        .split('.')
-                        .skip(1)
-                        .filter(|s| *s != "_types")
-                        .map(pascal)
-                        .collect();
+                    let prefix: String =
+                        n.namespace.split('.').skip(1).filter(|s| *s != "_types").map(pascal).collect();
                     second.push((module.clone(), format!("{prefix}{ident}"), n));
                 }
             }

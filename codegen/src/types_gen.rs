@@ -112,8 +112,7 @@ impl<'s> Model<'s> {
                 match self.def(ty) {
                     None => true,
                     Some(TypeDef::Interface(i)) => {
-                        i.shortcut_property.is_none()
-                            && i.variants.as_ref().is_none_or(|_| self.container_is_struct(i))
+                        i.shortcut_property.is_none() && i.variants.as_ref().is_none_or(|_| self.container_is_struct(i))
                     }
                     Some(TypeDef::TypeAlias(a)) => {
                         if matches!(a.ty, ValueOf::UnionOf { .. }) || !a.generics.is_empty() {
@@ -250,7 +249,8 @@ impl<'s> Model<'s> {
             return "serde_json::Value".to_owned();
         }
         let key = (cx.owner.clone(), slot.to_owned());
-        let module = self.idents.get(&cx.owner).map(|(m, _)| m.clone()).unwrap_or_else(|| module_of(&cx.owner.namespace));
+        let module =
+            self.idents.get(&cx.owner).map(|(m, _)| m.clone()).unwrap_or_else(|| module_of(&cx.owner.namespace));
         let generics = used_generics(&cx.generics, variants.iter().map(|(_, t, _)| t.as_str()));
         let args = if generics.is_empty() { String::new() } else { format!("<{}>", generics.join(", ")) };
         let existing = self.inline.borrow().get(&key).cloned();
@@ -275,7 +275,12 @@ impl<'s> Model<'s> {
         self.props_with(i, BTreeMap::new(), "crate")
     }
 
-    fn props_with(&self, i: &'s Interface, subst: BTreeMap<TypeName, String>, prefix: &'static str) -> Vec<(Property, Cx)> {
+    fn props_with(
+        &self,
+        i: &'s Interface,
+        subst: BTreeMap<TypeName, String>,
+        prefix: &'static str,
+    ) -> Vec<(Property, Cx)> {
         let mut out: Vec<(Property, Cx)> = Vec::new();
         let mut cx = self.cx(&i.name, &i.generics, prefix);
         cx.subst = subst.clone();
@@ -326,7 +331,11 @@ impl<'s> Model<'s> {
         // A required property added in a later version than its type
         // (`since`) is absent from older servers' answers: optional.
         let added_later = p.stack_since().is_some();
-        let plain = p.required && !added_later && !force_optional && (!generic || default_for_any) && self.defaultable(&p.ty, cx);
+        let plain = p.required
+            && !added_later
+            && !force_optional
+            && (!generic || default_for_any)
+            && self.defaultable(&p.ty, cx);
         let mut attrs = Vec::new();
         if bare(&ident) != p.name {
             attrs.push(format!("rename = {:?}", p.name));
@@ -399,7 +408,10 @@ impl<'s> Model<'s> {
             TypeDef::Request(r) => {
                 let cx = self.cx(&r.name, &r.generics, "crate");
                 let decl = decl_generics(&r.generics.iter().map(|g| g.name.clone()).collect::<Vec<_>>());
-                let doc = format!("The request body of `{}`.", self.endpoint_of.get(name).map(|e| e.name.as_str()).unwrap_or(""));
+                let doc = format!(
+                    "The request body of `{}`.",
+                    self.endpoint_of.get(name).map(|e| e.name.as_str()).unwrap_or("")
+                );
                 match &r.body {
                     BodyDef::Properties { properties } => {
                         let props: Vec<(Property, Cx)> = properties.iter().map(|p| (p.clone(), cx.clone())).collect();
@@ -415,7 +427,10 @@ impl<'s> Model<'s> {
             TypeDef::Response(r) => {
                 let cx = self.cx(&r.name, &r.generics, "crate");
                 let decl = decl_generics(&r.generics.iter().map(|g| g.name.clone()).collect::<Vec<_>>());
-                let doc = format!("The response body of `{}`.", self.endpoint_of.get(name).map(|e| e.name.as_str()).unwrap_or(""));
+                let doc = format!(
+                    "The response body of `{}`.",
+                    self.endpoint_of.get(name).map(|e| e.name.as_str()).unwrap_or("")
+                );
                 match &r.body {
                     BodyDef::Properties { properties } => {
                         let props: Vec<(Property, Cx)> = properties.iter().map(|p| (p.clone(), cx.clone())).collect();
@@ -501,7 +516,11 @@ impl<'s> Model<'s> {
             .map(|g| g.name.clone())
             .collect();
         for g in &unused {
-            let _ = writeln!(body, "#[serde(skip)]\npub _{}: std::marker::PhantomData<fn() -> {g}>,", snake(g).trim_start_matches("r#"));
+            let _ = writeln!(
+                body,
+                "#[serde(skip)]\npub _{}: std::marker::PhantomData<fn() -> {g}>,",
+                snake(g).trim_start_matches("r#")
+            );
         }
         if generics.is_empty() {
             return format!(
@@ -587,9 +606,11 @@ impl<'s> Model<'s> {
                     other => format!("Some(serde_json::json!({other}))"),
                 }
             };
-            let _ = writeln!(ser_arms, "{ident}::{v}(v) => crate::support::tagged(serializer, {tag:?}, {wire_expr}, v),");
+            let _ =
+                writeln!(ser_arms, "{ident}::{v}(v) => crate::support::tagged(serializer, {tag:?}, {wire_expr}, v),");
         }
-        let _ = writeln!(body, "/// A variant this version of the specification does not know.\nOther(serde_json::Value),");
+        let _ =
+            writeln!(body, "/// A variant this version of the specification does not know.\nOther(serde_json::Value),");
         let default = match default_tag {
             Some(d) => format!("Some({d:?})"),
             None => "None".to_owned(),
@@ -772,7 +793,8 @@ fn render_enum(e: &EnumDef, ident: &str) -> String {
     }
     let _ = writeln!(s, "other => {ident}::{other}(other.to_owned()),\n}})\n}}\n}}");
     // Boolean-like members (`refresh: true`, `dynamic: false`) go out as JSON booleans.
-    let bools: Vec<&String> = members.iter().filter(|(_, m)| m.name == "true" || m.name == "false").map(|(v, _)| v).collect();
+    let bools: Vec<&String> =
+        members.iter().filter(|(_, m)| m.name == "true" || m.name == "false").map(|(v, _)| v).collect();
     let ser = if bools.is_empty() {
         "serializer.serialize_str(self.as_str())".to_owned()
     } else {

@@ -38,12 +38,15 @@ impl Report {
 pub fn coverage(schema: &Path) -> Result<Report, String> {
     let text = std::fs::read_to_string(schema).map_err(|e| format!("{}: {e}", schema.display()))?;
     let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let eps: Vec<String> = v["endpoints"].as_array().into_iter().flatten().filter_map(|e| e["name"].as_str().map(str::to_owned)).collect();
+    let eps: Vec<String> =
+        v["endpoints"].as_array().into_iter().flatten().filter_map(|e| e["name"].as_str().map(str::to_owned)).collect();
     let types: Vec<String> = v["types"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|t| format!("{}::{}", t["name"]["namespace"].as_str().unwrap_or(""), t["name"]["name"].as_str().unwrap_or("")))
+        .map(|t| {
+            format!("{}::{}", t["name"]["namespace"].as_str().unwrap_or(""), t["name"]["name"].as_str().unwrap_or(""))
+        })
         .collect();
     let gen_eps: BTreeSet<&str> = dispatch::ENDPOINTS.iter().copied().collect();
     let gen_types: BTreeSet<&str> = dispatch::TYPES.iter().copied().collect();
@@ -56,10 +59,16 @@ pub fn coverage(schema: &Path) -> Result<Report, String> {
         types.len()
     ));
     for e in &eps {
-        r.record(&format!("endpoint {e}"), if gen_eps.contains(e.as_str()) { Ok(()) } else { Err("not generated".into()) });
+        r.record(
+            &format!("endpoint {e}"),
+            if gen_eps.contains(e.as_str()) { Ok(()) } else { Err("not generated".into()) },
+        );
     }
     for t in &types {
-        r.record(&format!("type {t}"), if gen_types.contains(t.as_str()) { Ok(()) } else { Err("not generated".into()) });
+        r.record(
+            &format!("type {t}"),
+            if gen_types.contains(t.as_str()) { Ok(()) } else { Err("not generated".into()) },
+        );
     }
     Ok(r)
 }
@@ -67,7 +76,8 @@ pub fn coverage(schema: &Path) -> Result<Report, String> {
 /// Request and response examples of the specification.
 pub fn examples(spec: &Path) -> Result<Report, String> {
     let dir = spec.join("examples");
-    let mut apis: Vec<PathBuf> = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten().map(|e| e.path()).collect();
+    let mut apis: Vec<PathBuf> =
+        std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten().map(|e| e.path()).collect();
     apis.sort();
     let mut req = Report::default();
     let mut resp = Report::default();
@@ -84,7 +94,9 @@ pub fn examples(spec: &Path) -> Result<Report, String> {
                 let result = std::fs::read_to_string(&f)
                     .map_err(|e| e.to_string())
                     .and_then(|t| serde_yaml::from_str::<Value>(&t).map_err(|e| format!("yaml: {e}")))
-                    .and_then(|y| if kind == "request" { request_example(&api, &y) } else { response_example(&api, &y) });
+                    .and_then(
+                        |y| if kind == "request" { request_example(&api, &y) } else { response_example(&api, &y) },
+                    );
                 report.record(&name, result);
             }
         }
@@ -145,13 +157,27 @@ fn request_example(api: &str, y: &Value) -> Result<(), String> {
         let (k, v) = pair.split_once('=').unwrap_or((pair, "true"));
         args.params.insert(decode(k), Value::String(decode(v)));
     }
-    let ndjson = matches!(api, "bulk" | "msearch" | "msearch_template" | "fleet.msearch" | "monitoring.bulk" | "ml.post_data" | "text_structure.find_structure");
+    let ndjson = matches!(
+        api,
+        "bulk"
+            | "msearch"
+            | "msearch_template"
+            | "fleet.msearch"
+            | "monitoring.bulk"
+            | "ml.post_data"
+            | "text_structure.find_structure"
+    );
     let body = match y.get("value") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if ndjson => Some(Value::Array(
-            s.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).map_err(|e| format!("NDJSON line is not JSON ({e})"))).collect::<Result<_, _>>()?,
+            s.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| serde_json::from_str(l).map_err(|e| format!("NDJSON line is not JSON ({e})")))
+                .collect::<Result<_, _>>()?,
         )),
-        Some(Value::String(s)) => Some(parse_example(s).map_err(|e| format!("example body is not JSON nor Console syntax ({e})"))?),
+        Some(Value::String(s)) => {
+            Some(parse_example(s).map_err(|e| format!("example body is not JSON nor Console syntax ({e})"))?)
+        }
         Some(other) => Some(other.clone()),
     };
     args.body = body.clone();
@@ -165,7 +191,8 @@ fn request_example(api: &str, y: &Value) -> Result<(), String> {
     if !same_path(&bpath, &path) {
         return Err(format!("path {bpath} != {path}"));
     }
-    let want: BTreeSet<(String, String)> = args.params.iter().map(|(k, v)| (k.clone(), crate::args::to_string(v).unwrap_or_default())).collect();
+    let want: BTreeSet<(String, String)> =
+        args.params.iter().map(|(k, v)| (k.clone(), crate::args::to_string(v).unwrap_or_default())).collect();
     if bquery != want {
         return Err(format!("query {bquery:?} != {want:?}"));
     }
@@ -175,7 +202,9 @@ fn request_example(api: &str, y: &Value) -> Result<(), String> {
 fn response_example(api: &str, y: &Value) -> Result<(), String> {
     let body = example_body(y).ok_or("no value")?;
     if let Value::String(_) = body {
-        return Err("example is neither JSON nor Console syntax (shortened with `...`, a missing comma, or text)".into());
+        return Err(
+            "example is neither JSON nor Console syntax (shortened with `...`, a missing comma, or text)".into()
+        );
     }
     let args = dummy_args(api);
     let ep = dispatch::build(api, &args).ok_or("unknown api")??;
@@ -309,16 +338,21 @@ fn same_path(a: &str, b: &str) -> bool {
     da == db
 }
 
-fn compare_body(built: &http::Request<elastik_core::Body>, want: Option<&Value>) -> Result<(), String> {
+fn compare_body(built: &http::Request<elastik_proto::Body>, want: Option<&Value>) -> Result<(), String> {
     let bytes = built.body().bytes();
-    let is_ndjson = built.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("ndjson"));
+    let is_ndjson =
+        built.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("ndjson"));
     let got: Option<Value> = if bytes.is_empty() {
         None
     } else if is_ndjson {
-        let lines: Result<Vec<Value>, _> = String::from_utf8_lossy(&bytes).lines().filter(|l| !l.is_empty()).map(serde_json::from_str).collect();
+        let lines: Result<Vec<Value>, _> =
+            String::from_utf8_lossy(&bytes).lines().filter(|l| !l.is_empty()).map(serde_json::from_str).collect();
         Some(Value::Array(lines.map_err(|e| format!("sent NDJSON is not JSON: {e}"))?))
     } else {
-        Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())))
+        Some(
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        )
     };
     match (want, got) {
         (None, None) => Ok(()),
@@ -455,7 +489,7 @@ fn fixture(fx: &Value) -> Result<(), String> {
     match ep.decode_value(&response) {
         Ok(_) if status < 400 || (status == 404 && built.method() == http::Method::HEAD) => Ok(()),
         Ok(v) => Err(format!("status {status} decoded as success: {v}")),
-        Err(elastik_core::Error::Api(_)) if status >= 400 => Ok(()),
+        Err(elastik_proto::Error::Api(_)) if status >= 400 => Ok(()),
         Err(e) => Err(format!("decode: {e}")),
     }
 }

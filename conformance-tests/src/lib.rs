@@ -31,7 +31,7 @@ mod generated;
 pub use generated::dispatch;
 
 use bytes::Bytes;
-use elastik_core::{Body, Endpoint, Error};
+use elastik_proto::{Body, Endpoint, Error};
 
 /// An endpoint value behind a trait object: builds its request and decodes
 /// a response into its typed response, re-encoded as JSON.

@@ -41,7 +41,11 @@ fn main() -> ExitCode {
                 println!("{l}");
             }
             println!("{}", r.summary());
-            if r.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            if r.failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Err(e) => {
             eprintln!("{e}");
@@ -62,7 +66,13 @@ fn spec_arg_or(arg: Option<String>, shared: &std::path::Path) -> PathBuf {
     }
 }
 
-fn run_yaml(url: Option<String>, runtime: Option<String>, dir: PathBuf, options: &yaml::SuiteOptions, verbose: bool) -> ExitCode {
+fn run_yaml(
+    url: Option<String>,
+    runtime: Option<String>,
+    dir: PathBuf,
+    options: &yaml::SuiteOptions,
+    verbose: bool,
+) -> ExitCode {
     let Some(url) = url else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
@@ -89,5 +99,9 @@ fn run_yaml(url: Option<String>, runtime: Option<String>, dir: PathBuf, options:
         }
     });
     println!("{}", report.summary());
-    if report.failed().is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if report.failed().is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use elastik_core::{PreparedRequest, RequestOptions};
+use elastik_proto::{PreparedRequest, RequestOptions};
 use elastik_replay::{first_json_diff, json_eq, Cassette, ObservedRequest};
 use elastik_testkit::{StubRequest, StubResponse, StubServer};
 use serde_json::Value;
@@ -42,8 +42,12 @@ pub fn serve(cassette: Cassette) -> StubServer {
             }
             Err(m) => {
                 let reason = m.to_string();
-                StubResponse::json(400, serde_json::json!({"error": {"type": "replay_mismatch", "reason": reason}, "status": 400}).to_string())
-                    .header(MISMATCH, "1")
+                StubResponse::json(
+                    400,
+                    serde_json::json!({"error": {"type": "replay_mismatch", "reason": reason}, "status": 400})
+                        .to_string(),
+                )
+                .header(MISMATCH, "1")
             }
         }
     })
@@ -114,7 +118,7 @@ fn replay_one(rt: &dyn Runtime, fx: &Value) -> Result<(), String> {
     match endpoint.decode_value(&response) {
         Ok(_) if status < 400 || head_404 => Ok(()),
         Ok(v) => Err(format!("status {status} decoded as success: {v}")),
-        Err(elastik_core::Error::Api(_)) if status >= 400 => Ok(()),
+        Err(elastik_proto::Error::Api(_)) if status >= 400 => Ok(()),
         Err(e) => Err(format!("decode: {e}")),
     }
 }

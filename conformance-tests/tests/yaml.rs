@@ -88,7 +88,8 @@ fn yaml_suite_through_every_runtime() {
 
     // The warnings rule is the only difference from the official runner's.
     let runtime = yaml::connect("tokio", &url).unwrap();
-    let lenient = yaml::run_suite(&*runtime, &files, &SuiteOptions { lenient_warnings: true, ..SuiteOptions::default() }, |_| {});
+    let lenient =
+        yaml::run_suite(&*runtime, &files, &SuiteOptions { lenient_warnings: true, ..SuiteOptions::default() }, |_| {});
     elastik_testkit::note(format!("tokio, lenient warnings: {}", lenient.summary()));
     let mut expected: BTreeSet<&str> = pass_lists[0].1.iter().map(String::as_str).collect();
     expected.extend(FAILED_BY_THE_WARNINGS_RULE.iter().map(|(t, _)| *t));

@@ -5,7 +5,7 @@
 //! file only moves bytes and waits. Run it against a server:
 //!
 //! ```sh
-//! ELASTICSEARCH_URL=http://127.0.0.1:9200 cargo run -p elastik-core --example embed_std_net
+//! ELASTICSEARCH_URL=http://127.0.0.1:9200 cargo run -p elastik-proto --example embed_std_net
 //! ```
 // This file is the driver, not the core: reading the clock and sleeping are its job.
 #![allow(clippy::disallowed_methods)]
@@ -15,10 +15,10 @@ use std::net::TcpStream;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::endpoint::RawRequest;
-use elastik_core::machine::Step;
-use elastik_core::transport::{Transport};
-use elastik_core::{ClientBuilder, Endpoint, Error, IoError, IoErrorKind, RequestOptions};
+use elastik_proto::endpoint::RawRequest;
+use elastik_proto::machine::Step;
+use elastik_proto::transport::Transport;
+use elastik_proto::{ClientBuilder, Endpoint, Error, IoError, IoErrorKind, RequestOptions};
 
 fn main() -> Result<(), Error> {
     let url = std::env::var("ELASTICSEARCH_URL").unwrap_or_else(|_| "http://127.0.0.1:9200".into());
@@ -45,7 +45,10 @@ fn main() -> Result<(), Error> {
 }
 
 /// One HTTP/1.1 exchange: write the request, read the whole response.
-fn exchange(req: &http::Request<Bytes>, timeout: Option<std::time::Duration>) -> Result<http::Response<Bytes>, IoError> {
+fn exchange(
+    req: &http::Request<Bytes>,
+    timeout: Option<std::time::Duration>,
+) -> Result<http::Response<Bytes>, IoError> {
     let io = |kind| move |e: std::io::Error| IoError::new(kind, e.to_string());
     let authority = req.uri().authority().map(|a| a.as_str()).unwrap_or_default();
     let mut stream = TcpStream::connect(authority).map_err(io(IoErrorKind::Connect))?;
@@ -66,7 +69,10 @@ fn exchange(req: &http::Request<Bytes>, timeout: Option<std::time::Duration>) ->
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).map_err(|e| IoError::new(read_kind(&e), e.to_string()))?;
-    let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok())
+    let status: u16 = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
         .ok_or_else(|| IoError::new(IoErrorKind::Reset, format!("bad status line {line:?}")))?;
     let mut response = http::Response::builder().status(status);
     let mut chunked = false;

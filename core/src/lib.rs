@@ -1,4 +1,4 @@
-//! # elastik-core
+//! # elastik-proto
 //!
 //! The sans-IO core of elastik. It turns API calls into `http::Request`
 //! values, parses responses, and makes every transport decision — which node,

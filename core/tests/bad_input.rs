@@ -10,16 +10,16 @@ use std::io::Write;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::encoding::{base64_encode, encode_path_segment, encode_query_component, percent_decode};
-use elastik_core::endpoint::{decode_json, decode_text, PathBuilder, Query, RawRequest};
-use elastik_core::error::{AttemptOutcome, IoErrorKind};
-use elastik_core::helpers::bulk::{BulkConfig, BulkError, BulkIndexer, BulkOperation, BulkResult};
-use elastik_core::helpers::{BackoffPolicy};
-use elastik_core::transport::config::parse_cloud_id;
-use elastik_core::transport::sniff::{parse_nodes, parse_publish_address};
-use elastik_core::machine::Step;
-use elastik_core::transport::{NodeUrl, Scheme, Transport};
-use elastik_core::{ClientBuilder, Endpoint, Error, IoError, RequestOptions};
+use elastik_proto::encoding::{base64_encode, encode_path_segment, encode_query_component, percent_decode};
+use elastik_proto::endpoint::{decode_json, decode_text, PathBuilder, Query, RawRequest};
+use elastik_proto::error::{AttemptOutcome, IoErrorKind};
+use elastik_proto::helpers::bulk::{BulkConfig, BulkError, BulkIndexer, BulkOperation, BulkResult};
+use elastik_proto::helpers::BackoffPolicy;
+use elastik_proto::machine::Step;
+use elastik_proto::transport::config::parse_cloud_id;
+use elastik_proto::transport::sniff::{parse_nodes, parse_publish_address};
+use elastik_proto::transport::{NodeUrl, Scheme, Transport};
+use elastik_proto::{ClientBuilder, Endpoint, Error, IoError, RequestOptions};
 use http::{Method, StatusCode};
 
 // ---------------------------------------------------------------- node URLs
@@ -140,7 +140,9 @@ fn valid_cloud_ids_decode_padded_unpadded_and_url_safe() {
     let decoded = b"us-east-1.aws.found.io:9243$abc123$kib";
     let padded = base64_encode(decoded);
     let unpadded = padded.trim_end_matches('=').to_owned();
-    for id in [format!("n:{padded}"), format!("n:{unpadded}"), format!("n:{}", padded.replace('+', "-").replace('/', "_"))] {
+    for id in
+        [format!("n:{padded}"), format!("n:{unpadded}"), format!("n:{}", padded.replace('+', "-").replace('/', "_"))]
+    {
         assert_eq!(parse_cloud_id(&id).unwrap(), "https://abc123.us-east-1.aws.found.io:9243");
     }
     // Without a port: 443. A name with a colon in it keeps working (split at the first).
@@ -228,11 +230,14 @@ fn error_statuses_with_any_body_are_api_errors() {
 
 #[test]
 fn sniff_bodies_that_are_not_node_lists_are_decode_errors() {
-    for body in [&b"not json"[..], b"{\"nodes\":", b"{\"nodes\":[]}", b"{\"nodes\":{\"a\":{\"http\":{\"publish_address\":7}}}}"] {
+    for body in
+        [&b"not json"[..], b"{\"nodes\":", b"{\"nodes\":[]}", b"{\"nodes\":{\"a\":{\"http\":{\"publish_address\":7}}}}"]
+    {
         assert!(matches!(parse_nodes(body, Scheme::Http, ""), Err(Error::Decode(_))), "{body:?}");
     }
     // An address a URL cannot carry is an error, never a node with a broken URL.
-    for address in ["evil host/10.0.0.1:9200", "a@b/10.0.0.1:9200", "10.0.0.1", "[::1", "[zz::1]:9200", "h\n/1.2.3.4:1"] {
+    for address in ["evil host/10.0.0.1:9200", "a@b/10.0.0.1:9200", "10.0.0.1", "[::1", "[zz::1]:9200", "h\n/1.2.3.4:1"]
+    {
         assert_eq!(parse_publish_address(address, Scheme::Http, ""), None, "{address:?}");
         let body = format!(r#"{{"nodes":{{"a":{{"http":{{"publish_address":{}}}}}}}}}"#, serde_json::json!(address));
         assert!(matches!(parse_nodes(body.as_bytes(), Scheme::Http, ""), Err(Error::Decode(_))), "{address:?}");
@@ -269,11 +274,7 @@ fn call_once(
 }
 
 fn es(status: u16, body: impl Into<Bytes>) -> http::Response<Bytes> {
-    http::Response::builder()
-        .status(status)
-        .header("x-elastic-product", "Elasticsearch")
-        .body(body.into())
-        .unwrap()
+    http::Response::builder().status(status).header("x-elastic-product", "Elasticsearch").body(body.into()).unwrap()
 }
 
 fn gzipped(body: &[u8]) -> http::Response<Bytes> {

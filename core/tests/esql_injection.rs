@@ -1,8 +1,8 @@
 //! Hostile strings stay data: as literals, identifiers, parameters, index
 //! names, patterns and options they never change the query's structure.
 
-use elastik_core::esql::functions as f;
-use elastik_core::esql::{field, lit, Column, Expr, Options, Processing, Query};
+use elastik_proto::esql::functions as f;
+use elastik_proto::esql::{field, lit, Column, Expr, Options, Processing, Query};
 
 const HOSTILE: &[&str] = &[
     "x\" | DROP *",
@@ -71,11 +71,7 @@ fn read_quoted_identifier(s: &str) -> (String, &str) {
 #[test]
 fn string_literals_round_trip_and_keep_the_structure() {
     for h in HOSTILE {
-        let q = Query::from(["i"])
-            .where_(field("a").eq(*h))
-            .limit(1)
-            .render()
-            .unwrap();
+        let q = Query::from(["i"]).where_(field("a").eq(*h)).limit(1).render().unwrap();
         let rest = q.query.strip_prefix("FROM i | WHERE a == ").unwrap();
         let (value, tail) = read_string(rest);
         assert_eq!(value, *h);
@@ -94,11 +90,7 @@ fn identifiers_round_trip() {
             assert!(Query::from(["i"]).keep([*h]).render().is_err(), "{h:?}");
             continue;
         }
-        let q = Query::from(["i"])
-            .keep([*h])
-            .eval([(*h, lit(1))])
-            .render()
-            .unwrap();
+        let q = Query::from(["i"]).keep([*h]).eval([(*h, lit(1))]).render().unwrap();
         let rest = q.query.strip_prefix("FROM i | KEEP ").unwrap();
         let (name, tail) = read_quoted_identifier(rest);
         assert_eq!(name, *h);
@@ -117,10 +109,7 @@ fn parameters_carry_values_out_of_the_query() {
             .eval([("greeting", f::concat(lit("hi "), [Expr::param("user", *h)]))])
             .render()
             .unwrap();
-        assert_eq!(
-            q.query,
-            r#"FROM i | WHERE user == ?user | EVAL greeting = CONCAT("hi ", ?user)"#
-        );
+        assert_eq!(q.query, r#"FROM i | WHERE user == ?user | EVAL greeting = CONCAT("hi ", ?user)"#);
         assert_eq!(q.params_json(), serde_json::json!([{ "user": h }]));
     }
 }
@@ -128,19 +117,12 @@ fn parameters_carry_values_out_of_the_query() {
 #[test]
 fn bad_parameter_names_are_rejected() {
     for name in ["", "1a", "a b", "a|b", "a\"", "?x", "a-b", "x)"] {
-        let r = Query::from(["i"])
-            .where_(field("a").eq(Expr::param(name, 1)))
-            .render();
+        let r = Query::from(["i"]).where_(field("a").eq(Expr::param(name, 1))).render();
         assert!(r.is_err(), "{name:?}");
     }
     // one name, two values
-    let r = Query::from(["i"])
-        .where_(
-            field("a")
-                .eq(Expr::param("p", 1))
-                .and(field("b").eq(Expr::param("p", 2))),
-        )
-        .render();
+    let r =
+        Query::from(["i"]).where_(field("a").eq(Expr::param("p", 1)).and(field("b").eq(Expr::param("p", 2)))).render();
     assert!(r.is_err());
 }
 
@@ -150,10 +132,7 @@ fn index_names_are_quoted_when_not_plain() {
     assert_eq!(q.query, r#"FROM "logs | DROP x", "a\"b""#);
     let q = Query::from(["a//b"]).render().unwrap();
     assert_eq!(q.query, r#"FROM "a//b""#);
-    let q = Query::from(["i"])
-        .lookup_join("x /* y", ["k"])
-        .render()
-        .unwrap();
+    let q = Query::from(["i"]).lookup_join("x /* y", ["k"]).render().unwrap();
     assert_eq!(q.query, r#"FROM i | LOOKUP JOIN "x /* y" ON k"#);
 }
 
@@ -163,52 +142,29 @@ fn patterns_policies_functions_and_settings_are_checked() {
     assert!(Query::from(["i"]).drop(["`*"]).render().is_err());
     assert!(Query::from(["i"]).enrich("p ON x").render().is_err());
     assert!(Query::from(["i"]).set("a = 1; FROM", 1).render().is_err());
-    assert!(Query::row([Column::expr(f::func("A() | DROP", [lit(1)]))])
-        .render()
-        .is_err());
+    assert!(Query::row([Column::expr(f::func("A() | DROP", [lit(1)]))]).render().is_err());
 }
 
 #[test]
 fn options_keys_and_values_are_strings() {
     let opts = Options::new().set("inference_id\" } | DROP *", "x\"}");
-    let q = Query::from(["i"])
-        .rerank(Column::expr("q"), [field("t")], Some(opts))
-        .render()
-        .unwrap();
-    assert_eq!(
-        q.query,
-        r#"FROM i | RERANK "q" ON t WITH {"inference_id\" } | DROP *": "x\"}"}"#
-    );
+    let q = Query::from(["i"]).rerank(Column::expr("q"), [field("t")], Some(opts)).render().unwrap();
+    assert_eq!(q.query, r#"FROM i | RERANK "q" ON t WITH {"inference_id\" } | DROP *": "x\"}"}"#);
 }
 
 #[test]
 fn like_patterns_and_dissect_patterns_are_literals() {
-    let q = Query::from(["i"])
-        .where_(field("a").like("*\" | DROP *"))
-        .render()
-        .unwrap();
+    let q = Query::from(["i"]).where_(field("a").like("*\" | DROP *")).render().unwrap();
     assert_eq!(q.query, r#"FROM i | WHERE a LIKE "*\" | DROP *""#);
-    let q = Query::from(["i"])
-        .grok(field("m"), "%{WORD:w}\" | DROP *")
-        .render()
-        .unwrap();
+    let q = Query::from(["i"]).grok(field("m"), "%{WORD:w}\" | DROP *").render().unwrap();
     assert_eq!(q.query, r#"FROM i | GROK m "%{WORD:w}\" | DROP *""#);
-    let q = Query::from(["i"])
-        .where_(field("a").like_expr(Expr::param("pat", "x*"), false, false))
-        .render()
-        .unwrap();
+    let q = Query::from(["i"]).where_(field("a").like_expr(Expr::param("pat", "x*"), false, false)).render().unwrap();
     assert_eq!(q.query, "FROM i | WHERE a LIKE ?pat");
-    assert!(Query::from(["i"])
-        .where_(field("a").like_expr(field("b"), false, false))
-        .render()
-        .is_err());
+    assert!(Query::from(["i"]).where_(field("a").like_expr(field("b"), false, false)).render().is_err());
 }
 
 #[test]
 fn raw_text_only_through_the_unchecked_door() {
-    let q = Query::from(["i"])
-        .where_(Expr::raw_unchecked("a > 1").and(field("b").eq(1)))
-        .render()
-        .unwrap();
+    let q = Query::from(["i"]).where_(Expr::raw_unchecked("a > 1").and(field("b").eq(1))).render().unwrap();
     assert_eq!(q.query, "FROM i | WHERE (a > 1) AND b == 1");
 }

@@ -7,20 +7,17 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use elastik_core::machine::Step;
-use elastik_core::esql::{
-    field, functions as f, AsyncQuery, AsyncRequest, EsqlQuery, EsqlResponse, Expr,
-    Processing, Query, TextFormat, TimeUnit,
+use elastik_proto::esql::{
+    field, functions as f, AsyncQuery, AsyncRequest, EsqlQuery, EsqlResponse, Expr, Processing, Query, TextFormat,
+    TimeUnit,
 };
-use elastik_core::{Endpoint, Error};
+use elastik_proto::machine::Step;
+use elastik_proto::{Endpoint, Error};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 fn response(status: u16, body: &str) -> http::Response<Bytes> {
-    http::Response::builder()
-        .status(status)
-        .body(Bytes::from(body.to_owned()))
-        .unwrap()
+    http::Response::builder().status(status).body(Bytes::from(body.to_owned())).unwrap()
 }
 
 const ROWS: &str = r#"{
@@ -52,9 +49,7 @@ struct Event {
 
 #[test]
 fn request_body_and_url() {
-    let q = Query::from(["logs"])
-        .where_(field("user").eq(Expr::param("user", "bob")))
-        .limit(5);
+    let q = Query::from(["logs"]).where_(field("user").eq(Expr::param("user", "bob"))).limit(5);
     let req = EsqlQuery::from_query(&q)
         .unwrap()
         .columnar(true)
@@ -80,23 +75,11 @@ fn request_body_and_url() {
 
     let text = req.clone().text(TextFormat::Csv).delimiter(";");
     let http = text.to_request().unwrap();
-    assert_eq!(
-        http.uri().to_string(),
-        "/_query?format=csv&delimiter=%3B&drop_null_columns=true"
-    );
+    assert_eq!(http.uri().to_string(), "/_query?format=csv&delimiter=%3B&drop_null_columns=true");
     assert_eq!(http.headers()["accept"], "text/csv");
-    assert_eq!(
-        text.decode(&response(200, "a;b\n1;2\n")).unwrap(),
-        "a;b\n1;2\n"
-    );
+    assert_eq!(text.decode(&response(200, "a;b\n1;2\n")).unwrap(), "a;b\n1;2\n");
     for (fmt, name) in [(TextFormat::Tsv, "tsv"), (TextFormat::Txt, "txt")] {
-        let uri = req
-            .clone()
-            .text(fmt)
-            .to_request()
-            .unwrap()
-            .uri()
-            .to_string();
+        let uri = req.clone().text(fmt).to_request().unwrap().uri().to_string();
         assert!(uri.starts_with(&format!("/_query?format={name}")), "{uri}");
     }
 }
@@ -113,10 +96,7 @@ fn rows_decode_by_column_name() {
     assert_eq!(events[0].client_ip, "172.21.2.162");
     assert_eq!(events[0].tags, Some(vec!["a".into(), "b".into()]));
     assert_eq!(events[1].tags, None);
-    assert_eq!(
-        out.column("event.duration").unwrap(),
-        &[json!(3450233), json!(1232382)]
-    );
+    assert_eq!(out.column("event.duration").unwrap(), &[json!(3450233), json!(1232382)]);
     assert!(out.column("nope").is_none());
     assert_eq!(out.value(1, 3), Some(&json!("Disconnected")));
 }
@@ -127,9 +107,7 @@ fn columnar_layout_decodes_to_the_same_table() {
       "columns": [{"name": "a", "type": "long"}, {"name": "b", "type": "keyword"}],
       "values": [[1, 2, 3], ["x", "y", null]]
     }"#;
-    let req = EsqlQuery::from_query(&Query::from(["i"]))
-        .unwrap()
-        .columnar(true);
+    let req = EsqlQuery::from_query(&Query::from(["i"])).unwrap().columnar(true);
     let out = req.decode(&response(200, columnar)).unwrap();
     assert_eq!(out.row_count(), 3);
     assert_eq!(out.column("a").unwrap(), &[json!(1), json!(2), json!(3)]);
@@ -144,33 +122,24 @@ fn columnar_layout_decodes_to_the_same_table() {
 
     let by_rows = r#"{"columns": [{"name": "a", "type": "long"}, {"name": "b", "type": "keyword"}],
       "values": [[1, "x"], [2, "y"], [3, null]]}"#;
-    assert_eq!(
-        EsqlResponse::from_slice(by_rows.as_bytes(), false).unwrap(),
-        out
-    );
+    assert_eq!(EsqlResponse::from_slice(by_rows.as_bytes(), false).unwrap(), out);
 }
 
 #[test]
 fn malformed_tables_and_errors_are_values() {
     let ragged = r#"{"columns": [{"name": "a", "type": "long"}], "values": [[1, 2]]}"#;
-    assert!(matches!(
-        EsqlResponse::from_slice(ragged.as_bytes(), false),
-        Err(Error::Decode(_))
-    ));
-    assert!(EsqlResponse::from_slice(
-        br#"{"columns": [{"name": "a", "type": "long"}], "values": [[1], []]}"#,
-        true
-    )
-    .is_err());
+    assert!(matches!(EsqlResponse::from_slice(ragged.as_bytes(), false), Err(Error::Decode(_))));
+    assert!(EsqlResponse::from_slice(br#"{"columns": [{"name": "a", "type": "long"}], "values": [[1], []]}"#, true)
+        .is_err());
     assert!(EsqlResponse::from_slice(b"not json", false).is_err());
     let req = EsqlQuery::from_query(&Query::from(["i"])).unwrap();
     let err = req
-        .decode(&response(400, r#"{"error":{"type":"verification_exception","reason":"Unknown column [x]"},"status":400}"#))
+        .decode(&response(
+            400,
+            r#"{"error":{"type":"verification_exception","reason":"Unknown column [x]"},"status":400}"#,
+        ))
         .unwrap_err();
-    assert_eq!(
-        err.as_api().unwrap().error_type(),
-        Some("verification_exception")
-    );
+    assert_eq!(err.as_api().unwrap().error_type(), Some("verification_exception"));
     // a typed row that does not fit is a decode error, not a panic
     let out = req.decode(&response(200, ROWS)).unwrap();
     #[derive(Debug, Deserialize)]
@@ -193,18 +162,13 @@ fn async_machine_polls_until_done_then_deletes() {
         .into_async()
         .wait_for_completion_timeout("2s")
         .keep_on_completion(true);
-    assert_eq!(
-        submit.query.body_json()["wait_for_completion_timeout"],
-        "2s"
-    );
+    assert_eq!(submit.query.body_json()["wait_for_completion_timeout"], "2s");
     let mut m = AsyncQuery::new(submit)
         .poll_interval(Duration::from_secs(1))
         .get_wait_for_completion_timeout("30s")
         .delete_when_done(true);
 
-    let Step::Send(AsyncRequest::Submit(s)) = m.poll(t0) else {
-        panic!("submit first")
-    };
+    let Step::Send(AsyncRequest::Submit(s)) = m.poll(t0) else { panic!("submit first") };
     let req = s.to_request().unwrap();
     assert_eq!(req.uri().to_string(), "/_query/async");
     assert!(matches!(m.poll(t0), Step::Wait(None)), "awaiting the submit answer");
@@ -217,35 +181,24 @@ fn async_machine_polls_until_done_then_deletes() {
         other => panic!("{other:?}"),
     }
     let t1 = t0 + Duration::from_secs(1);
-    let Step::Send(AsyncRequest::Get(get)) = m.poll(t1) else {
-        panic!("get")
-    };
-    assert_eq!(
-        get.to_request().unwrap().uri().to_string(),
-        "/_query/async/FmNJRUZ1?wait_for_completion_timeout=30s"
-    );
+    let Step::Send(AsyncRequest::Get(get)) = m.poll(t1) else { panic!("get") };
+    assert_eq!(get.to_request().unwrap().uri().to_string(), "/_query/async/FmNJRUZ1?wait_for_completion_timeout=30s");
     m.handle(Ok(response(200, &running("FmNJRUZ1"))), t1);
 
     let t2 = t1 + Duration::from_secs(1);
-    let Step::Send(AsyncRequest::Get(_)) = m.poll(t2) else {
-        panic!("get again")
-    };
+    let Step::Send(AsyncRequest::Get(_)) = m.poll(t2) else { panic!("get again") };
     let mut done: Value = serde_json::from_str(ROWS).unwrap();
     done["id"] = json!("FmNJRUZ1");
     done["is_running"] = json!(false);
     m.handle(Ok(response(200, &done.to_string())), t2);
 
-    let Step::Send(AsyncRequest::Delete(del)) = m.poll(t2) else {
-        panic!("delete")
-    };
+    let Step::Send(AsyncRequest::Delete(del)) = m.poll(t2) else { panic!("delete") };
     let req = del.to_request().unwrap();
     assert_eq!(req.method(), http::Method::DELETE);
     assert_eq!(req.uri().to_string(), "/_query/async/FmNJRUZ1");
     m.handle(Ok(response(200, r#"{"acknowledged": true}"#)), t2);
 
-    let Step::Emit(Ok(result)) = m.poll(t2) else {
-        panic!("done")
-    };
+    let Step::Emit(Ok(result)) = m.poll(t2) else { panic!("done") };
     assert_eq!(result.row_count(), 2);
     assert!(matches!(m.poll(t2), Step::Done), "the result is emitted once");
 }
@@ -253,18 +206,14 @@ fn async_machine_polls_until_done_then_deletes() {
 #[test]
 fn async_machine_finishes_at_once_and_reports_errors() {
     let t0 = Instant::now();
-    let submit = EsqlQuery::from_query(&Query::row([("a", 1)]))
-        .unwrap()
-        .into_async();
+    let submit = EsqlQuery::from_query(&Query::row([("a", 1)])).unwrap().into_async();
     let mut m = AsyncQuery::new(submit.clone());
     let _ = m.poll(t0);
     m.handle(
         Ok(response(200, r#"{"is_running": false, "columns": [{"name": "a", "type": "integer"}], "values": [[1]]}"#)),
         t0,
     );
-    let Step::Emit(Ok(r)) = m.poll(t0) else {
-        panic!()
-    };
+    let Step::Emit(Ok(r)) = m.poll(t0) else { panic!() };
     assert_eq!(r.column("a").unwrap(), &[json!(1)]);
 
     // id and running state from headers
@@ -278,29 +227,19 @@ fn async_machine_finishes_at_once_and_reports_errors() {
         .unwrap();
     m.handle(Ok(resp), t0);
     assert_eq!(m.query_id(), Some("abc"));
-    let Step::Send(AsyncRequest::Get(_)) = m.poll(t0) else {
-        panic!()
-    };
+    let Step::Send(AsyncRequest::Get(_)) = m.poll(t0) else { panic!() };
     m.handle(
-        Ok(response(
-            404,
-            r#"{"error":{"type":"resource_not_found_exception","reason":"gone"},"status":404}"#,
-        )),
+        Ok(response(404, r#"{"error":{"type":"resource_not_found_exception","reason":"gone"},"status":404}"#)),
         t0,
     );
-    let Step::Emit(Err(e)) = m.poll(t0) else {
-        panic!()
-    };
+    let Step::Emit(Err(e)) = m.poll(t0) else { panic!() };
     assert_eq!(e.status().map(|s| s.as_u16()), Some(404));
 
     // running without an id is an error value
     let mut m = AsyncQuery::new(submit);
     let _ = m.poll(t0);
     m.handle(Ok(response(200, r#"{"is_running": true}"#)), t0);
-    assert!(matches!(
-        m.poll(t0),
-        Step::Emit(Err(Error::Decode(_)))
-    ));
+    assert!(matches!(m.poll(t0), Step::Emit(Err(Error::Decode(_)))));
 }
 
 // ---- the specification's examples, read at test time ----
@@ -311,7 +250,10 @@ fn spec_examples() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!("SKIPPED: specification examples not found at {} (../shared/spec/examples from the workspace root)", dir.display());
+        println!(
+            "SKIPPED: specification examples not found at {} (../shared/spec/examples from the workspace root)",
+            dir.display()
+        );
         None
     }
 }
@@ -323,18 +265,9 @@ fn example_json(text: &str) -> Option<Value> {
     let first = lines.next()?;
     let inline = first.trim_start_matches("value:").trim();
     let block = if inline.starts_with('|') {
-        let body: Vec<&str> = lines
-            .take_while(|l| l.starts_with(' ') || l.is_empty())
-            .collect();
-        let indent = body
-            .iter()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| l.len() - l.trim_start().len())
-            .min()?;
-        body.iter()
-            .map(|l| if l.len() >= indent { &l[indent..] } else { "" })
-            .collect::<Vec<_>>()
-            .join("\n")
+        let body: Vec<&str> = lines.take_while(|l| l.starts_with(' ') || l.is_empty()).collect();
+        let indent = body.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min()?;
+        body.iter().map(|l| if l.len() >= indent { &l[indent..] } else { "" }).collect::<Vec<_>>().join("\n")
     } else {
         inline.trim_matches('\'').to_owned()
     };
@@ -352,9 +285,8 @@ fn example_json(text: &str) -> Option<Value> {
 }
 
 fn files(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut out: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     out.sort();
     out
 }
@@ -367,10 +299,7 @@ fn normalize(q: &str) -> String {
 fn spec_request_examples_match_the_builder() {
     let Some(dir) = spec_examples() else { return };
     let built = Query::from(["library", "remote-*:library"])
-        .eval([(
-            "year",
-            f::date_trunc(Expr::span(1, TimeUnit::Year), field("release_date")),
-        )])
+        .eval([("year", f::date_trunc(Expr::span(1, TimeUnit::Year), field("release_date")))])
         .stats_by([f::max(field("page_count"))], [field("year")])
         .sort(["year"])
         .limit(5);
@@ -381,9 +310,7 @@ fn spec_request_examples_match_the_builder() {
             let Some(example) = example_json(&text) else {
                 continue;
             };
-            let mut req = EsqlQuery::from_query(&built)
-                .unwrap()
-                .include_ccs_metadata(true);
+            let mut req = EsqlQuery::from_query(&built).unwrap().include_ccs_metadata(true);
             let mut body = req.body_json();
             if endpoint == "esql.async_query" {
                 req = req.into_async().wait_for_completion_timeout("2s").query;
@@ -391,17 +318,8 @@ fn spec_request_examples_match_the_builder() {
             }
             let spec_query = example["query"].as_str().unwrap();
             // The reference writes `1 YEARS`; the builder writes `1 year`.
-            let spec_query = normalize(
-                &spec_query
-                    .replace("1 YEARS", "1 year")
-                    .replace(",remote", ", remote"),
-            );
-            assert_eq!(
-                normalize(body["query"].as_str().unwrap()),
-                spec_query,
-                "{}",
-                file.display()
-            );
+            let spec_query = normalize(&spec_query.replace("1 YEARS", "1 year").replace(",remote", ", remote"));
+            assert_eq!(normalize(body["query"].as_str().unwrap()), spec_query, "{}", file.display());
             body["query"] = example["query"].clone();
             assert_eq!(body, example, "{}", file.display());
             checked += 1;

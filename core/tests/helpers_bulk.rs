@@ -6,32 +6,23 @@ mod helpers_support;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use elastik_core::helpers::bulk::{
-    BulkConfig, BulkError, BulkIndexer, BulkOperation, BulkResult, OpId, OpType,
-};
-use elastik_core::helpers::{BackoffPolicy};
-use elastik_core::machine::Step;
-use elastik_core::transport::SplitMix64;
-use elastik_core::Error;
+use elastik_proto::helpers::bulk::{BulkConfig, BulkError, BulkIndexer, BulkOperation, BulkResult, OpId, OpType};
+use elastik_proto::helpers::BackoffPolicy;
+use elastik_proto::machine::Step;
+use elastik_proto::transport::SplitMix64;
+use elastik_proto::Error;
 use helpers_support::*;
 use serde_json::json;
 
 fn doc(n: usize) -> BulkOperation {
-    BulkOperation::index(&json!({ "n": n, "title": format!("document {n}") }))
-        .id(format!("d{n:03}"))
+    BulkOperation::index(&json!({ "n": n, "title": format!("document {n}") })).id(format!("d{n:03}"))
 }
 
-fn all_ok(
-    request: &http::Request<elastik_core::Body>,
-) -> Result<http::Response<bytes::Bytes>, Error> {
+fn all_ok(request: &http::Request<elastik_proto::Body>) -> Result<http::Response<bytes::Bytes>, Error> {
     Ok(bulk_answer(request, |_, _| 201))
 }
 
-fn indexer(
-    config: BulkConfig,
-    ops: impl IntoIterator<Item = BulkOperation>,
-    now: Instant,
-) -> BulkIndexer {
+fn indexer(config: BulkConfig, ops: impl IntoIterator<Item = BulkOperation>, now: Instant) -> BulkIndexer {
     let mut bulk = BulkIndexer::new(config);
     for op in ops {
         bulk.add(op, now).unwrap();
@@ -45,37 +36,19 @@ fn chunks_by_count() {
     let now = Instant::now();
     let mut bulk = indexer(BulkConfig::new().flush_count(3), (0..7).map(doc), now);
     let trace = drive(&mut bulk, now, all_ok);
-    let sizes: Vec<_> = trace
-        .sent
-        .iter()
-        .map(|(_, s)| bulk_actions(&s.request).len())
-        .collect();
+    let sizes: Vec<_> = trace.sent.iter().map(|(_, s)| bulk_actions(&s.request).len()).collect();
     assert_eq!(sizes, [3, 3, 1]);
-    let ids: Vec<_> = trace
-        .sent
-        .iter()
-        .flat_map(|(_, s)| bulk_actions(&s.request))
-        .map(|(_, id)| id.unwrap())
-        .collect();
+    let ids: Vec<_> =
+        trace.sent.iter().flat_map(|(_, s)| bulk_actions(&s.request)).map(|(_, id)| id.unwrap()).collect();
     assert_eq!(ids, (0..7).map(|n| format!("d{n:03}")).collect::<Vec<_>>());
     let s = bulk.stats();
-    assert_eq!(
-        (s.submitted, s.succeeded, s.failed, s.requests),
-        (7, 7, 0, 3)
-    );
+    assert_eq!((s.submitted, s.succeeded, s.failed, s.requests), (7, 7, 0, 3));
     let (_, first) = &trace.sent[0];
     assert_eq!(first.endpoint_id, "bulk");
     assert_eq!(first.request.method(), http::Method::PUT);
     assert_eq!(first.request.uri(), "/_bulk");
-    assert_eq!(
-        first.request.headers()["content-type"],
-        "application/x-ndjson"
-    );
-    assert_eq!(
-        first.options.max_retries,
-        Some(0),
-        "the indexer owns the retries"
-    );
+    assert_eq!(first.request.headers()["content-type"], "application/x-ndjson");
+    assert_eq!(first.options.max_retries, Some(0), "the indexer owns the retries");
 }
 
 #[test]
@@ -85,11 +58,7 @@ fn chunks_by_bytes() {
     let config = BulkConfig::new().flush_bytes(2 * one + 1).index("books");
     let mut bulk = indexer(config, (0..5).map(doc), now);
     let trace = drive(&mut bulk, now, all_ok);
-    let sizes: Vec<_> = trace
-        .sent
-        .iter()
-        .map(|(_, s)| bulk_actions(&s.request).len())
-        .collect();
+    let sizes: Vec<_> = trace.sent.iter().map(|(_, s)| bulk_actions(&s.request).len()).collect();
     assert_eq!(sizes, [2, 2, 1]);
     assert_eq!(trace.sent[0].1.request.uri(), "/books/_bulk");
     assert_eq!(bulk.stats().bytes, 5 * one as u64);
@@ -103,54 +72,27 @@ fn chunks_by_bytes() {
 fn a_full_chunk_goes_out_before_close_and_a_partial_one_waits_for_the_interval() {
     let t0 = Instant::now();
     let interval = Duration::from_secs(5);
-    let mut bulk = BulkIndexer::new(
-        BulkConfig::new()
-            .flush_count(2)
-            .flush_interval(Some(interval)),
-    );
+    let mut bulk = BulkIndexer::new(BulkConfig::new().flush_count(2).flush_interval(Some(interval)));
     bulk.add(doc(0), t0).unwrap();
     assert!(matches!(bulk.poll(t0), Step::Wait(Some(t)) if t == t0 + interval));
     bulk.add(doc(1), t0).unwrap();
-    let Step::Send(first) = bulk.poll(t0) else {
-        panic!("a full chunk goes out at once")
-    };
+    let Step::Send(first) = bulk.poll(t0) else { panic!("a full chunk goes out at once") };
     bulk.add(doc(2), t0 + Duration::from_secs(1)).unwrap();
-    assert!(
-        matches!(bulk.poll(t0 + Duration::from_secs(1)), Step::Wait(Some(t)) if t == t0 + Duration::from_secs(6))
-    );
-    assert!(matches!(
-        bulk.poll(t0 + Duration::from_secs(3)),
-        Step::Wait(Some(_))
-    ));
-    let Step::Send(second) = bulk.poll(t0 + Duration::from_secs(6)) else {
-        panic!("aged chunk")
-    };
+    assert!(matches!(bulk.poll(t0 + Duration::from_secs(1)), Step::Wait(Some(t)) if t == t0 + Duration::from_secs(6)));
+    assert!(matches!(bulk.poll(t0 + Duration::from_secs(3)), Step::Wait(Some(_))));
+    let Step::Send(second) = bulk.poll(t0 + Duration::from_secs(6)) else { panic!("aged chunk") };
     assert_eq!(bulk_actions(&second.request).len(), 1);
-    bulk.handle(
-        first.token,
-        all_ok(&first.request),
-        t0 + Duration::from_secs(6),
-    );
-    bulk.handle(
-        second.token,
-        all_ok(&second.request),
-        t0 + Duration::from_secs(6),
-    );
+    bulk.handle(first.token, all_ok(&first.request), t0 + Duration::from_secs(6));
+    bulk.handle(second.token, all_ok(&second.request), t0 + Duration::from_secs(6));
     let mut ids = Vec::new();
     while let Step::Emit(o) = bulk.poll(t0 + Duration::from_secs(6)) {
         ids.push(o.id);
     }
     assert_eq!(ids, [OpId(0), OpId(1), OpId(2)]);
-    assert!(
-        matches!(bulk.poll(t0 + Duration::from_secs(60)), Step::Wait(None)),
-        "nothing buffered: no timer"
-    );
+    assert!(matches!(bulk.poll(t0 + Duration::from_secs(60)), Step::Wait(None)), "nothing buffered: no timer");
     bulk.close();
     assert!(matches!(bulk.poll(t0), Step::Done));
-    assert!(
-        bulk.add(doc(3), t0).is_err(),
-        "closed indexers hand operations back"
-    );
+    assert!(bulk.add(doc(3), t0).is_err(), "closed indexers hand operations back");
 }
 
 #[test]
@@ -216,44 +158,22 @@ fn every_item_is_accounted_by_position() {
         }))
     });
     assert_eq!(trace.sent.len(), 2);
-    assert_eq!(
-        bulk_actions(&trace.sent[1].1.request),
-        [("index".to_owned(), Some("d006".to_owned()))]
-    );
+    assert_eq!(bulk_actions(&trace.sent[1].1.request), [("index".to_owned(), Some("d006".to_owned()))]);
     let by_id: BTreeMap<_, _> = trace.emitted.iter().map(|o| (o.id.0, o)).collect();
     assert_eq!(by_id.len(), 7);
     assert!(by_id[&0].is_succeeded());
-    assert!(matches!(
-        by_id[&1].result,
-        BulkResult::Failed(BulkError::Item { status: 409, .. })
-    ));
+    assert!(matches!(by_id[&1].result, BulkResult::Failed(BulkError::Item { status: 409, .. })));
     assert_eq!(by_id[&1].operation.op_type(), OpType::Create);
     assert!(by_id[&2].is_succeeded());
     assert!(by_id[&3].is_succeeded());
-    assert!(
-        by_id[&4].is_succeeded(),
-        "a delete of a missing document leaves it absent"
-    );
-    let BulkResult::Failed(BulkError::Item {
-        status: 400,
-        cause: Some(cause),
-    }) = &by_id[&5].result
-    else {
-        panic!()
-    };
+    assert!(by_id[&4].is_succeeded(), "a delete of a missing document leaves it absent");
+    let BulkResult::Failed(BulkError::Item { status: 400, cause: Some(cause) }) = &by_id[&5].result else { panic!() };
     assert_eq!(cause.kind.as_deref(), Some("status_400_exception"));
-    assert_eq!(
-        by_id[&5].operation,
-        doc(5),
-        "the original operation is handed back"
-    );
+    assert_eq!(by_id[&5].operation, doc(5), "the original operation is handed back");
     assert!(by_id[&6].is_succeeded());
     assert_eq!(by_id[&6].retries, 1);
     let s = bulk.stats();
-    assert_eq!(
-        (s.submitted, s.succeeded, s.failed, s.retried),
-        (7, 5, 2, 1)
-    );
+    assert_eq!((s.submitted, s.succeeded, s.failed, s.retried), (7, 5, 2, 1));
 }
 
 #[test]
@@ -264,13 +184,7 @@ fn a_per_item_429_is_retried_with_the_default_settings() {
     let trace = drive(&mut bulk, t0, |request| {
         attempts += 1;
         let ids = bulk_actions(request);
-        Ok(bulk_answer(request, |i, _| {
-            if attempts <= 2 && ids[i].1.as_deref() == Some("d001") {
-                429
-            } else {
-                201
-            }
-        }))
+        Ok(bulk_answer(request, |i, _| if attempts <= 2 && ids[i].1.as_deref() == Some("d001") { 429 } else { 201 }))
     });
     assert_eq!(trace.sent.len(), 3);
     assert!(trace.emitted.iter().all(|o| o.is_succeeded()));
@@ -281,13 +195,7 @@ fn a_per_item_429_is_retried_with_the_default_settings() {
     let mut bulk = indexer(config, (0..3).map(doc), t0);
     let trace = drive(&mut bulk, t0, |request| {
         let ids = bulk_actions(request);
-        Ok(bulk_answer(request, |i, _| {
-            if ids[i].1.as_deref() == Some("d001") {
-                429
-            } else {
-                201
-            }
-        }))
+        Ok(bulk_answer(request, |i, _| if ids[i].1.as_deref() == Some("d001") { 429 } else { 201 }))
     });
     assert_eq!(trace.sent.len(), 4);
     let failed: Vec<_> = trace.emitted.iter().filter(|o| o.is_failed()).collect();
@@ -305,57 +213,27 @@ fn whole_request_failures_are_retried_then_end_every_operation() {
     for ((name, answer), unconfirmed) in [
         (
             "429",
-            (|| {
-                Ok(resp(
-                    429,
-                    &json!({"error": {"type": "es_rejected_execution_exception"}, "status": 429}),
-                ))
-            }) as fn() -> _,
+            (|| Ok(resp(429, &json!({"error": {"type": "es_rejected_execution_exception"}, "status": 429}))))
+                as fn() -> _,
         ),
-        ("503", || {
-            Ok(resp(503, &json!({"error": "unavailable", "status": 503})))
-        }),
+        ("503", || Ok(resp(503, &json!({"error": "unavailable", "status": 503})))),
         ("transport", || Err(transport_error())),
-        ("short", || {
-            Ok(resp(200, &json!({"errors": false, "items": []})))
-        }),
-        ("garbage", || {
-            Ok(http::Response::builder()
-                .status(200)
-                .body(bytes::Bytes::from_static(b"<html>"))
-                .unwrap())
-        }),
+        ("short", || Ok(resp(200, &json!({"errors": false, "items": []})))),
+        ("garbage", || Ok(http::Response::builder().status(200).body(bytes::Bytes::from_static(b"<html>")).unwrap())),
     ]
     .into_iter()
     .zip([false, false, true, true, true])
     {
         let ops: Vec<_> = (0..4).map(doc).collect();
-        let config = BulkConfig::new()
-            .flush_count(2)
-            .adaptive(false)
-            .request_retry(BackoffPolicy::new().max_retries(3));
+        let config =
+            BulkConfig::new().flush_count(2).adaptive(false).request_retry(BackoffPolicy::new().max_retries(3));
         let mut bulk = indexer(config, ops.clone(), t0);
         let trace = drive(&mut bulk, t0, |_| answer());
-        assert_eq!(
-            trace.sent.len(),
-            2 * 4,
-            "{name}: 2 chunks × (1 + 3 retries)"
-        );
+        assert_eq!(trace.sent.len(), 2 * 4, "{name}: 2 chunks × (1 + 3 retries)");
         assert_eq!(trace.emitted.len(), 4, "{name}");
-        let mut handed_back: Vec<_> = trace
-            .emitted
-            .iter()
-            .map(|o| (o.id, o.operation.clone()))
-            .collect();
+        let mut handed_back: Vec<_> = trace.emitted.iter().map(|o| (o.id, o.operation.clone())).collect();
         handed_back.sort_by_key(|(id, _)| *id);
-        assert_eq!(
-            handed_back
-                .into_iter()
-                .map(|(_, op)| op)
-                .collect::<Vec<_>>(),
-            ops,
-            "{name}"
-        );
+        assert_eq!(handed_back.into_iter().map(|(_, op)| op).collect::<Vec<_>>(), ops, "{name}");
         for o in &trace.emitted {
             if unconfirmed {
                 assert!(matches!(o.result, BulkResult::Unconfirmed(BulkError::Request(_))), "{name}");
@@ -374,55 +252,31 @@ fn whole_request_failures_are_retried_then_end_every_operation() {
     }
     // A 400 is not worth retrying: every operation fails at once.
     let mut bulk = indexer(BulkConfig::new(), (0..3).map(doc), t0);
-    let trace = drive(&mut bulk, t0, |_| {
-        Ok(resp(
-            400,
-            &json!({"error": {"type": "parse_exception"}, "status": 400}),
-        ))
-    });
+    let trace = drive(&mut bulk, t0, |_| Ok(resp(400, &json!({"error": {"type": "parse_exception"}, "status": 400}))));
     assert_eq!(trace.sent.len(), 1);
-    assert!(trace
-        .emitted
-        .iter()
-        .all(|o| o.result.failure().unwrap().status() == Some(400)));
+    assert!(trace.emitted.iter().all(|o| o.result.failure().unwrap().status() == Some(400)));
 }
 
 #[test]
 fn retry_waits_grow_within_their_bounds() {
     let t0 = Instant::now();
-    let policy = BackoffPolicy::new()
-        .max_retries(5)
-        .backoff(Duration::from_millis(100), Duration::from_millis(1000));
+    let policy = BackoffPolicy::new().max_retries(5).backoff(Duration::from_millis(100), Duration::from_millis(1000));
     for seed in 0..20 {
-        let mut bulk = indexer(
-            BulkConfig::new().retry(policy.clone()).seed(seed),
-            (0..2).map(doc),
-            t0,
-        );
+        let mut bulk = indexer(BulkConfig::new().retry(policy.clone()).seed(seed), (0..2).map(doc), t0);
         let trace = drive(&mut bulk, t0, |_| Ok(resp(503, &json!({}))));
         assert_eq!(trace.waits.len(), 5);
         for (n, wait) in trace.waits.iter().enumerate() {
             let (low, high) = policy.bounds(n as u32 + 1);
-            assert!(
-                *wait >= low && *wait <= high,
-                "seed {seed} retry {}: {wait:?} not in {low:?}..={high:?}",
-                n + 1
-            );
+            assert!(*wait >= low && *wait <= high, "seed {seed} retry {}: {wait:?} not in {low:?}..={high:?}", n + 1);
         }
-        assert_eq!(
-            policy.bounds(5),
-            (Duration::from_millis(500), Duration::from_millis(1000)),
-            "capped"
-        );
+        assert_eq!(policy.bounds(5), (Duration::from_millis(500), Duration::from_millis(1000)), "capped");
     }
     // A Retry-After longer than the backoff is honoured.
     let three = BackoffPolicy::new().max_retries(3);
     let mut bulk = indexer(BulkConfig::new().retry(three.clone()), (0..1).map(doc), t0);
     let trace = drive(&mut bulk, t0, |r| {
         let mut answer = resp(429, &json!({}));
-        answer
-            .headers_mut()
-            .insert("retry-after", "7".parse().unwrap());
+        answer.headers_mut().insert("retry-after", "7".parse().unwrap());
         if bulk_actions(r).is_empty() {
             unreachable!()
         } else {
@@ -445,29 +299,15 @@ fn a_document_that_does_not_serialize_is_an_outcome() {
     let bad: HashMap<(i32, i32), i32> = [((1, 2), 3)].into_iter().collect();
     let mut bulk = BulkIndexer::new(BulkConfig::new());
     let id = bulk.add(BulkOperation::index(&bad), t0).unwrap();
-    bulk.add(BulkOperation::raw(OpType::Index, "{\"a\":\n1}"), t0)
-        .unwrap();
-    bulk.add(
-        BulkOperation::raw(OpType::Index, "{\"a\":1}\n").id("ok"),
-        t0,
-    )
-    .unwrap();
+    bulk.add(BulkOperation::raw(OpType::Index, "{\"a\":\n1}"), t0).unwrap();
+    bulk.add(BulkOperation::raw(OpType::Index, "{\"a\":1}\n").id("ok"), t0).unwrap();
     bulk.close();
     let trace = drive(&mut bulk, t0, all_ok);
     assert_eq!(trace.sent.len(), 1);
-    assert_eq!(
-        lines(&trace.sent[0].1.request),
-        [json!({"index": {"_id": "ok"}}), json!({"a": 1})]
-    );
+    assert_eq!(lines(&trace.sent[0].1.request), [json!({"index": {"_id": "ok"}}), json!({"a": 1})]);
     assert_eq!(trace.emitted[0].id, id);
-    assert!(matches!(
-        trace.emitted[0].result,
-        BulkResult::Failed(BulkError::Serialize(_))
-    ));
-    assert!(matches!(
-        trace.emitted[1].result,
-        BulkResult::Failed(BulkError::Serialize(_))
-    ));
+    assert!(matches!(trace.emitted[0].result, BulkResult::Failed(BulkError::Serialize(_))));
+    assert!(matches!(trace.emitted[1].result, BulkResult::Failed(BulkError::Serialize(_))));
     assert_eq!(bulk.stats().failed, 2);
     assert_eq!(bulk.stats().succeeded, 1);
 }
@@ -497,10 +337,7 @@ fn action_lines_carry_every_metadata_field() {
             json!({"doc": {"a": 1}, "doc_as_upsert": true}),
         ]
     );
-    assert_eq!(
-        BulkOperation::delete("x").to_lines().unwrap(),
-        "{\"delete\":{\"_id\":\"x\"}}\n"
-    );
+    assert_eq!(BulkOperation::delete("x").to_lines().unwrap(), "{\"delete\":{\"_id\":\"x\"}}\n");
 }
 
 /// Random scripted outcomes, answers in random order: every operation ends
@@ -534,32 +371,28 @@ fn nothing_is_lost_under_random_failures() {
         // Operations without id whose request may have been applied: never
         // to be sent again (a second copy of the document).
         let mut maybe_applied = std::collections::HashSet::new();
-        let trace = drive_with(
-            &mut bulk,
-            t0,
-            |k| (pick_rng.next_u64() % k as u64) as usize,
-            &mut |request| {
-                let body = lines(request);
-                let mut without_id = Vec::new();
-                let mut at = 0;
-                while at < body.len() {
-                    let (op, meta) = body[at].as_object().unwrap().iter().next().unwrap();
-                    if op != "delete" {
-                        if meta.get("_id").is_none() {
-                            without_id.push(body[at + 1]["n"].as_u64().unwrap());
-                        }
-                        at += 1;
+        let trace = drive_with(&mut bulk, t0, |k| (pick_rng.next_u64() % k as u64) as usize, &mut |request| {
+            let body = lines(request);
+            let mut without_id = Vec::new();
+            let mut at = 0;
+            while at < body.len() {
+                let (op, meta) = body[at].as_object().unwrap().iter().next().unwrap();
+                if op != "delete" {
+                    if meta.get("_id").is_none() {
+                        without_id.push(body[at + 1]["n"].as_u64().unwrap());
                     }
                     at += 1;
                 }
-                for n in &without_id {
-                    assert!(!maybe_applied.contains(n), "seed {seed}: {n} without id sent again after a lost answer");
-                }
-                let pick = script_rng.next_u64() % 10;
-                if pick == 0 || pick == 3 {
-                    maybe_applied.extend(without_id);
-                }
-                match pick {
+                at += 1;
+            }
+            for n in &without_id {
+                assert!(!maybe_applied.contains(n), "seed {seed}: {n} without id sent again after a lost answer");
+            }
+            let pick = script_rng.next_u64() % 10;
+            if pick == 0 || pick == 3 {
+                maybe_applied.extend(without_id);
+            }
+            match pick {
                 0 => Err(transport_error()),
                 1 => Ok(resp(503, &json!({}))),
                 2 => Ok(resp(429, &json!({}))),
@@ -567,37 +400,22 @@ fn nothing_is_lost_under_random_failures() {
                 4 => Ok(resp(413, &json!({}))),
                 _ => {
                     let statuses = [201, 200, 429, 429, 503, 400, 409, 404];
-                    Ok(bulk_answer(request, |_, _| {
-                        statuses[(script_rng.next_u64() % 8) as usize]
-                    }))
+                    Ok(bulk_answer(request, |_, _| statuses[(script_rng.next_u64() % 8) as usize]))
                 }
-            }},
-        );
+            }
+        });
         let mut seen = BTreeMap::new();
         for o in &trace.emitted {
-            assert!(
-                seen.insert(o.id, ()).is_none(),
-                "seed {seed}: {:?} reported twice",
-                o.id
-            );
-            assert_eq!(
-                &o.operation, &ops[&o.id],
-                "seed {seed}: the operation is handed back"
-            );
+            assert!(seen.insert(o.id, ()).is_none(), "seed {seed}: {:?} reported twice", o.id);
+            assert_eq!(&o.operation, &ops[&o.id], "seed {seed}: the operation is handed back");
             assert!(o.retries <= 6, "3 item and 3 request retries at most");
         }
         assert_eq!(seen.len(), n, "seed {seed}: every operation has an outcome");
         let s = bulk.stats();
         assert_eq!(s.submitted, n as u64);
         assert_eq!(s.succeeded + s.failed + s.unconfirmed, s.submitted, "seed {seed}");
-        assert_eq!(
-            s.succeeded as usize,
-            trace.emitted.iter().filter(|o| o.is_succeeded()).count()
-        );
-        assert_eq!(
-            s.unconfirmed as usize,
-            trace.emitted.iter().filter(|o| o.is_unconfirmed()).count()
-        );
+        assert_eq!(s.succeeded as usize, trace.emitted.iter().filter(|o| o.is_succeeded()).count());
+        assert_eq!(s.unconfirmed as usize, trace.emitted.iter().filter(|o| o.is_unconfirmed()).count());
         assert_eq!(s.retried, s.item_retries + s.request_retries);
         let r = s.retry_reasons;
         assert_eq!(s.retried, r.item_status + r.request_status + r.connect + r.broken + r.timeout);
@@ -624,12 +442,14 @@ fn a_full_buffer_is_due_below_the_flush_count_and_drained_means_every_outcome_em
         assert!(matches!(bulk.poll(t0), Step::Emit(_)));
     }
     assert!(bulk.is_drained());
-    let report = elastik_core::helpers::bulk::BulkReport::new(bulk.stats(), std::time::Duration::from_millis(500));
+    let report = elastik_proto::helpers::bulk::BulkReport::new(bulk.stats(), std::time::Duration::from_millis(500));
     assert_eq!(report.docs_per_second(), 6.0);
 }
 
 /// The answer of every chunk: 429 for the item with this id, 201 for the others.
-fn reject(id: &'static str) -> impl FnMut(&http::Request<elastik_core::Body>) -> Result<http::Response<bytes::Bytes>, Error> {
+fn reject(
+    id: &'static str,
+) -> impl FnMut(&http::Request<elastik_proto::Body>) -> Result<http::Response<bytes::Bytes>, Error> {
     move |request| {
         let ids = bulk_actions(request);
         Ok(bulk_answer(request, |i, _| if ids[i].1.as_deref() == Some(id) { 429 } else { 201 }))
@@ -672,7 +492,7 @@ fn item_and_request_retries_have_separate_budgets_and_counters() {
         round += 1;
         match round {
             1 => Ok(resp(503, &json!({"error": "unavailable", "status": 503}))),
-            3 => Err(io_error(elastik_core::IoErrorKind::Connect, false)),
+            3 => Err(io_error(elastik_proto::IoErrorKind::Connect, false)),
             2 | 4 => Ok(bulk_answer(request, |_, _| 429)),
             _ => Ok(bulk_answer(request, |_, _| 201)),
         }
@@ -698,9 +518,8 @@ fn item_and_request_retries_have_separate_budgets_and_counters() {
 fn retry_after_sets_the_least_wait_up_to_a_minute() {
     let t0 = Instant::now();
     for (header, least) in [("2", 2), ("45", 45), ("600", 60)] {
-        let config = BulkConfig::new().retry(
-            BackoffPolicy::new().max_retries(1).backoff(Duration::from_millis(10), Duration::from_millis(10)),
-        );
+        let config = BulkConfig::new()
+            .retry(BackoffPolicy::new().max_retries(1).backoff(Duration::from_millis(10), Duration::from_millis(10)));
         let mut bulk = indexer(config, (0..1).map(doc), t0);
         let mut first = true;
         let trace = drive(&mut bulk, t0, |request| {
@@ -731,13 +550,13 @@ fn retry_after_sets_the_least_wait_up_to_a_minute() {
 fn every_operation_ends_succeeded_failed_or_unconfirmed() {
     let t0 = Instant::now();
     let ops = vec![
-        doc(0),                                                                     // index with id: safe
-        BulkOperation::index(&json!({ "n": 1 })),                                   // index without id: not safe
-        BulkOperation::create(&json!({ "n": 2 })).id("d002"),                       // create with id: safe, may conflict
+        doc(0),                                                                                  // index with id: safe
+        BulkOperation::index(&json!({ "n": 1 })), // index without id: not safe
+        BulkOperation::create(&json!({ "n": 2 })).id("d002"), // create with id: safe, may conflict
         BulkOperation::update("d003", &json!({ "script": { "source": "ctx._source.n += 1" } })), // scripted: not safe
-        BulkOperation::update_doc("d004", &json!({ "n": 4 })),                      // partial doc: safe
-        BulkOperation::delete("d005"),                                              // safe
-        BulkOperation::index(&json!({ "n": 6 })).retry_safe(true),                  // declared safe
+        BulkOperation::update_doc("d004", &json!({ "n": 4 })), // partial doc: safe
+        BulkOperation::delete("d005"),            // safe
+        BulkOperation::index(&json!({ "n": 6 })).retry_safe(true), // declared safe
     ];
     assert_eq!(
         ops.iter().map(BulkOperation::is_retry_safe).collect::<Vec<_>>(),
@@ -750,7 +569,7 @@ fn every_operation_ends_succeeded_failed_or_unconfirmed() {
         match round {
             // The connection breaks after the request went out: it may
             // have been applied.
-            1 => Err(io_error(elastik_core::IoErrorKind::Reset, true)),
+            1 => Err(io_error(elastik_proto::IoErrorKind::Reset, true)),
             // The repetition, only of what is safe to repeat. The create
             // meets the document its first attempt may have made.
             2 => {
@@ -772,14 +591,21 @@ fn every_operation_ends_succeeded_failed_or_unconfirmed() {
     let by_id: BTreeMap<_, _> = trace.emitted.iter().map(|o| (o.id.0, o)).collect();
     assert!(by_id[&0].is_succeeded());
     assert!(matches!(by_id[&1].result, BulkResult::Unconfirmed(BulkError::Request(_))), "{:?}", by_id[&1]);
-    assert!(matches!(by_id[&2].result, BulkResult::Unconfirmed(BulkError::Item { status: 409, .. })), "a conflict after a lost answer may be our own document");
+    assert!(
+        matches!(by_id[&2].result, BulkResult::Unconfirmed(BulkError::Item { status: 409, .. })),
+        "a conflict after a lost answer may be our own document"
+    );
     assert!(by_id[&3].is_unconfirmed());
     assert_eq!(by_id[&3].retries, 0);
     assert!(by_id[&4].is_succeeded());
     assert!(by_id[&5].is_succeeded());
     assert!(by_id[&6].is_succeeded());
     let s = bulk.stats();
-    assert_eq!((s.submitted, s.succeeded, s.failed, s.unconfirmed), (7, 4, 0, 3), "unconfirmed is never counted as failed");
+    assert_eq!(
+        (s.submitted, s.succeeded, s.failed, s.unconfirmed),
+        (7, 4, 0, 3),
+        "unconfirmed is never counted as failed"
+    );
     assert_eq!((s.request_retries, s.retry_reasons.broken), (5, 5));
 
     // Nothing was sent (connection refused): everything is repeated, even
@@ -790,7 +616,7 @@ fn every_operation_ends_succeeded_failed_or_unconfirmed() {
     let trace = drive(&mut bulk, t0, |request| {
         round += 1;
         match round {
-            1 => Err(io_error(elastik_core::IoErrorKind::Connect, false)),
+            1 => Err(io_error(elastik_proto::IoErrorKind::Connect, false)),
             _ => Ok(bulk_answer(request, |i, _| [201, 400][i])),
         }
     });
@@ -798,13 +624,15 @@ fn every_operation_ends_succeeded_failed_or_unconfirmed() {
     let s = bulk.stats();
     assert_eq!((s.succeeded, s.failed, s.unconfirmed, s.retry_reasons.connect), (1, 1, 0, 2));
     let failed = trace.emitted.iter().find(|o| o.is_failed()).unwrap();
-    let Some(BulkError::Item { status: 400, cause: Some(cause) }) = failed.result.failure() else { panic!("{failed:?}") };
+    let Some(BulkError::Item { status: 400, cause: Some(cause) }) = failed.result.failure() else {
+        panic!("{failed:?}")
+    };
     assert_eq!(cause.reason.as_deref(), Some("scripted"));
 
     // A timeout and a 504 may have been applied too; the budget running
     // out after such an attempt leaves the operation unconfirmed.
     for answer in [
-        (|| Err(io_error(elastik_core::IoErrorKind::Timeout, true))) as fn() -> _,
+        (|| Err(io_error(elastik_proto::IoErrorKind::Timeout, true))) as fn() -> _,
         || Ok(resp(504, &json!({}))),
         || Ok(resp(502, &json!({}))),
     ] {

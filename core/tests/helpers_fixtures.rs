@@ -13,16 +13,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation};
-use elastik_core::helpers::reindex::{Reindex, ReindexConfig, ReindexEvent};
-use elastik_core::helpers::scan::{Scan, ScanConfig, ScanMode};
-use elastik_core::{Body, Error};
+use elastik_proto::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation};
+use elastik_proto::helpers::reindex::{Reindex, ReindexConfig, ReindexEvent};
+use elastik_proto::helpers::scan::{Scan, ScanConfig, ScanMode};
+use elastik_proto::{Body, Error};
 use helpers_support::*;
 use serde_json::{json, Value};
 
 fn scenario(name: &str) -> Option<Value> {
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/recorded/_scenarios");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/recorded/_scenarios");
     let path = dir.join(format!("{name}.json"));
     match std::fs::read(&path) {
         Ok(bytes) => Some(serde_json::from_slice(&bytes).unwrap()),
@@ -48,11 +47,7 @@ impl Replay {
             .iter()
             .map(|e| (e["request"].clone(), e["response"].clone()))
             .collect();
-        Replay {
-            used: vec![false; exchanges.len()],
-            exchanges,
-            order: Vec::new(),
-        }
+        Replay { used: vec![false; exchanges.len()], exchanges, order: Vec::new() }
     }
 
     fn answer(&mut self, request: &http::Request<Body>) -> Result<http::Response<Bytes>, Error> {
@@ -74,11 +69,7 @@ impl Replay {
         for (i, (recorded, response)) in self.exchanges.iter().enumerate() {
             let recorded_query: BTreeMap<String, String> = recorded["query"]
                 .as_object()
-                .map(|q| {
-                    q.iter()
-                        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                        .collect()
-                })
+                .map(|q| q.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect())
                 .unwrap_or_default();
             if !self.used[i]
                 && recorded["method"] == request.method().as_str()
@@ -88,17 +79,10 @@ impl Replay {
             {
                 self.used[i] = true;
                 self.order.push(i);
-                return Ok(resp(
-                    response["status"].as_u64().unwrap() as u16,
-                    &response["body"],
-                ));
+                return Ok(resp(response["status"].as_u64().unwrap() as u16, &response["body"]));
             }
         }
-        panic!(
-            "no recorded exchange matches {} {} {body}",
-            request.method(),
-            request.uri()
-        );
+        panic!("no recorded exchange matches {} {} {body}", request.method(), request.uri());
     }
 
     fn unused(&self) -> Vec<String> {
@@ -106,13 +90,7 @@ impl Replay {
             .iter()
             .zip(&self.used)
             .filter(|(_, used)| !**used)
-            .map(|((r, _), _)| {
-                format!(
-                    "{} {}",
-                    r["method"].as_str().unwrap(),
-                    r["path"].as_str().unwrap()
-                )
-            })
+            .map(|((r, _), _)| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
             .collect()
     }
 }
@@ -137,9 +115,7 @@ fn operations(fixture: &Value) -> Vec<BulkOperation> {
         .collect()
 }
 
-fn replay_bulk(
-    name: &str,
-) -> Option<(BulkIndexer, Trace<elastik_core::helpers::bulk::BulkOutcome>)> {
+fn replay_bulk(name: &str) -> Option<(BulkIndexer, Trace<elastik_proto::helpers::bulk::BulkOutcome>)> {
     let fixture = scenario(name)?;
     let args = &fixture["args"];
     let mut config = BulkConfig::new().flush_count(args["chunk_size"].as_u64().unwrap() as usize);
@@ -154,34 +130,19 @@ fn replay_bulk(
     bulk.close();
     let mut replay = Replay::new(&fixture);
     let trace = drive(&mut bulk, now, |r| replay.answer(r));
-    assert!(
-        replay.unused().is_empty(),
-        "{name}: not replayed: {:?}",
-        replay.unused()
-    );
-    assert_eq!(
-        replay.order,
-        (0..replay.exchanges.len()).collect::<Vec<_>>(),
-        "{name}: same order"
-    );
+    assert!(replay.unused().is_empty(), "{name}: not replayed: {:?}", replay.unused());
+    assert_eq!(replay.order, (0..replay.exchanges.len()).collect::<Vec<_>>(), "{name}: same order");
     Some((bulk, trace))
 }
 
 #[test]
 fn bulk_230_docs_in_chunks_of_50() {
-    for name in [
-        "helpers-bulk-230-docs-chunk-50",
-        "helpers-streaming-bulk-230-docs-chunk-50",
-    ] {
+    for name in ["helpers-bulk-230-docs-chunk-50", "helpers-streaming-bulk-230-docs-chunk-50"] {
         let Some((bulk, trace)) = replay_bulk(name) else {
             return;
         };
         assert_eq!(trace.sent.len(), 5);
-        assert_eq!(
-            (bulk.stats().succeeded, bulk.stats().failed),
-            (230, 0),
-            "{name}"
-        );
+        assert_eq!((bulk.stats().succeeded, bulk.stats().failed), (230, 0), "{name}");
     }
 }
 
@@ -193,26 +154,14 @@ fn bulk_with_item_errors_accounts_each_item() {
     let failed: Vec<_> = trace
         .emitted
         .iter()
-        .filter_map(|o| {
-            o.result
-                .failure()
-                .map(|e| (o.operation.meta().id.clone().unwrap(), e.status().unwrap()))
-        })
+        .filter_map(|o| o.result.failure().map(|e| (o.operation.meta().id.clone().unwrap(), e.status().unwrap())))
         .collect();
     assert_eq!(
         failed,
-        [
-            ("d010".to_owned(), 400),
-            ("d011".to_owned(), 400),
-            ("d012".to_owned(), 400),
-            ("d000".to_owned(), 409)
-        ]
+        [("d010".to_owned(), 400), ("d011".to_owned(), 400), ("d012".to_owned(), 400), ("d000".to_owned(), 409)]
     );
     let s = bulk.stats();
-    assert_eq!(
-        (s.submitted, s.succeeded, s.failed, s.retried),
-        (64, 60, 4, 0)
-    );
+    assert_eq!((s.submitted, s.succeeded, s.failed, s.retried), (64, 60, 4, 0));
 }
 
 fn replay_scan(name: &str, config: impl FnOnce(&Value) -> ScanConfig) -> Option<Vec<Value>> {
@@ -220,23 +169,9 @@ fn replay_scan(name: &str, config: impl FnOnce(&Value) -> ScanConfig) -> Option<
     let mut scan = Scan::<Value>::new(config(&fixture["args"]));
     let mut replay = Replay::new(&fixture);
     let trace = drive(&mut scan, Instant::now(), |r| replay.answer(r));
-    assert!(
-        replay.unused().is_empty(),
-        "{name}: not replayed: {:?}",
-        replay.unused()
-    );
-    assert_eq!(
-        replay.order,
-        (0..replay.exchanges.len()).collect::<Vec<_>>(),
-        "{name}: same order"
-    );
-    Some(
-        trace
-            .emitted
-            .into_iter()
-            .map(|h| h.unwrap().source)
-            .collect(),
-    )
+    assert!(replay.unused().is_empty(), "{name}: not replayed: {:?}", replay.unused());
+    assert_eq!(replay.order, (0..replay.exchanges.len()).collect::<Vec<_>>(), "{name}: same order");
+    Some(trace.emitted.into_iter().map(|h| h.unwrap().source).collect())
 }
 
 #[test]
@@ -251,12 +186,7 @@ fn scan_by_scroll_230_docs() {
         return;
     };
     assert_eq!(docs.len(), 230);
-    assert_eq!(
-        docs.iter()
-            .map(|d| d["n"].as_u64().unwrap())
-            .collect::<Vec<_>>(),
-        (0..230).collect::<Vec<_>>()
-    );
+    assert_eq!(docs.iter().map(|d| d["n"].as_u64().unwrap()).collect::<Vec<_>>(), (0..230).collect::<Vec<_>>());
 }
 
 #[test]
@@ -271,9 +201,7 @@ fn scan_preserving_order() {
         return;
     };
     assert_eq!(docs.len(), 115);
-    assert!(docs
-        .windows(2)
-        .all(|w| w[0]["n"].as_u64() < w[1]["n"].as_u64()));
+    assert!(docs.windows(2).all(|w| w[0]["n"].as_u64() < w[1]["n"].as_u64()));
 }
 
 #[test]
@@ -296,12 +224,6 @@ fn reindex_230_docs() {
     // take that as configuration (`op_type_create`).
     assert_eq!(replay.unused(), ["GET /_data_stream/reidx-dest"]);
     let p = reindex.progress();
-    assert_eq!(
-        (p.read, p.written, p.failed, p.skipped, p.read_errors),
-        (230, 230, 0, 0, 0)
-    );
-    assert!(trace
-        .emitted
-        .iter()
-        .all(|e| matches!(e, ReindexEvent::Written(o) if o.is_succeeded())));
+    assert_eq!((p.read, p.written, p.failed, p.skipped, p.read_errors), (230, 230, 0, 0, 0));
+    assert!(trace.emitted.iter().all(|e| matches!(e, ReindexEvent::Written(o) if o.is_succeeded())));
 }

@@ -5,12 +5,12 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use elastik_core::endpoint::{RawRequest, UrlMethods};
-use elastik_core::error::AttemptOutcome;
-use elastik_core::media::Compatibility;
-use elastik_core::machine::Step;
-use elastik_core::transport::{Call, Node, RandomSelector, Selector, Transport};
-use elastik_core::{Body, ClientBuilder, Endpoint, Error, IoError, IoErrorKind, RequestOptions};
+use elastik_proto::endpoint::{RawRequest, UrlMethods};
+use elastik_proto::error::AttemptOutcome;
+use elastik_proto::machine::Step;
+use elastik_proto::media::Compatibility;
+use elastik_proto::transport::{Call, Node, RandomSelector, Selector, Transport};
+use elastik_proto::{Body, ClientBuilder, Endpoint, Error, IoError, IoErrorKind, RequestOptions};
 use http::{Method, StatusCode};
 
 type Builder = ClientBuilder<()>;
@@ -140,9 +140,7 @@ fn connect_errors_retry_on_the_next_node_and_mark_the_node_dead() {
     let mut t = transport(builder(&THREE));
     let now = Instant::now();
     let mut c = start(&mut t, Method::POST, "/i/_doc", now);
-    let run = drive(&mut t, &mut c, now, |r| {
-        if r.uri().host() == Some("n1") { refused(r) } else { Ok(ok()) }
-    });
+    let run = drive(&mut t, &mut c, now, |r| if r.uri().host() == Some("n1") { refused(r) } else { Ok(ok()) });
     assert!(run.result.is_ok());
     let sent = hosts(&run.sent);
     assert_eq!(sent.len(), 2, "a connect error is retried, even for POST");
@@ -362,9 +360,15 @@ fn a_broken_connection_after_sending_is_retried_only_when_safe() {
     // A read-only POST endpoint is safe by name; a bulk request is not,
     // whatever its method (its operations may lack ids).
     let mut t = transport(builder(&THREE).max_retries(3));
-    let mut c = t.start("search", RawRequest::new(Method::POST, "/_search").to_request().unwrap(), RequestOptions::default(), now);
+    let mut c = t.start(
+        "search",
+        RawRequest::new(Method::POST, "/_search").to_request().unwrap(),
+        RequestOptions::default(),
+        now,
+    );
     assert_eq!(drive(&mut t, &mut c, now, reset).sent.len(), 4);
-    let mut c = t.start("bulk", RawRequest::new(Method::PUT, "/_bulk").to_request().unwrap(), RequestOptions::default(), now);
+    let mut c =
+        t.start("bulk", RawRequest::new(Method::PUT, "/_bulk").to_request().unwrap(), RequestOptions::default(), now);
     assert_eq!(drive(&mut t, &mut c, now, reset).sent.len(), 1);
 }
 
@@ -459,7 +463,9 @@ fn product_check_rejects_other_servers_once_and_can_be_off() {
     }
     // Error statuses do not count as a check.
     let mut c = start(&mut t, Method::GET, "/", now);
-    assert!(drive(&mut t, &mut c, now, |_| Ok(http::Response::builder().status(401).body(Bytes::new()).unwrap())).result.is_ok());
+    assert!(drive(&mut t, &mut c, now, |_| Ok(http::Response::builder().status(401).body(Bytes::new()).unwrap()))
+        .result
+        .is_ok());
     // Once verified, later responses are not checked again.
     let mut c = start(&mut t, Method::GET, "/", now);
     assert!(drive(&mut t, &mut c, now, |_| Ok(ok())).result.is_ok());
@@ -479,8 +485,16 @@ fn header<'a>(r: &'a http::Request<Bytes>, name: &str) -> Option<&'a str> {
 fn compatibility_media_types_follow_the_setting() {
     let now = Instant::now();
     for (compat, accept, ndjson) in [
-        (Compatibility::V9, "application/vnd.elasticsearch+json; compatible-with=9", "application/vnd.elasticsearch+x-ndjson; compatible-with=9"),
-        (Compatibility::V8, "application/vnd.elasticsearch+json; compatible-with=8", "application/vnd.elasticsearch+x-ndjson; compatible-with=8"),
+        (
+            Compatibility::V9,
+            "application/vnd.elasticsearch+json; compatible-with=9",
+            "application/vnd.elasticsearch+x-ndjson; compatible-with=9",
+        ),
+        (
+            Compatibility::V8,
+            "application/vnd.elasticsearch+json; compatible-with=8",
+            "application/vnd.elasticsearch+x-ndjson; compatible-with=8",
+        ),
         (Compatibility::Off, "application/json", "application/x-ndjson"),
     ] {
         let mut t = transport(builder(&THREE).compatibility(compat));
@@ -585,7 +599,10 @@ fn a_refused_method_is_sent_again_with_another_the_url_accepts() {
         if r.method() == Method::GET {
             Ok(ok())
         } else {
-            let mut x = resp(405, r#"{"error":"Incorrect HTTP method for uri [/x] and method [PUT], allowed: [GET]","status":405}"#);
+            let mut x = resp(
+                405,
+                r#"{"error":"Incorrect HTTP method for uri [/x] and method [PUT], allowed: [GET]","status":405}"#,
+            );
             x.headers_mut().insert(http::header::ALLOW, http::HeaderValue::from_static("GET"));
             Ok(x)
         }
@@ -617,7 +634,8 @@ fn when_the_other_method_fails_too_the_first_answer_is_the_result() {
 fn no_method_fallback_without_url_methods_or_for_other_errors() {
     let mut t = transport(builder(&["http://es:9200"]));
     let now = Instant::now();
-    let refuse = |_: &http::Request<Bytes>| Ok(resp(400, r#"{"error":"no handler found for uri [/a] and method [POST]"}"#));
+    let refuse =
+        |_: &http::Request<Bytes>| Ok(resp(400, r#"{"error":"no handler found for uri [/a] and method [POST]"}"#));
     // A hand-written request does not say which methods its URL accepts.
     let mut c = start(&mut t, Method::POST, "/a", now);
     assert_eq!(drive(&mut t, &mut c, now, refuse).sent.len(), 1);
@@ -675,7 +693,8 @@ fn gzip_both_ways() {
     use std::io::{Read, Write};
     let mut t = transport(builder(&THREE).compress_requests(true));
     let now = Instant::now();
-    let ep = RawRequest::new(Method::POST, "/i/_doc").body(Body::json(&serde_json::json!({"a": "b".repeat(100)})).unwrap());
+    let ep =
+        RawRequest::new(Method::POST, "/i/_doc").body(Body::json(&serde_json::json!({"a": "b".repeat(100)})).unwrap());
     let mut c = t.start(ep.id(), ep.to_request().unwrap(), RequestOptions::default(), now);
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(br#"{"result":"created"}"#).unwrap();
@@ -715,7 +734,9 @@ fn nodes_body(ports: &[u16]) -> String {
     let nodes: Vec<String> = ports
         .iter()
         .enumerate()
-        .map(|(i, p)| format!(r#""id{i}":{{"name":"n{i}","roles":["data"],"http":{{"publish_address":"127.0.0.1:{p}"}}}}"#))
+        .map(|(i, p)| {
+            format!(r#""id{i}":{{"name":"n{i}","roles":["data"],"http":{{"publish_address":"127.0.0.1:{p}"}}}}"#)
+        })
         .collect();
     format!(r#"{{"nodes":{{{}}}}}"#, nodes.join(","))
 }
@@ -726,7 +747,11 @@ fn sniff_on_start_turns_one_seed_into_the_cluster() {
     let now = Instant::now();
     let mut c = start(&mut t, Method::GET, "/", now);
     let run = drive(&mut t, &mut c, now, |r| {
-        if r.uri().path() == "/_nodes/_all/http" { Ok(resp(200, &nodes_body(&[9201, 9202, 9203]))) } else { Ok(ok()) }
+        if r.uri().path() == "/_nodes/_all/http" {
+            Ok(resp(200, &nodes_body(&[9201, 9202, 9203])))
+        } else {
+            Ok(ok())
+        }
     });
     assert!(run.result.is_ok());
     assert_eq!(run.sent[0].uri().path(), "/_nodes/_all/http");
@@ -746,7 +771,11 @@ fn sniff_before_requests_waits_for_the_interval_and_the_minimum_delay() {
     let at = |t: &mut Transport, now: Instant| {
         let mut c = start(t, Method::GET, "/", now);
         let run = drive(t, &mut c, now, |r| {
-            if r.uri().path() == "/_nodes/_all/http" { Ok(resp(200, &nodes_body(&[9200]))) } else { Ok(ok()) }
+            if r.uri().path() == "/_nodes/_all/http" {
+                Ok(resp(200, &nodes_body(&[9200])))
+            } else {
+                Ok(ok())
+            }
         });
         run.sent.iter().filter(|r| r.uri().path() == "/_nodes/_all/http").count()
     };
@@ -791,7 +820,11 @@ fn a_failed_sniff_does_not_fail_the_request() {
     let now = Instant::now();
     let mut c = start(&mut t, Method::GET, "/", now);
     let run = drive(&mut t, &mut c, now, |r| {
-        if r.uri().path() == "/_nodes/_all/http" { Ok(resp(200, "garbage")) } else { Ok(ok()) }
+        if r.uri().path() == "/_nodes/_all/http" {
+            Ok(resp(200, "garbage"))
+        } else {
+            Ok(ok())
+        }
     });
     assert!(run.result.is_ok());
     assert_eq!(t.pool().nodes().len(), 2, "a bad sniff answer leaves the pool alone");

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::machine::Step;
-use elastik_core::transport::{Call, Sniffer, TraceFields, Transport};
-use elastik_core::{Config, Error, Executor, FromConfig, PreparedRequest};
+use elastik_proto::machine::Step;
+use elastik_proto::transport::{Call, Sniffer, TraceFields, Transport};
+use elastik_proto::{Config, Error, Executor, FromConfig, PreparedRequest};
 use tracing::field::Empty;
 use tracing::Instrument;
 
@@ -38,7 +38,10 @@ impl<R: Runtime> Driver<R> {
     }
 
     /// Runs one request through the transport to its result.
-    pub fn call(self: &Arc<Self>, request: PreparedRequest) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send + 'static {
+    pub fn call(
+        self: &Arc<Self>,
+        request: PreparedRequest,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send + 'static {
         let driver = Arc::clone(self);
         async move {
             let PreparedRequest { endpoint_id, request, options } = request;

@@ -9,7 +9,7 @@
 //! A runtime crate implements [`Runtime`], in the spirit of quinn's
 //! `Runtime`: one HTTP exchange, a timer, and a way to run a task (spawn
 //! it, or hand it to a thread). Nothing else: every decision is the core's
-//! ([`elastik_core::machine`]: `poll(now)` → send / emit / wait / done,
+//! ([`elastik_proto::machine`]: `poll(now)` → send / emit / wait / done,
 //! `handle(answer)`), every loop around the core is this crate's.
 //!
 //! ## How the blocking runtime shares it
@@ -43,8 +43,8 @@ use std::pin::Pin;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::transport::SendRequest;
-use elastik_core::{Config, Error, IoError};
+use elastik_proto::transport::SendRequest;
+use elastik_proto::{Config, Error, IoError};
 
 pub use block_on::{block_on, on_thread, BlockingSleep};
 pub use executor::{AsyncExecutor, Driver, Drives};
@@ -75,7 +75,10 @@ pub trait Runtime: Send + Sync + Sized + 'static {
     fn http(config: &Config) -> Result<Self::Http, Error>;
 
     /// One HTTP exchange.
-    fn exchange(http: &Self::Http, send: SendRequest) -> impl Future<Output = Result<http::Response<Bytes>, IoError>> + Send;
+    fn exchange(
+        http: &Self::Http,
+        send: SendRequest,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, IoError>> + Send;
 
     /// A timer firing at `until`.
     fn sleep_until(until: Instant) -> Self::Sleep;

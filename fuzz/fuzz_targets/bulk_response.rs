@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
-use elastik_core::error::IoErrorKind;
-use elastik_core::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation, OpType};
-use elastik_core::helpers::{BackoffPolicy};
-use elastik_core::machine::Step;
-use elastik_core::{ApiError, Error};
+use elastik_proto::error::IoErrorKind;
+use elastik_proto::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation, OpType};
+use elastik_proto::helpers::{BackoffPolicy};
+use elastik_proto::machine::Step;
+use elastik_proto::{ApiError, Error};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -117,7 +117,7 @@ fuzz_target!(|input: Input| {
     assert_eq!(stats.succeeded + stats.failed + stats.unconfirmed, stats.submitted, "{stats:?}");
 });
 
-fn answer(reply: Reply, request: &http::Request<elastik_core::Body>) -> Result<http::Response<Bytes>, Error> {
+fn answer(reply: Reply, request: &http::Request<elastik_proto::Body>) -> Result<http::Response<Bytes>, Error> {
     match reply {
         Reply::Raw { status, retry_after, body } => {
             let mut b = http::Response::builder().status(http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK));
@@ -154,7 +154,7 @@ fn answer(reply: Reply, request: &http::Request<elastik_core::Body>) -> Result<h
             FailKind::Io(k) => {
                 let kind = [IoErrorKind::Connect, IoErrorKind::Timeout, IoErrorKind::Reset, IoErrorKind::BodyTooLarge]
                     [usize::from(k) % 4];
-                Error::Transport(Box::new(elastik_core::error::TransportError {
+                Error::Transport(Box::new(elastik_proto::error::TransportError {
                     kind,
                     node: "http://n1:9200".to_owned(),
                     attempts: Vec::new(),

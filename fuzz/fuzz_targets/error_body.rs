@@ -5,8 +5,8 @@
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
-use elastik_core::endpoint::{check_status, decode_exists, decode_json, decode_text};
-use elastik_core::{ApiError, Error};
+use elastik_proto::endpoint::{check_status, decode_exists, decode_json, decode_text};
+use elastik_proto::{ApiError, Error};
 use http::StatusCode;
 use libfuzzer_sys::fuzz_target;
 

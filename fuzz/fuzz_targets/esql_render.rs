@@ -7,8 +7,8 @@
 #![no_main]
 
 use arbitrary::{Result, Unstructured};
-use elastik_core::esql::functions as f;
-use elastik_core::esql::{field, lit, Column, DataType, Expr, Options, Processing, Query, SortKey, TimeUnit};
+use elastik_proto::esql::functions as f;
+use elastik_proto::esql::{field, lit, Column, DataType, Expr, Options, Processing, Query, SortKey, TimeUnit};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

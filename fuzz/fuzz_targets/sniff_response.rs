@@ -3,8 +3,8 @@
 //! URL that `http::Uri` reads back with the same host and port.
 #![no_main]
 
-use elastik_core::transport::sniff::{parse_nodes, parse_publish_address};
-use elastik_core::transport::{NodeUrl, Scheme};
+use elastik_proto::transport::sniff::{parse_nodes, parse_publish_address};
+use elastik_proto::transport::{NodeUrl, Scheme};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
-use elastik_core::endpoint::RawRequest;
-use elastik_core::media::Compatibility;
-use elastik_core::machine::Step;
-use elastik_core::transport::{Transport};
-use elastik_core::{Body, ClientBuilder, Endpoint, IoError, IoErrorKind, RequestOptions};
+use elastik_proto::endpoint::RawRequest;
+use elastik_proto::media::Compatibility;
+use elastik_proto::machine::Step;
+use elastik_proto::transport::{Transport};
+use elastik_proto::{Body, ClientBuilder, Endpoint, IoError, IoErrorKind, RequestOptions};
 use http::Method;
 use libfuzzer_sys::fuzz_target;
 

@@ -6,7 +6,7 @@
 #![no_main]
 
 use bytes::Bytes;
-use elastik_core::endpoint::decode_json;
+use elastik_proto::endpoint::decode_json;
 use elastik_types::{cluster, global, indices, nodes};
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;

@@ -4,11 +4,11 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use elastik_core::encoding::{base64_decode, base64_encode, encode_path_segment, encode_query_component, percent_decode};
-use elastik_core::endpoint::{PathBuilder, RawRequest};
-use elastik_core::Endpoint;
-use elastik_core::transport::config::parse_cloud_id;
-use elastik_core::transport::NodeUrl;
+use elastik_proto::encoding::{base64_decode, base64_encode, encode_path_segment, encode_query_component, percent_decode};
+use elastik_proto::endpoint::{PathBuilder, RawRequest};
+use elastik_proto::Endpoint;
+use elastik_proto::transport::config::parse_cloud_id;
+use elastik_proto::transport::NodeUrl;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]

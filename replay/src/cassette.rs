@@ -114,8 +114,11 @@ impl Cassette {
     /// Adds the fixtures under `path`.
     pub fn load_more(&mut self, path: &Path) -> Result<(), String> {
         if path.is_dir() {
-            let mut entries: Vec<_> =
-                std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?.flatten().map(|e| e.path()).collect();
+            let mut entries: Vec<_> = std::fs::read_dir(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .collect();
             entries.sort();
             for p in entries {
                 if p.is_dir() || p.extension().is_some_and(|x| x == "json" || x == "jsonl") {
@@ -193,10 +196,15 @@ impl Cassette {
             format!("{} {}?{}", request.method, request.path, request.query)
         };
         let nearest = self.exchanges.iter().map(|x| (x, x.request.diff(request))).min_by_key(|(x, d)| {
-            let same_route = x.request.method.eq_ignore_ascii_case(&request.method) && same_path(&x.request.path, &request.path);
+            let same_route =
+                x.request.method.eq_ignore_ascii_case(&request.method) && same_path(&x.request.path, &request.path);
             (!same_route, d.len())
         });
-        Mismatch { request: shown, nearest: nearest.as_ref().map(|(x, _)| x.name.clone()), diff: nearest.map(|(_, d)| d).unwrap_or_default() }
+        Mismatch {
+            request: shown,
+            nearest: nearest.as_ref().map(|(x, _)| x.name.clone()),
+            diff: nearest.map(|(_, d)| d).unwrap_or_default(),
+        }
     }
 }
 
@@ -302,7 +310,9 @@ impl RecordedResponse {
 
     /// The recorded headers, less those that described the original bytes.
     pub fn headers(&self) -> impl Iterator<Item = &(String, String)> {
-        self.headers.iter().filter(|(k, _)| !matches!(k.as_str(), "content-length" | "content-encoding" | "transfer-encoding"))
+        self.headers
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "content-length" | "content-encoding" | "transfer-encoding"))
     }
 }
 
@@ -325,10 +335,13 @@ fn body_diff(recorded: Option<&Value>, sent: &Bytes) -> Option<String> {
         Some(_) if sent.is_empty() => Some("body: none sent, one recorded".into()),
         Some(Value::String(s)) => (s.as_bytes() != &sent[..]).then(|| format!("body: text {text:?} != recorded {s:?}")),
         Some(Value::Array(lines)) if is_ndjson(&text) => {
-            let got: Result<Vec<Value>, _> = text.lines().filter(|l| !l.trim().is_empty()).map(serde_json::from_str).collect();
+            let got: Result<Vec<Value>, _> =
+                text.lines().filter(|l| !l.trim().is_empty()).map(serde_json::from_str).collect();
             match got {
                 Ok(got) if json_eq(&Value::Array(got.clone()), &Value::Array(lines.clone())) => None,
-                Ok(got) => Some(format!("body: NDJSON {} != recorded {}", Value::Array(got), Value::Array(lines.clone()))),
+                Ok(got) => {
+                    Some(format!("body: NDJSON {} != recorded {}", Value::Array(got), Value::Array(lines.clone())))
+                }
                 Err(e) => Some(format!("body: sent NDJSON is not JSON ({e})")),
             }
         }
@@ -367,7 +380,10 @@ pub fn first_json_diff(got: &Value, want: &Value, at: &str) -> String {
                     _ => {}
                 }
             }
-            g.keys().find(|k| !w.contains_key(*k)).map(|k| format!("{at}.{k} not recorded")).unwrap_or_else(|| format!("{at} differs"))
+            g.keys()
+                .find(|k| !w.contains_key(*k))
+                .map(|k| format!("{at}.{k} not recorded"))
+                .unwrap_or_else(|| format!("{at} differs"))
         }
         (Value::Array(g), Value::Array(w)) if g.len() == w.len() => g
             .iter()

@@ -53,9 +53,12 @@ mod cassette;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
-use elastik_core::{Error, Executor, PreparedRequest};
+use elastik_proto::{Error, Executor, PreparedRequest};
 
-pub use cassette::{first_json_diff, json_eq, percent_decode, Cassette, Exchange, Mismatch, ObservedRequest, RecordedRequest, RecordedResponse};
+pub use cassette::{
+    first_json_diff, json_eq, percent_decode, Cassette, Exchange, Mismatch, ObservedRequest, RecordedRequest,
+    RecordedResponse,
+};
 
 /// An [`Executor`] that serves a [`Cassette`]. Clones share the cassette and
 /// the mismatch log. Its output is the value itself (`Output<T> = T`).
@@ -145,7 +148,7 @@ impl Executor for ReplayExecutor {
 }
 
 /// The parts of a built request the matcher compares.
-pub fn observe(request: &http::Request<elastik_core::Body>) -> ObservedRequest {
+pub fn observe(request: &http::Request<elastik_proto::Body>) -> ObservedRequest {
     let header = |h: http::HeaderName| request.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_owned);
     ObservedRequest {
         method: request.method().as_str().to_owned(),

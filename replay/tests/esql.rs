@@ -8,11 +8,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use elastik_api::Client;
-use elastik_core::esql::{
-    field, functions as f, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat,
-};
-use elastik_core::machine::Step;
-use elastik_core::{Executor, PreparedRequest, RequestOptions};
+use elastik_proto::esql::{field, functions as f, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat};
+use elastik_proto::machine::Step;
+use elastik_proto::{Executor, PreparedRequest, RequestOptions};
 use elastik_replay::ReplayExecutor;
 use serde_json::{json, Value};
 

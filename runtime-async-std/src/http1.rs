@@ -28,8 +28,8 @@ use std::task::{Context, Poll, Waker};
 
 use async_io::Async;
 use bytes::Bytes;
-use elastik_core::transport::SendRequest;
-use elastik_core::{IoError, IoErrorKind};
+use elastik_proto::transport::SendRequest;
+use elastik_proto::{IoError, IoErrorKind};
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use futures_rustls::client::TlsStream;
@@ -123,7 +123,10 @@ impl Connector {
             .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
         let content_length = match head.headers.get(CONTENT_LENGTH) {
             Some(v) => Some(
-                v.to_str().ok().and_then(|v| v.trim().parse::<usize>().ok()).ok_or_else(|| protocol("bad content-length"))?,
+                v.to_str()
+                    .ok()
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .ok_or_else(|| protocol("bad content-length"))?,
             ),
             None => None,
         };
@@ -184,10 +187,13 @@ impl Connector {
         // Requests are written whole; Nagle would only delay them.
         let _ = tcp.get_ref().set_nodelay(true);
         let stream = if key.https {
-            let name = ServerName::try_from(key.host.clone()).map_err(|e| {
-                IoError { kind: IoErrorKind::Tls, message: format!("invalid server name: {e}"), request_sent: false }
+            let name = ServerName::try_from(key.host.clone()).map_err(|e| IoError {
+                kind: IoErrorKind::Tls,
+                message: format!("invalid server name: {e}"),
+                request_sent: false,
             })?;
-            let tls = self.tls.connect(name, tcp).await.map_err(|e| io_error(IoErrorKind::Tls, "tls handshake", e, false))?;
+            let tls =
+                self.tls.connect(name, tcp).await.map_err(|e| io_error(IoErrorKind::Tls, "tls handshake", e, false))?;
             Stream::Tls(Box::new(tls))
         } else {
             Stream::Plain(tcp)
@@ -201,7 +207,13 @@ impl Key {
         let https = match uri.scheme_str() {
             Some("https") => true,
             Some("http") => false,
-            _ => return Err(IoError { kind: IoErrorKind::Other, message: format!("unsupported URL {uri}"), request_sent: false }),
+            _ => {
+                return Err(IoError {
+                    kind: IoErrorKind::Other,
+                    message: format!("unsupported URL {uri}"),
+                    request_sent: false,
+                })
+            }
         };
         let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
         let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
@@ -246,11 +258,13 @@ impl Conn {
             let mut parsed = httparse::Response::new(&mut headers);
             match parsed.parse(&self.buf) {
                 Ok(httparse::Status::Complete(len)) => {
-                    let status = parsed.code.and_then(|c| StatusCode::from_u16(c).ok()).ok_or_else(|| protocol("bad status"))?;
+                    let status =
+                        parsed.code.and_then(|c| StatusCode::from_u16(c).ok()).ok_or_else(|| protocol("bad status"))?;
                     let version = if parsed.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
                     let mut map = HeaderMap::with_capacity(parsed.headers.len());
                     for h in parsed.headers.iter() {
-                        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| protocol("bad header name"))?;
+                        let name =
+                            HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| protocol("bad header name"))?;
                         let value = HeaderValue::from_bytes(h.value).map_err(|_| protocol("bad header value"))?;
                         map.append(name, value);
                     }
@@ -260,7 +274,9 @@ impl Conn {
                     }
                     return Ok(Head { status, version, headers: map });
                 }
-                Ok(httparse::Status::Partial) if self.buf.len() > MAX_HEAD => return Err(protocol("response head too large")),
+                Ok(httparse::Status::Partial) if self.buf.len() > MAX_HEAD => {
+                    return Err(protocol("response head too large"))
+                }
                 Ok(httparse::Status::Partial) => self.fill_more("response head").await?,
                 Err(e) => return Err(protocol(&format!("invalid response head: {e}"))),
             }

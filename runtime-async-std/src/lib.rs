@@ -6,12 +6,12 @@
 //! `Send` future: it spawns no tasks and needs no runtime handle.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), elastik_core::Error> {
+//! # async fn run() -> Result<(), elastik_proto::Error> {
 //! use elastik_async_std::Client;
 //!
 //! let client = Client::builder().node("http://localhost:9200").build()?;
 //! let response = client
-//!     .perform_request(http::Method::GET, "/", &[], http::HeaderMap::new(), elastik_core::Body::Empty)
+//!     .perform_request(http::Method::GET, "/", &[], http::HeaderMap::new(), elastik_proto::Body::Empty)
 //!     .await?;
 //! assert!(response.status().is_success());
 //! # Ok(()) }
@@ -41,9 +41,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::transport::SendRequest;
-use elastik_core::{Config, IoError};
 use elastik_driver::{AsyncExecutor, Runtime, Task};
+use elastik_proto::transport::SendRequest;
+use elastik_proto::{Config, IoError};
 
 /// The elastik client on this runtime.
 pub type Client = elastik_api::Client<AsyncStdExecutor>;
@@ -52,9 +52,9 @@ pub use elastik_api::Request;
 /// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …)
 /// and body types (`types::global::SearchResponse<T>`, `types::types::Refresh`, …).
 pub use elastik_api::{self as api, types};
-pub use elastik_core::endpoint::RawRequest;
-pub use elastik_core::transport::{RetryPolicy, SniffPolicy, TlsConfig};
-pub use elastik_core::{
+pub use elastik_proto::endpoint::RawRequest;
+pub use elastik_proto::transport::{RetryPolicy, SniffPolicy, TlsConfig};
+pub use elastik_proto::{
     bytes, http, ApiError, Auth, Body, ClientBuilder, Endpoint, Error, IoErrorKind, RequestOptions,
 };
 
@@ -83,13 +83,18 @@ impl Runtime for AsyncIo {
         // Never ignore a setting silently: a request meant to go through a proxy
         // must not go straight to the node instead.
         if config.proxy.is_some() {
-            return Err(Error::build("HTTP proxies are not supported on the async-std runtime yet (they are on tokio and blocking)"));
+            return Err(Error::build(
+                "HTTP proxies are not supported on the async-std runtime yet (they are on tokio and blocking)",
+            ));
         }
         let connector = http1::Connector::new(tls::client_config(&config.tls)?, config.connections_per_node);
         Ok(Connections(Arc::new(connector)))
     }
 
-    fn exchange(http: &Connections, send: SendRequest) -> impl std::future::Future<Output = Result<http::Response<Bytes>, IoError>> + Send {
+    fn exchange(
+        http: &Connections,
+        send: SendRequest,
+    ) -> impl std::future::Future<Output = Result<http::Response<Bytes>, IoError>> + Send {
         http.0.exchange(send)
     }
 
@@ -100,6 +105,9 @@ impl Runtime for AsyncIo {
     /// A detached thread: async-io's own reactor runs the sockets and
     /// timers, so no executor is needed.
     fn spawn(task: Task) -> bool {
-        std::thread::Builder::new().name("elastik-helper-close".to_owned()).spawn(move || async_io::block_on(task)).is_ok()
+        std::thread::Builder::new()
+            .name("elastik-helper-close".to_owned())
+            .spawn(move || async_io::block_on(task))
+            .is_ok()
     }
 }

@@ -9,7 +9,7 @@
 //! and checks that an idle one is still open before reusing it. It never
 //! sends a request twice: every attempt is the core's.
 //!
-//! A configured [`Proxy`](elastik_core::transport::Proxy) becomes a
+//! A configured [`Proxy`](elastik_proto::transport::Proxy) becomes a
 //! `ureq::Proxy`. ureq 3 speaks only `CONNECT` to HTTP proxies, so requests
 //! to `http://` nodes are tunnelled too (the tokio and async-std runtimes
 //! send those in absolute form instead); the proxy's credentials go in the
@@ -22,8 +22,8 @@
 use std::io::ErrorKind;
 
 use bytes::Bytes;
-use elastik_core::transport::{Config, SendRequest};
-use elastik_core::{Error, IoError, IoErrorKind};
+use elastik_proto::transport::{Config, SendRequest};
+use elastik_proto::{Error, IoError, IoErrorKind};
 use ureq::config::AutoHeaderValue;
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, ConnectionDetails, Connector, TcpConnector, Transport};
@@ -48,15 +48,15 @@ pub(crate) fn agent(config: &Config) -> Result<Agent, Error> {
         .max_idle_connections_per_host(config.connections_per_node)
         .max_idle_connections(config.connections_per_node.saturating_mul(MAX_IDLE_NODES))
         .build();
-    let connector = ()
-        .chain(Tunnel(ConnectProxyConnector::default()))
-        .chain(Dial(TcpConnector::default()))
-        .chain(TlsConnector { config: tls::client_config(&config.tls)? });
+    let connector =
+        ().chain(Tunnel(ConnectProxyConnector::default()))
+            .chain(Dial(TcpConnector::default()))
+            .chain(TlsConnector { config: tls::client_config(&config.tls)? });
     Ok(Agent::with_parts(agent_config, connector, DefaultResolver::default()))
 }
 
 /// The configured proxy as ureq's (a `CONNECT` proxy), credentials included.
-fn ureq_proxy(proxy: &elastik_core::transport::Proxy) -> Result<Proxy, Error> {
+fn ureq_proxy(proxy: &elastik_proto::transport::Proxy) -> Result<Proxy, Error> {
     let host = if proxy.host().contains(':') { format!("[{}]", proxy.host()) } else { proxy.host().to_owned() };
     let mut builder = Proxy::builder(ProxyProtocol::Http).host(&host).port(proxy.port());
     if let Some((username, password)) = proxy.credentials() {

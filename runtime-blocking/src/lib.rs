@@ -20,7 +20,7 @@
 //!
 //! What it does not do: decide anything. Node selection, retries, backoff,
 //! sniffing, compression, headers and the meaning of a response are the
-//! core's ([`elastik_core::transport`]). Sniffing happens inside calls, when
+//! core's ([`elastik_proto::transport`]). Sniffing happens inside calls, when
 //! the core says one is due: there is no background thread.
 
 mod exchange;
@@ -31,19 +31,19 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::machine::Step;
-use elastik_core::transport::{Call, TraceFields, Transport};
-use elastik_core::{Config, Executor, FromConfig, PreparedRequest};
+use elastik_proto::machine::Step;
+use elastik_proto::transport::{Call, TraceFields, Transport};
+use elastik_proto::{Config, Executor, FromConfig, PreparedRequest};
 use tracing::field::Empty;
 
 pub use elastik_api::Request;
 /// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …)
 /// and body types (`types::global::SearchResponse<T>`, `types::types::Refresh`, …).
 pub use elastik_api::{self as api, types};
-pub use elastik_core::endpoint::RawRequest;
-pub use elastik_core::http::{HeaderMap, Method, StatusCode};
-pub use elastik_core::transport::{RetryPolicy, SniffPolicy, TlsConfig};
-pub use elastik_core::{ApiError, Auth, Body, ClientBuilder, Endpoint, Error, IoErrorKind, RequestOptions};
+pub use elastik_proto::endpoint::RawRequest;
+pub use elastik_proto::http::{HeaderMap, Method, StatusCode};
+pub use elastik_proto::transport::{RetryPolicy, SniffPolicy, TlsConfig};
+pub use elastik_proto::{ApiError, Auth, Body, ClientBuilder, Endpoint, Error, IoErrorKind, RequestOptions};
 
 /// The Elasticsearch client of this runtime: every call blocks the calling
 /// thread until it is done. Cheap to clone; clones share connections and
@@ -65,7 +65,7 @@ struct Inner {
 }
 
 impl FromConfig for BlockingExecutor {
-    fn from_config(mut config: Config) -> Result<Self, elastik_core::Error> {
+    fn from_config(mut config: Config) -> Result<Self, elastik_proto::Error> {
         config.client_meta = config.client_meta.map(|meta| format!("{meta},ur=3"));
         let agent = exchange::agent(&config)?;
         Ok(BlockingExecutor { inner: Arc::new(Inner { transport: Mutex::new(Transport::new(config)), agent }) })
@@ -75,7 +75,7 @@ impl FromConfig for BlockingExecutor {
 impl Executor for BlockingExecutor {
     type Output<T: Send + 'static> = T;
 
-    fn execute(&self, request: PreparedRequest) -> Result<http::Response<Bytes>, elastik_core::Error> {
+    fn execute(&self, request: PreparedRequest) -> Result<http::Response<Bytes>, elastik_proto::Error> {
         let PreparedRequest { endpoint_id, request, options } = request;
         let mut call = self.transport().start(endpoint_id, request, options, Instant::now());
         let span = open_span(&call.trace_fields());
@@ -89,7 +89,9 @@ impl Executor for BlockingExecutor {
                     call.handle(&mut self.transport(), outcome, Instant::now());
                 }
                 Step::Wait(Some(until)) => std::thread::sleep(until.saturating_duration_since(Instant::now())),
-                Step::Wait(None) | Step::Done => return Err(elastik_core::Error::build("the call ended without a result")),
+                Step::Wait(None) | Step::Done => {
+                    return Err(elastik_proto::Error::build("the call ended without a result"))
+                }
                 Step::Emit(result) => {
                     record(&span, &call);
                     return result;

@@ -16,8 +16,8 @@ use std::fmt;
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-use elastik_core::transport::TlsConfig;
-use elastik_core::{Error, IoErrorKind};
+use elastik_proto::transport::TlsConfig;
+use elastik_proto::{Error, IoErrorKind};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use elastik_blocking::helpers::esql_async_query;
 use elastik_blocking::Client;
-use elastik_core::esql::{field, functions as f, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat};
+use elastik_proto::esql::{field, functions as f, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat};
 use elastik_testkit::recorded::{assert_sent_as_recorded, exchanges, serve};
 use elastik_testkit::StubServer;
 use serde::Deserialize;

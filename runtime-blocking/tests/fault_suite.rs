@@ -7,10 +7,10 @@
 
 use std::time::Instant;
 
-use elastik_testkit::suite::{record, Counts, Harness, Row, Run, Scenario};
-use elastik_testkit::test_url;
 use elastik_blocking::helpers::{BulkConfig, BulkOperation, ClientHelpers, OpType};
 use elastik_blocking::Client;
+use elastik_testkit::suite::{record, Counts, Harness, Row, Run, Scenario};
+use elastik_testkit::test_url;
 
 fn run_one(upstream: &str, run: Run) -> Row {
     let mut harness = Harness::start(upstream, run);
@@ -21,7 +21,12 @@ fn run_one(upstream: &str, run: Run) -> Row {
     for i in 0..harness.run().docs {
         let (id, json) = harness.document(i);
         let op = BulkOperation::raw(OpType::Index, json);
-        indexer.add(match id { Some(id) => op.id(id), None => op }).expect("the indexer runs");
+        indexer
+            .add(match id {
+                Some(id) => op.id(id),
+                None => op,
+            })
+            .expect("the indexer runs");
         harness.progress(i + 1);
     }
     let report = indexer.close();

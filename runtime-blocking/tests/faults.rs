@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use elastik_blocking::{Body, Client, ClientBuilder, Error, HeaderMap, IoErrorKind, Method};
-use elastik_core::error::AttemptOutcome;
+use elastik_proto::error::AttemptOutcome;
 use elastik_testkit::{closed_port_url, test_url, unique_name, Fault, FaultProxy, StubResponse, StubServer};
 use serde_json::json;
 
@@ -18,7 +18,7 @@ fn get(client: &Client, path: &str) -> Result<http::Response<bytes::Bytes>, Erro
     client.perform_request(Method::GET, path, &[], HeaderMap::new(), Body::Empty)
 }
 
-fn transport_error(result: Result<http::Response<bytes::Bytes>, Error>) -> Box<elastik_core::error::TransportError> {
+fn transport_error(result: Result<http::Response<bytes::Bytes>, Error>) -> Box<elastik_proto::error::TransportError> {
     match result {
         Err(Error::Transport(e)) => e,
         other => panic!("expected a transport error, got {other:?}"),

@@ -23,7 +23,12 @@ fn builder(url: &str) -> elastik_blocking::ClientBuilder<Client> {
     Client::builder().node(url).backoff(Duration::from_millis(1), Duration::from_millis(20))
 }
 
-fn call(client: &Client, method: Method, path: &str, _body: Option<Value>) -> Result<http::Response<bytes::Bytes>, Error> {
+fn call(
+    client: &Client,
+    method: Method,
+    path: &str,
+    _body: Option<Value>,
+) -> Result<http::Response<bytes::Bytes>, Error> {
     client.perform_request(method, path, &[], HeaderMap::new(), Body::Empty)
 }
 
@@ -149,7 +154,6 @@ fn chunks_are_sent_concurrently_up_to_max_in_flight() {
     chunks_in_flight();
 }
 
-
 #[test]
 fn add_waits_while_the_indexer_is_full_and_flush_waits_for_outcomes() {
     let (stub, _) = slow_bulk_stub(Duration::from_millis(100));
@@ -175,7 +179,8 @@ fn bulk_turns_a_stream_of_operations_into_a_stream_of_outcomes() {
     let (stub, gauge) = slow_bulk_stub(Duration::from_millis(20));
     let client = client(&stub.url());
     let operations = (0..1000).map(doc);
-    let outcomes: Vec<_> = bulk(&client, operations, BulkConfig::new().index("c").flush_count(100).max_in_flight(3)).collect();
+    let outcomes: Vec<_> =
+        bulk(&client, operations, BulkConfig::new().index("c").flush_count(100).max_in_flight(3)).collect();
     assert_eq!(outcomes.len(), 1000);
     assert!(outcomes.iter().all(|o| o.is_succeeded()));
     assert_eq!(gauge.lock().unwrap().1, 3, "the stream keeps 3 chunks in flight");
@@ -202,7 +207,11 @@ impl Rng {
 fn fault_plan(rng: &mut Rng, len: usize) -> Vec<Fault> {
     (0..len)
         .map(|_| match rng.below(100) {
-            0..=14 => Fault::RewriteBulkItems { status: 429, every: 2 + rng.below(8) as usize, offset: rng.below(10) as usize },
+            0..=14 => Fault::RewriteBulkItems {
+                status: 429,
+                every: 2 + rng.below(8) as usize,
+                offset: rng.below(10) as usize,
+            },
             15..=22 => Fault::Status(429),
             23..=30 => Fault::Status(503),
             31..=35 => Fault::ResetBeforeResponse,
@@ -366,7 +375,10 @@ fn dropping_a_scan_early_closes_its_point_in_time_and_close_awaits_it() {
     hits.next().unwrap().unwrap();
     drop(hits);
     assert_eq!(pit_closes(&stub), 5, "each slice closed its point in time before drop returned");
-    eprintln!("blocking scan stub: {} point-in-time closes for 3 early stops (one of them sliced in 3)", pit_closes(&stub));
+    eprintln!(
+        "blocking scan stub: {} point-in-time closes for 3 early stops (one of them sliced in 3)",
+        pit_closes(&stub)
+    );
 }
 
 #[test]
@@ -424,12 +436,10 @@ fn reindex_copies_between_two_clients_with_a_transform() {
         (n % 3 != 0).then(|| BulkOperation::create(&json!({ "n": n, "copied": true })).id(id))
     });
     let mut events = 0;
-    let progress = stream
-        .run(|event, _| {
-            assert!(matches!(event, ReindexEvent::Written(o) if o.is_succeeded()), "{event:?}");
-            events += 1;
-        })
-        ;
+    let progress = stream.run(|event, _| {
+        assert!(matches!(event, ReindexEvent::Written(o) if o.is_succeeded()), "{event:?}");
+        events += 1;
+    });
     assert_eq!((progress.read, progress.skipped, progress.written, progress.failed), (3000, 1000, 2000, 0));
     assert_eq!(events, 2000);
     request(&target, Method::POST, &format!("/{target_index}/_refresh"));

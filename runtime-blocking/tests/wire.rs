@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use elastik_blocking::{Body, Client, ClientBuilder, Error, HeaderMap, IoErrorKind, Method};
-use elastik_core::error::{AttemptOutcome, TransportError};
+use elastik_proto::error::{AttemptOutcome, TransportError};
 use elastik_testkit::{
     test_url, unique_name, Fault, FaultProxy, ForwardProxy, ProxyOutcome, StubResponse, StubServer, TlsServer,
 };
@@ -112,7 +112,8 @@ fn a_real_node_answers_through_the_proxy() {
 fn https_nodes_are_reached_through_a_connect_tunnel() {
     let node = TlsServer::start();
     let proxy = ForwardProxy::start();
-    let client = Client::builder().node(node.url()).ca_certificate_pem(node.ca_pem()).proxy(&proxy.url()).build().unwrap();
+    let client =
+        Client::builder().node(node.url()).ca_certificate_pem(node.ca_pem()).proxy(&proxy.url()).build().unwrap();
     let response = get(&client, "/").unwrap();
     assert_eq!((response.status().as_u16(), &response.body()[..]), (200, &b"{\"tls\":true}"[..]));
     assert_eq!(get(&client, "/").unwrap().status(), 200);

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use elastik_core::transport::{Config, Proxy, SendRequest};
-use elastik_core::{IoError, IoErrorKind};
+use elastik_proto::transport::{Config, Proxy, SendRequest};
+use elastik_proto::{IoError, IoErrorKind};
 use http::{HeaderValue, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError};
 use hyper::body::Incoming;
@@ -44,7 +44,7 @@ pub struct HttpClient {
 }
 
 /// The pooled client for a configuration.
-pub(crate) fn client(config: &Config, tls: rustls::ClientConfig) -> Result<HttpClient, elastik_core::Error> {
+pub(crate) fn client(config: &Config, tls: rustls::ClientConfig) -> Result<HttpClient, elastik_proto::Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
@@ -181,11 +181,11 @@ struct ProxyRoute {
 }
 
 impl ProxyRoute {
-    fn new(proxy: &Proxy) -> Result<ProxyRoute, elastik_core::Error> {
+    fn new(proxy: &Proxy) -> Result<ProxyRoute, elastik_proto::Error> {
         let uri = proxy
             .url()
             .parse()
-            .map_err(|_| elastik_core::Error::build(format!("unusable proxy URL {}", proxy.url())))?;
+            .map_err(|_| elastik_proto::Error::build(format!("unusable proxy URL {}", proxy.url())))?;
         Ok(ProxyRoute { uri, authorization: proxy.authorization()? })
     }
 

@@ -1,7 +1,7 @@
 //! # elastik-tokio
 //!
 //! The tokio runtime of elastik: it drives the sans-IO transport of
-//! `elastik-core` with hyper 1 (pooled keep-alive connections through
+//! `elastik-proto` with hyper 1 (pooled keep-alive connections through
 //! hyper-util) and rustls, and sleeps with tokio's timers.
 //!
 //! ```no_run
@@ -27,7 +27,7 @@
 //!
 //! What it does not do: decide anything. Node selection, retries, backoff,
 //! sniffing schedules, compression, headers and response checks are all
-//! `elastik-core`'s.
+//! `elastik-proto`'s.
 //!
 //! Periodic sniffing (`sniff_before_requests`) runs in a task spawned on the
 //! runtime current when the client is built (none is spawned outside a
@@ -41,18 +41,20 @@ mod tls;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::transport::SendRequest;
 use elastik_driver::{AsyncExecutor, CallFuture, Runtime, Task};
+use elastik_proto::transport::SendRequest;
 
 pub use elastik_api::Request;
 /// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …)
 /// and body types (`types::global::SearchResponse<T>`, `types::types::Refresh`, …).
 pub use elastik_api::{self as api, types};
-pub use elastik_core::endpoint::RawRequest;
-pub use elastik_core::error::{ApiError, TransportError};
-pub use elastik_core::media::Compatibility;
-pub use elastik_core::transport::{RetryPolicy, SniffPolicy, TlsConfig};
-pub use elastik_core::{bytes, http, Auth, Body, ClientBuilder, Endpoint, Error, IoError, IoErrorKind, RequestOptions};
+pub use elastik_proto::endpoint::RawRequest;
+pub use elastik_proto::error::{ApiError, TransportError};
+pub use elastik_proto::media::Compatibility;
+pub use elastik_proto::transport::{RetryPolicy, SniffPolicy, TlsConfig};
+pub use elastik_proto::{
+    bytes, http, Auth, Body, ClientBuilder, Endpoint, Error, IoError, IoErrorKind, RequestOptions,
+};
 
 /// An Elasticsearch client on tokio. Cheap to clone; clones share
 /// connections and node state.
@@ -75,11 +77,14 @@ impl Runtime for Tokio {
     const CLIENT_META: &'static str = ",hc=1";
     const SNIFF_IN_BACKGROUND: bool = true;
 
-    fn http(config: &elastik_core::Config) -> Result<Self::Http, Error> {
+    fn http(config: &elastik_proto::Config) -> Result<Self::Http, Error> {
         exchange::client(config, tls::client_config(&config.tls)?)
     }
 
-    fn exchange(http: &Self::Http, send: SendRequest) -> impl std::future::Future<Output = Result<http::Response<Bytes>, IoError>> + Send {
+    fn exchange(
+        http: &Self::Http,
+        send: SendRequest,
+    ) -> impl std::future::Future<Output = Result<http::Response<Bytes>, IoError>> + Send {
         exchange::exchange(http, send)
     }
 

@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use elastik_core::transport::TlsConfig;
-use elastik_core::Error;
+use elastik_proto::transport::TlsConfig;
+use elastik_proto::Error;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use elastik_core::esql::{field, functions as f, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat};
+use elastik_proto::esql::{field, functions as f, AsyncQuery, EsqlQuery, Expr, Processing, Query, SortKey, TextFormat};
 use elastik_testkit::recorded::{assert_sent_as_recorded, exchanges, serve};
 use elastik_testkit::StubServer;
 use elastik_tokio::helpers::esql_async_query;

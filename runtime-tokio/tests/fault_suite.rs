@@ -21,7 +21,13 @@ async fn run_one(upstream: &str, run: Run) -> Row {
     for i in 0..harness.run().docs {
         let (id, json) = harness.document(i);
         let op = BulkOperation::raw(OpType::Index, json);
-        indexer.add(match id { Some(id) => op.id(id), None => op }).await.expect("the indexer runs");
+        indexer
+            .add(match id {
+                Some(id) => op.id(id),
+                None => op,
+            })
+            .await
+            .expect("the indexer runs");
         harness.progress(i + 1);
     }
     let report = indexer.close().await;

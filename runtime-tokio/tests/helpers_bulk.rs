@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{builder, client, json};
 use elastik_testkit::{noida_urls, test_url, unique_name, Fault, FaultProxy, StubResponse, StubServer};
-use elastik_tokio::helpers::{
-    bulk, BackoffPolicy, BulkConfig, BulkOperation, ClientHelpers, OpType, ScanConfig,
-};
+use elastik_tokio::helpers::{bulk, BackoffPolicy, BulkConfig, BulkOperation, ClientHelpers, OpType, ScanConfig};
 use elastik_tokio::http::Method;
 use elastik_tokio::Client;
 use futures_util::StreamExt;
@@ -185,7 +183,11 @@ impl Rng {
 fn fault_plan(rng: &mut Rng, len: usize) -> Vec<Fault> {
     (0..len)
         .map(|_| match rng.below(100) {
-            0..=14 => Fault::RewriteBulkItems { status: 429, every: 2 + rng.below(8) as usize, offset: rng.below(10) as usize },
+            0..=14 => Fault::RewriteBulkItems {
+                status: 429,
+                every: 2 + rng.below(8) as usize,
+                offset: rng.below(10) as usize,
+            },
             15..=22 => Fault::Status(429),
             23..=30 => Fault::Status(503),
             31..=35 => Fault::ResetBeforeResponse,

@@ -169,7 +169,9 @@ async fn reindex_copies_between_two_clients_with_a_transform_and_create() {
     let config = ReindexConfig::new(ScanConfig::new(&target_index), &target_index).op_type_create(true);
     let events: Vec<_> = reindex(&target, &target, config).collect().await;
     assert_eq!(events.len(), 2000);
-    assert!(events.iter().all(|e| matches!(e, ReindexEvent::Written(o) if o.result.failure().and_then(|e| e.status()) == Some(409))));
+    assert!(events
+        .iter()
+        .all(|e| matches!(e, ReindexEvent::Written(o) if o.result.failure().and_then(|e| e.status()) == Some(409))));
     json(&source, Method::DELETE, &format!("/{index}"), None).await;
     json(&target, Method::DELETE, &format!("/{target_index}"), None).await;
 }

@@ -26,7 +26,9 @@ use serde_json::json;
 fn env(name: &str) -> Option<String> {
     let value = std::env::var(name).ok().filter(|v| !v.is_empty());
     if value.is_none() {
-        elastik_testkit::note(format!("skipped: {name} is not set (scripts/test.sh starts real Elasticsearch and sets it)"));
+        elastik_testkit::note(format!(
+            "skipped: {name} is not set (scripts/test.sh starts real Elasticsearch and sets it)"
+        ));
     }
     value
 }
@@ -207,7 +209,9 @@ async fn real_429s_from_a_tiny_write_queue_are_retried_by_the_bulk_indexer_with_
     let mut indexer = client.bulk_indexer(BulkConfig::new().index(&index)).on_outcome(move |o| {
         let id = o.operation.meta().id.clone().expect("ids given");
         let describe = |e: &BulkError| match e {
-            BulkError::Item { status, cause } => format!("{status} {}", cause.as_ref().and_then(|c| c.kind.as_deref()).unwrap_or("")),
+            BulkError::Item { status, cause } => {
+                format!("{status} {}", cause.as_ref().and_then(|c| c.kind.as_deref()).unwrap_or(""))
+            }
             other => format!("{other}"),
         };
         let result = match &o.result {
@@ -239,10 +243,7 @@ async fn real_429s_from_a_tiny_write_queue_are_retried_by_the_bulk_indexer_with_
     let succeeded: BTreeSet<&String> = outcomes.iter().filter(|(_, r)| r.is_ok()).map(|(id, _)| id).collect();
     assert_eq!(succeeded.len() as u64, report.stats.succeeded);
     // What failed for good failed with the server's 429, after its retries.
-    assert!(
-        failures.keys().all(|f| *f == "429 es_rejected_execution_exception"),
-        "only rejections fail: {failures:?}"
-    );
+    assert!(failures.keys().all(|f| *f == "429 es_rejected_execution_exception"), "only rejections fail: {failures:?}");
     // The index holds exactly the documents reported indexed.
     json(&client, Method::POST, &format!("/{index}/_refresh"), None).await;
     let ids = scanned_ids(&client, &index).await;

@@ -10,12 +10,12 @@
 
 use std::time::Duration;
 
-use elastik_tokio::http::{HeaderMap, Method};
-use elastik_tokio::{Body, Client, ClientBuilder, Error, IoErrorKind};
-use elastik_core::error::{AttemptOutcome, TransportError};
+use elastik_proto::error::{AttemptOutcome, TransportError};
 use elastik_testkit::{
     test_url, unique_name, Fault, FaultProxy, ForwardProxy, ProxyOutcome, StubResponse, StubServer, TlsServer,
 };
+use elastik_tokio::http::{HeaderMap, Method};
+use elastik_tokio::{Body, Client, ClientBuilder, Error, IoErrorKind};
 use serde_json::json;
 
 fn fast(builder: ClientBuilder<Client>) -> ClientBuilder<Client> {
@@ -118,7 +118,8 @@ async fn a_real_node_answers_through_the_proxy() {
 async fn https_nodes_are_reached_through_a_connect_tunnel() {
     let node = TlsServer::start();
     let proxy = ForwardProxy::start();
-    let client = Client::builder().node(node.url()).ca_certificate_pem(node.ca_pem()).proxy(&proxy.url()).build().unwrap();
+    let client =
+        Client::builder().node(node.url()).ca_certificate_pem(node.ca_pem()).proxy(&proxy.url()).build().unwrap();
     let response = get(&client, "/").await.unwrap();
     assert_eq!((response.status().as_u16(), &response.body()[..]), (200, &b"{\"tls\":true}"[..]));
     assert_eq!(get(&client, "/").await.unwrap().status(), 200);
@@ -152,8 +153,11 @@ async fn a_wrong_proxy_password_is_a_clear_error_without_the_secret() {
 
     // A plain request gets the proxy's 407 as its answer.
     let plain = StubServer::start(|_| StubResponse::json(200, "{}"));
-    let client =
-        Client::builder().node(plain.url()).proxy(&proxy.url_with_credentials("proxy-user", "wrong-s3cret")).build().unwrap();
+    let client = Client::builder()
+        .node(plain.url())
+        .proxy(&proxy.url_with_credentials("proxy-user", "wrong-s3cret"))
+        .build()
+        .unwrap();
     match get(&client, "/").await {
         Err(Error::Api(e)) => {
             assert_eq!(e.status, 407);

@@ -156,7 +156,12 @@ fn op_names(body: &[u8]) -> Vec<String> {
 /// `es_rejected_execution_exception` at each rejected position. `None`
 /// when the upstream answer has no `items` of the expected length (it is
 /// then passed on unchanged).
-pub(crate) fn merge_answer(original: &[u8], rejection: &Rejection, upstream: Option<&[u8]>, status: u16) -> Option<Vec<u8>> {
+pub(crate) fn merge_answer(
+    original: &[u8],
+    rejection: &Rejection,
+    upstream: Option<&[u8]>,
+    status: u16,
+) -> Option<Vec<u8>> {
     let names = op_names(original);
     let mut answer: Value = match upstream {
         Some(body) => serde_json::from_slice(body).ok()?,
@@ -266,7 +271,8 @@ mod tests {
 
     #[test]
     fn rejected_items_are_taken_out_and_answered_in_place() {
-        let body = b"{\"index\":{\"_id\":\"a\"}}\n{\"n\":1}\n{\"delete\":{\"_id\":\"b\"}}\n{\"create\":{}}\n{\"n\":3}\n";
+        let body =
+            b"{\"index\":{\"_id\":\"a\"}}\n{\"n\":1}\n{\"delete\":{\"_id\":\"b\"}}\n{\"create\":{}}\n{\"n\":3}\n";
         let all = choose_rejections(body, 1000, 1).unwrap();
         assert_eq!((all.rejected.clone(), all.total, all.forward.len()), (vec![0, 1, 2], 3, 0));
         let none = choose_rejections(body, 0, 1).unwrap();

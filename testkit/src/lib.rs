@@ -216,8 +216,7 @@ impl FaultProxy {
     pub fn start(upstream_url: &str) -> FaultProxy {
         let rest = upstream_url.strip_prefix("http://").expect("the upstream is an http:// URL");
         let upstream = rest.split('/').next().unwrap_or(rest).to_owned();
-        let shared =
-            Arc::new(ProxyShared {
+        let shared = Arc::new(ProxyShared {
             upstream,
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),

@@ -285,10 +285,10 @@ mod tests {
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].header("proxy-authorization"), None, "the proxy's credentials stop at the proxy");
         let log = proxy.log();
-        assert_eq!(log.iter().map(|r| r.outcome).collect::<Vec<_>>(), [
-            ProxyOutcome::AuthRequired,
-            ProxyOutcome::Forwarded(200)
-        ]);
+        assert_eq!(
+            log.iter().map(|r| r.outcome).collect::<Vec<_>>(),
+            [ProxyOutcome::AuthRequired, ProxyOutcome::Forwarded(200)]
+        );
         assert_eq!(proxy.forwarded(), 1);
     }
 
@@ -299,7 +299,9 @@ mod tests {
         let authority = stub.addr().to_string();
         let answer = exchange(
             &proxy,
-            &format!("CONNECT {authority} HTTP/1.1\r\nhost: {authority}\r\n\r\nGET / HTTP/1.1\r\nconnection: close\r\n\r\n"),
+            &format!(
+                "CONNECT {authority} HTTP/1.1\r\nhost: {authority}\r\n\r\nGET / HTTP/1.1\r\nconnection: close\r\n\r\n"
+            ),
         );
         assert!(answer.starts_with("HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 200"), "{answer}");
         assert_eq!(proxy.tunnels(), 1);

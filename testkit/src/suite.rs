@@ -62,7 +62,9 @@ impl Scenario {
     pub fn mix(self) -> FaultMix {
         match self {
             Scenario::Issue | Scenario::NodeReturns => FaultMix::issue(),
-            Scenario::Busy => FaultMix { status_429: 200, reject_items: 1000, reject_items_per_mille: 50, ..FaultMix::default() },
+            Scenario::Busy => {
+                FaultMix { status_429: 200, reject_items: 1000, reject_items_per_mille: 50, ..FaultMix::default() }
+            }
             Scenario::Stalls => FaultMix { stall: 10, stall_for: Duration::from_secs(40), ..FaultMix::issue() },
         }
     }
@@ -143,7 +145,14 @@ impl Harness {
             })
             .collect();
         let index = unique_name(&format!("faults-{}", run.scenario.name()));
-        Harness { run, upstream: upstream.trim_end_matches('/').to_owned(), index, proxies, killed: false, revived: false }
+        Harness {
+            run,
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            index,
+            proxies,
+            killed: false,
+            revived: false,
+        }
     }
 
     /// The three node URLs to give the client.
@@ -190,10 +199,9 @@ impl Harness {
         let addr = self.upstream.trim_start_matches("http://").to_owned();
         let refreshed = request(&addr, "POST", &format!("/{index}/_refresh"));
         let in_index = match request(&addr, "GET", &format!("/{index}/_count")) {
-            Some((200, body)) => serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["count"].as_u64())
-                .unwrap_or(0),
+            Some((200, body)) => {
+                serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["count"].as_u64()).unwrap_or(0)
+            }
             // No index at all: nothing was written.
             Some((404, _)) if refreshed.is_some() => 0,
             other => panic!("cannot count {index}: {other:?}"),

@@ -201,7 +201,8 @@ pub fn matches(actual: Option<&Value>, expected: &Value) -> Result<(), String> {
     if let Value::String(s) = expected {
         let t = s.trim();
         if t.len() > 1 && t.starts_with('/') && t.ends_with('/') {
-            let re = regex::Regex::new(&format!("(?x){}", &t[1..t.len() - 1])).map_err(|e| format!("bad regex {t}: {e}"))?;
+            let re =
+                regex::Regex::new(&format!("(?x){}", &t[1..t.len() - 1])).map_err(|e| format!("bad regex {t}: {e}"))?;
             let got = actual.map(text).unwrap_or_default();
             return if re.is_match(&got) { Ok(()) } else { Err(format!("{got:?} does not match {t}")) };
         }
@@ -218,7 +219,8 @@ pub fn matches(actual: Option<&Value>, expected: &Value) -> Result<(), String> {
 pub fn loose_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
-        (Value::String(s), Value::Number(_) | Value::Bool(_)) | (Value::Number(_) | Value::Bool(_), Value::String(s)) => {
+        (Value::String(s), Value::Number(_) | Value::Bool(_))
+        | (Value::Number(_) | Value::Bool(_), Value::String(s)) => {
             let other = if a.is_string() { b } else { a };
             *s == text(other) || (other.as_f64().is_some() && s.parse::<f64>().ok() == other.as_f64())
         }
@@ -284,7 +286,8 @@ pub fn compare(op: &str, actual: Option<&Value>, expected: &Value) -> Result<(),
 /// `close_to: { path: { value: V, error: E } }`: the actual number is
 /// within `E` of `V`.
 pub fn close_to(actual: Option<&Value>, expected: &Value) -> Result<(), String> {
-    let (Some(value), Some(error)) = (expected.get("value").and_then(number), expected.get("error").and_then(number)) else {
+    let (Some(value), Some(error)) = (expected.get("value").and_then(number), expected.get("error").and_then(number))
+    else {
         return Err(format!("close_to expects {{value: number, error: number}}, got {}", short(expected)));
     };
     let a = actual.ok_or("missing")?;
@@ -301,7 +304,8 @@ pub fn close_to(actual: Option<&Value>, expected: &Value) -> Result<(), String> 
 /// actual one is later.
 pub fn is_after(actual: Option<&Value>, expected: &Value) -> Result<(), String> {
     let a = actual.ok_or("missing")?;
-    let instant = |v: &Value| v.as_str().and_then(parse_instant).ok_or_else(|| format!("{} is not an instant", short(v)));
+    let instant =
+        |v: &Value| v.as_str().and_then(parse_instant).ok_or_else(|| format!("{} is not an instant", short(v)));
     if instant(a)? > instant(expected)? {
         Ok(())
     } else {
@@ -315,7 +319,9 @@ pub fn matches_in_any_order(actual: Option<&Value>, expected: &Value) -> Result<
     let (Some(Value::Array(items)), Value::Array(wanted)) = (actual, expected) else {
         return match (actual, expected) {
             (Some(Value::Array(_)), _) => Err(format!("expected value must be a list, got {}", short(expected))),
-            (_, Value::Array(_)) => Err(format!("{} is not a list", actual.map(short).unwrap_or_else(|| "missing".into()))),
+            (_, Value::Array(_)) => {
+                Err(format!("{} is not a list", actual.map(short).unwrap_or_else(|| "missing".into())))
+            }
             _ => matches(actual, expected),
         };
     };
@@ -448,9 +454,15 @@ mod tests {
 
     #[test]
     fn base64_matches_the_rfc_4648_vectors() {
-        for (plain, encoded) in
-            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")]
-        {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64(plain.as_bytes()), encoded);
         }
     }

@@ -50,18 +50,36 @@ pub fn wipe(runner: &mut Runner<'_>) {
     if let Some(body) = runner.quiet("indices.get", json!({"index": "*", "expand_wildcards": "all"})) {
         let names: Vec<String> = keys(&body).into_iter().filter(|n| n != SEEDED_INDEX).collect();
         if !names.is_empty() {
-            runner.quiet("indices.delete", json!({"index": names, "ignore_unavailable": true, "expand_wildcards": "all"}));
+            runner.quiet(
+                "indices.delete",
+                json!({"index": names, "ignore_unavailable": true, "expand_wildcards": "all"}),
+            );
         }
     }
     let listed: [(&str, fn(&Value) -> Vec<String>, &str, &str); 9] = [
-        ("indices.get_index_template", |b| names_in(b, "index_templates", "name"), "indices.delete_index_template", "name"),
-        ("cluster.get_component_template", |b| names_in(b, "component_templates", "name"), "cluster.delete_component_template", "name"),
+        (
+            "indices.get_index_template",
+            |b| names_in(b, "index_templates", "name"),
+            "indices.delete_index_template",
+            "name",
+        ),
+        (
+            "cluster.get_component_template",
+            |b| names_in(b, "component_templates", "name"),
+            "cluster.delete_component_template",
+            "name",
+        ),
         ("indices.get_template", keys, "indices.delete_template", "name"),
         ("ingest.get_pipeline", keys, "ingest.delete_pipeline", "id"),
         ("snapshot.get_repository", keys, "snapshot.delete_repository", "name"),
         ("ilm.get_lifecycle", keys, "ilm.delete_lifecycle", "name"),
         ("synonyms.get_synonyms_sets", |b| names_in(b, "results", "synonyms_set"), "synonyms.delete_synonym", "id"),
-        ("query_rules.list_rulesets", |b| names_in(b, "results", "ruleset_id"), "query_rules.delete_ruleset", "ruleset_id"),
+        (
+            "query_rules.list_rulesets",
+            |b| names_in(b, "results", "ruleset_id"),
+            "query_rules.delete_ruleset",
+            "ruleset_id",
+        ),
         ("search_application.list", |b| names_in(b, "results", "name"), "search_application.delete", "name"),
     ];
     for (list, names, delete, part) in listed {

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use bytes::Bytes;
-use elastik_core::{Body, PreparedRequest, RequestOptions};
+use elastik_proto::{Body, PreparedRequest, RequestOptions};
 use serde_json::{Map, Value};
 
 use super::assert::{self, lookup, short, text, Stash};
@@ -219,7 +219,10 @@ impl<'a> Runner<'a> {
         let mut call = None;
         let regexes = |v: &Value| -> Result<Vec<regex::Regex>, String> {
             // Warning patterns match the whole message, as Java's `matches()`.
-            strings(v).iter().map(|p| regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| format!("bad warning regex {p}: {e}"))).collect()
+            strings(v)
+                .iter()
+                .map(|p| regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| format!("bad warning regex {p}: {e}")))
+                .collect()
         };
         for (k, v) in spec {
             match k.as_str() {
@@ -233,8 +236,10 @@ impl<'a> Runner<'a> {
                             Value::Number(_) | Value::Bool(_) => value.to_string(),
                             other => return Err(format!("header {name}: not a scalar: {}", short(other))),
                         };
-                        let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header name {name:?}: {e}"))?;
-                        let value = http::HeaderValue::from_str(&value).map_err(|e| format!("header {name} value: {e}"))?;
+                        let name = http::HeaderName::from_bytes(name.as_bytes())
+                            .map_err(|e| format!("header name {name:?}: {e}"))?;
+                        let value =
+                            http::HeaderValue::from_str(&value).map_err(|e| format!("header {name} value: {e}"))?;
                         out.headers.push((name, value));
                     }
                 }
@@ -243,7 +248,8 @@ impl<'a> Runner<'a> {
                 "allowed_warnings" => out.allowed = strings(v),
                 "allowed_warnings_regex" => out.allowed_regex = regexes(v)?,
                 "node_selector" => {
-                    out.node_selector = Some(v.as_object().cloned().ok_or_else(|| format!("node_selector: not a map: {}", short(v)))?)
+                    out.node_selector =
+                        Some(v.as_object().cloned().ok_or_else(|| format!("node_selector: not a map: {}", short(v)))?)
                 }
                 api => {
                     if let Some((other, _)) = &call {
@@ -293,7 +299,9 @@ impl<'a> Runner<'a> {
         let is_head = response.extensions().get::<HeadRequest>().is_some();
         let ignore: BTreeSet<u16> = match args.get("ignore") {
             Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_u64().map(|n| n as u16)).collect(),
-            Some(v) => v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).map(|n| n as u16).into_iter().collect(),
+            Some(v) => {
+                v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).map(|n| n as u16).into_iter().collect()
+            }
             None => BTreeSet::new(),
         };
         self.body = parse_body(&response, is_head);
@@ -321,17 +329,27 @@ impl<'a> Runner<'a> {
                     let range = text(value);
                     candidates.retain(|n| {
                         let v = prereq::parse_version(&n.version);
-                        if range.trim() == "current" { v == newest } else { version_in(&v, &range) }
+                        if range.trim() == "current" {
+                            v == newest
+                        } else {
+                            version_in(&v, &range)
+                        }
                     });
                 }
                 "attribute" => {
-                    let wanted = value.as_object().ok_or_else(|| format!("node_selector.attribute: not a map: {}", short(value)))?;
-                    candidates.retain(|n| wanted.iter().all(|(k, v)| n.attributes.get(k).is_some_and(|a| text(a) == text(v))));
+                    let wanted = value
+                        .as_object()
+                        .ok_or_else(|| format!("node_selector.attribute: not a map: {}", short(value)))?;
+                    candidates.retain(|n| {
+                        wanted.iter().all(|(k, v)| n.attributes.get(k).is_some_and(|a| text(a) == text(v)))
+                    });
                 }
                 other => return Err(format!("unknown node_selector {other}")),
             }
         }
-        let node = candidates.first().ok_or_else(|| format!("no node matches node_selector {}", short(&Value::Object(selector.clone()))))?;
+        let node = candidates
+            .first()
+            .ok_or_else(|| format!("no node matches node_selector {}", short(&Value::Object(selector.clone()))))?;
         let address = node.http.as_deref().ok_or_else(|| format!("node {} has no HTTP publish address", node.id))?;
         let scheme = self.runtime.url().split_once("://").map_or("http", |(s, _)| s);
         Ok(format!("{scheme}://{address}"))
@@ -340,7 +358,12 @@ impl<'a> Runner<'a> {
     /// Builds `api` through the dispatch table. With `lenient`, a parameter
     /// the specification does not define (the tests use a few) is appended to
     /// the typed request's query, and noted.
-    fn build(&mut self, api: &str, args: &Value, lenient: bool) -> Result<(Box<dyn DynEndpoint>, http::Request<Body>), CallError> {
+    fn build(
+        &mut self,
+        api: &str,
+        args: &Value,
+        lenient: bool,
+    ) -> Result<(Box<dyn DynEndpoint>, http::Request<Body>), CallError> {
         let mut args = split_args(api, args).map_err(CallError::Param)?;
         let mut extra: Vec<(String, String)> = Vec::new();
         let endpoint = loop {
@@ -351,7 +374,8 @@ impl<'a> Runner<'a> {
                     let unknown = e.strip_prefix("unknown parameter ").filter(|_| lenient);
                     match unknown.and_then(|p| args.params.remove(p).map(|v| (p.to_owned(), v))) {
                         Some((name, value)) => {
-                            self.decode_issues.push(format!("{api}: parameter {name} is not in the typed API; sent as is"));
+                            self.decode_issues
+                                .push(format!("{api}: parameter {name} is not in the typed API; sent as is"));
                             extra.push((name, crate::args::to_string(&value).map_err(CallError::Param)?));
                         }
                         None => return Err(CallError::Param(e)),
@@ -387,11 +411,13 @@ impl<'a> Runner<'a> {
             options.headers.append(name.clone(), value.clone());
         }
         // A body the test declares YAML is sent as YAML (the typed API builds JSON).
-        let yaml_type = options.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).filter(|t| is_yaml(t));
+        let yaml_type =
+            options.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).filter(|t| is_yaml(t));
         if let (Some(content_type), false) = (yaml_type, request.body().is_empty()) {
             let json: Value = serde_json::from_slice(&request.body().bytes())
                 .map_err(|e| CallError::Param(format!("body is not JSON, cannot send it as YAML: {e}")))?;
-            let yaml = serde_yaml::to_string(&json).map_err(|e| CallError::Param(format!("cannot write the body as YAML: {e}")))?;
+            let yaml = serde_yaml::to_string(&json)
+                .map_err(|e| CallError::Param(format!("cannot write the body as YAML: {e}")))?;
             *request.body_mut() = Body::Raw { content_type: content_type.to_owned(), bytes: Bytes::from(yaml) };
         }
         let endpoint_id = dispatch::ENDPOINTS.iter().find(|e| **e == api).copied().unwrap_or("yaml");
@@ -496,7 +522,8 @@ fn parse_body(response: &http::Response<Bytes>, is_head: bool) -> Value {
     if bytes.is_empty() {
         return Value::Null;
     }
-    let content_type = response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let content_type =
+        response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if is_yaml(content_type) {
         if let Ok(v) = serde_yaml::from_slice::<Value>(bytes) {
             return v;
@@ -527,7 +554,11 @@ fn check_catch(catch: &str, status: u16, body: &Value) -> Result<(), String> {
         _ => None,
     };
     if let Some(want) = named {
-        return if want == status { Ok(()) } else { Err(format!("expected {catch} ({want}), got status {status}: {}", short(body))) };
+        return if want == status {
+            Ok(())
+        } else {
+            Err(format!("expected {catch} ({want}), got status {status}: {}", short(body)))
+        };
     }
     if catch == "request" {
         return if status >= 400 && ![400, 401, 403, 404, 408, 409, 410].contains(&status) {
@@ -661,7 +692,9 @@ fn pairs(arg: &Value) -> Result<Vec<(String, Value)>, String> {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b'*' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b'*' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

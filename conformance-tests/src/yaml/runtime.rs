@@ -3,7 +3,7 @@
 //! so the same test logic runs through tokio, async-std and blocking.
 
 use bytes::Bytes;
-use elastik_core::{Error, Executor, PreparedRequest};
+use elastik_proto::{Error, Executor, PreparedRequest};
 
 /// A client of one runtime, driven to completion on the calling thread.
 pub trait Runtime {

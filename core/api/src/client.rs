@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use elastik_core::endpoint::RawRequest;
-use elastik_core::{Auth, Body, ClientBuilder, Config, Endpoint, Error, Executor, FromConfig, PreparedRequest, RequestOptions};
+use elastik_base::endpoint::RawRequest;
+use elastik_base::{
+    Auth, Body, ClientBuilder, Config, Endpoint, Error, Executor, FromConfig, PreparedRequest, RequestOptions,
+};
 use http::{HeaderMap, Method};
 use serde::Serialize;
 
@@ -162,7 +164,7 @@ impl<'a, X: Executor, E: Endpoint> Request<'a, X, E> {
 
     /// Sends any serializable value as the JSON body instead of the typed one.
     /// A value that cannot be serialized makes `send` fail with
-    /// [`Error::Build`](elastik_core::Error::Build); nothing is sent.
+    /// [`Error::Build`](elastik_base::Error::Build); nothing is sent.
     pub fn json_body<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.body = Some(Body::json(body).map_err(|e| e.to_string()));
         self
@@ -199,14 +201,14 @@ where
     /// Sends the request and decodes the answer as `T` rather than the
     /// endpoint's response type: `SearchResponse<MyDoc>` for typed hits,
     /// `GetResponse<MyDoc>` for a typed `_source`, or any `Deserialize`
-    /// type. A status of 400 or more is [`Error::Api`](elastik_core::Error::Api).
+    /// type. A status of 400 or more is [`Error::Api`](elastik_base::Error::Api).
     pub fn send_as<T>(self) -> X::Output<Result<T, Error>>
     where
         T: serde::de::DeserializeOwned + Send + 'static,
     {
         match self.prepare() {
             Ok(p) => X::map(self.client.executor.execute(p), |result| {
-                result.and_then(|response| elastik_core::endpoint::decode_json::<T>(&response))
+                result.and_then(|response| elastik_base::endpoint::decode_json::<T>(&response))
             }),
             Err(e) => X::ready(Err(e)),
         }

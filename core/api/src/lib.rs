@@ -1,7 +1,7 @@
 //! # elastik-api
 //!
 //! The typed API: [`Client`] and [`Request`], generic over the runtime's
-//! [`Executor`](elastik_core::Executor), and (generated from the
+//! [`Executor`](elastik_base::Executor), and (generated from the
 //! specification by `codegen`) one request type per endpoint with its typed
 //! response: root endpoints at the crate root ([`Search`], [`Index`], …),
 //! the others in one module per namespace ([`indices::IndicesCreate`], …).
@@ -12,7 +12,7 @@
 //! ```
 //!
 //! What it does not do: send anything. A runtime crate supplies the executor;
-//! `elastik-core` supplies the transport. Body types live in `elastik-types`.
+//! `elastik-proto` supplies the transport. Body types live in `elastik-types`.
 
 mod client;
 #[allow(clippy::all)]

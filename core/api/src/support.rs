@@ -4,8 +4,8 @@
 use std::fmt::Display;
 
 use bytes::Bytes;
-use elastik_core::endpoint::{check_status, Query};
-use elastik_core::{Body, Error};
+use elastik_base::endpoint::{check_status, Query};
+use elastik_base::{Body, Error};
 use serde::{Deserialize, Serialize};
 
 /// Query parameters of one request, already rendered; setting one twice keeps the last value.
@@ -186,9 +186,9 @@ pub fn decode_cat<T: serde::de::DeserializeOwned>(response: &http::Response<Byte
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json"));
     if is_json {
-        elastik_core::endpoint::decode_json(response).map(CatResponse::Records)
+        elastik_base::endpoint::decode_json(response).map(CatResponse::Records)
     } else {
-        elastik_core::endpoint::decode_text(response).map(CatResponse::Text)
+        elastik_base::endpoint::decode_text(response).map(CatResponse::Text)
     }
 }
 

@@ -181,27 +181,18 @@ pub fn build_request(
     let uri: http::Uri = uri.parse().map_err(|e| Error::build(format!("invalid request path {path:?}: {e}")))?;
     let mut builder = http::Request::builder().method(method).uri(uri);
     let headers = builder.headers_mut().expect("builder has no error yet");
-    headers.insert(
-        header::ACCEPT,
-        HeaderValue::from_str(accept).map_err(|_| Error::build("invalid accept media type"))?,
-    );
+    headers
+        .insert(header::ACCEPT, HeaderValue::from_str(accept).map_err(|_| Error::build("invalid accept media type"))?);
     if let Some(ct) = body.content_type() {
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_str(ct).map_err(|_| Error::build("invalid content type"))?,
-        );
+        headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_str(ct).map_err(|_| Error::build("invalid content type"))?);
     }
     builder.body(body).map_err(|e| Error::build(format!("invalid request: {e}")))
 }
 
 /// The `Warning` headers of a response.
 pub fn warnings(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all(header::WARNING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .collect()
+    headers.get_all(header::WARNING).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
 }
 
 /// `Ok(())` for 2xx/3xx, else the [`Error::Api`] the response describes.
@@ -244,8 +235,7 @@ pub fn decode_exists(response: &http::Response<Bytes>) -> Result<bool, Error> {
 /// A text response (cat APIs without `format`), or the API error.
 pub fn decode_text(response: &http::Response<Bytes>) -> Result<String, Error> {
     check_status(response)?;
-    String::from_utf8(response.body().to_vec())
-        .map_err(|e| Error::decode(format!("not UTF-8: {e}"), response.body()))
+    String::from_utf8(response.body().to_vec()).map_err(|e| Error::decode(format!("not UTF-8: {e}"), response.body()))
 }
 
 /// Any request by hand: the escape hatch for what the typed API does not cover.
@@ -268,13 +258,7 @@ pub struct RawRequest {
 impl RawRequest {
     /// A request with no query, headers or body.
     pub fn new(method: Method, path: impl Into<String>) -> Self {
-        RawRequest {
-            method,
-            path: path.into(),
-            query: Query::new(),
-            headers: HeaderMap::new(),
-            body: Body::Empty,
-        }
+        RawRequest { method, path: path.into(), query: Query::new(), headers: HeaderMap::new(), body: Body::Empty }
     }
 
     /// Sets the body.
@@ -347,7 +331,10 @@ mod tests {
 
     #[test]
     fn error_bodies_are_parsed() {
-        let r = response(404, r#"{"error":{"root_cause":[{"type":"index_not_found_exception","reason":"no such index [x]"}],"type":"index_not_found_exception","reason":"no such index [x]","index":"x"},"status":404}"#);
+        let r = response(
+            404,
+            r#"{"error":{"root_cause":[{"type":"index_not_found_exception","reason":"no such index [x]"}],"type":"index_not_found_exception","reason":"no such index [x]","index":"x"},"status":404}"#,
+        );
         let e = decode_json::<serde_json::Value>(&r).unwrap_err();
         let api = e.as_api().unwrap();
         assert_eq!(api.status, 404);

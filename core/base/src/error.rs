@@ -333,9 +333,7 @@ impl fmt::Display for UnsupportedProduct {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.product {
             Some(p) => write!(f, "the server is not a supported product: X-Elastic-Product is {p:?}"),
-            None => f.write_str(
-                "the client noticed that the server is not Elasticsearch: no X-Elastic-Product header",
-            ),
+            None => f.write_str("the client noticed that the server is not Elasticsearch: no X-Elastic-Product header"),
         }
     }
 }

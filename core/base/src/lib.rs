@@ -7,11 +7,11 @@
 //!
 //! It exists so that the generated API (`elastik-api`) depends only on what
 //! rarely changes: editing the transport machines, the helpers or ES|QL in
-//! `elastik-core` does not rebuild the generated code. Users reach all of it
-//! through `elastik-core`, which re-exports this crate at the same paths.
+//! `elastik-proto` does not rebuild the generated code. Users reach all of it
+//! through `elastik-proto`, which re-exports this crate at the same paths.
 //!
 //! What it does not do: decide anything about nodes, retries or sniffing
-//! (that is `elastik-core`), or perform IO.
+//! (that is `elastik-proto`), or perform IO.
 
 pub mod body;
 pub mod encoding;

@@ -181,7 +181,8 @@ fn expand_input(input: &DeriveInput, document: bool) -> syn::Result<Tokens> {
             Some(s) => quote!(#json::from_str::<#json::Value>(#s).unwrap_or(#json::Value::Null)),
             None => quote!(#json::Value::Null),
         };
-        let shards = opts.shards.iter().map(|e| quote!(o.insert("number_of_shards".to_owned(), #json::Value::from(#e));));
+        let shards =
+            opts.shards.iter().map(|e| quote!(o.insert("number_of_shards".to_owned(), #json::Value::from(#e));));
         let replicas =
             opts.replicas.iter().map(|e| quote!(o.insert("number_of_replicas".to_owned(), #json::Value::from(#e));));
         if opts.shards.is_none() && opts.replicas.is_none() {
@@ -431,10 +432,14 @@ mod tests {
 
     #[test]
     fn the_dsl_is_found_through_the_dependency_the_crate_declares() {
-        let facade = "[package]\nname = \"app\"\n[dependencies]\nelastik = { version = \"0.1\", features = [\"blocking\"] }\n";
+        let facade =
+            "[package]\nname = \"app\"\n[dependencies]\nelastik = { version = \"0.1\", features = [\"blocking\"] }\n";
         assert_eq!(crate_path_for(facade, "app"), "::elastik::dsl");
         assert_eq!(crate_path_for("[dependencies.elastik]\nversion = \"0.1\"\n", "app"), "::elastik::dsl");
-        assert_eq!(crate_path_for("[dependencies]\nelastik-client = { git = \"https://example.com/elastik\" }\n", "app"), "::elastik::dsl");
+        assert_eq!(
+            crate_path_for("[dependencies]\nelastik-client = { git = \"https://example.com/elastik\" }\n", "app"),
+            "::elastik::dsl"
+        );
         let both = "[dependencies]\nelastik = \"0.1\"\nelastik-dsl.workspace = true\n";
         assert_eq!(crate_path_for(both, "app"), "::elastik_dsl");
         assert_eq!(crate_path_for("[dependencies]\nelastik-dsl = \"0.1\"\n", "app"), "::elastik_dsl");

@@ -10,8 +10,8 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use elastik_core::esql::{AsyncQuery, EsqlQuery, Query};
-//! use elastik_core::machine::Step;
+//! use elastik_proto::esql::{AsyncQuery, EsqlQuery, Query};
+//! use elastik_proto::machine::Step;
 //!
 //! let submit = EsqlQuery::from_query(&Query::row([("a", 1)])).unwrap().into_async();
 //! let mut machine = AsyncQuery::new(submit).poll_interval(Duration::from_millis(500));
@@ -188,10 +188,7 @@ impl AsyncQuery {
             }
             State::AwaitGet => {
                 let columnar = self.submit.query.body.columnar == Some(true);
-                let get = AsyncGet {
-                    columnar,
-                    ..AsyncGet::new(self.id.clone().unwrap_or_default())
-                };
+                let get = AsyncGet { columnar, ..AsyncGet::new(self.id.clone().unwrap_or_default()) };
                 let decoded = outcome.and_then(|r| get.decode(&r));
                 self.digest(decoded, now);
             }
@@ -214,14 +211,9 @@ impl AsyncQuery {
         }
         if response.is_running == Some(true) {
             self.state = if self.id.is_some() {
-                State::Running {
-                    next_poll: now + self.poll_interval,
-                }
+                State::Running { next_poll: now + self.poll_interval }
             } else {
-                State::Finished(Err(Error::decode(
-                    "a running async query came back without an id",
-                    b"",
-                )))
+                State::Finished(Err(Error::decode("a running async query came back without an id", b"")))
             };
         } else {
             self.state = self.finish(Ok(response));

@@ -19,18 +19,12 @@ pub struct Column {
 impl Column {
     /// `name = expr`
     pub fn named(name: impl Into<Field>, expr: impl Into<Expr>) -> Self {
-        Column {
-            name: Some(name.into()),
-            expr: expr.into(),
-        }
+        Column { name: Some(name.into()), expr: expr.into() }
     }
 
     /// A bare expression.
     pub fn expr(expr: impl Into<Expr>) -> Self {
-        Column {
-            name: None,
-            expr: expr.into(),
-        }
+        Column { name: None, expr: expr.into() }
     }
 
     fn render(&self, r: &mut Renderer) {
@@ -66,18 +60,12 @@ pub struct Aggregation {
 impl Aggregation {
     /// `name = agg`
     pub fn named(name: impl Into<Field>, agg: impl Into<Expr>) -> Self {
-        Aggregation {
-            column: Column::named(name, agg),
-            filter: None,
-        }
+        Aggregation { column: Column::named(name, agg), filter: None }
     }
 
     /// A bare aggregate.
     pub fn expr(agg: impl Into<Expr>) -> Self {
-        Aggregation {
-            column: Column::expr(agg),
-            filter: None,
-        }
+        Aggregation { column: Column::expr(agg), filter: None }
     }
 
     /// Adds `WHERE cond` to this aggregation.
@@ -89,10 +77,7 @@ impl Aggregation {
 
 impl<C: Into<Column>> From<C> for Aggregation {
     fn from(c: C) -> Self {
-        Aggregation {
-            column: c.into(),
-            filter: None,
-        }
+        Aggregation { column: c.into(), filter: None }
     }
 }
 
@@ -128,27 +113,17 @@ pub struct SortKey {
 impl SortKey {
     /// Sort by `expr` in the default order.
     pub fn new(expr: impl Into<Expr>) -> Self {
-        SortKey {
-            expr: expr.into(),
-            order: None,
-            nulls: None,
-        }
+        SortKey { expr: expr.into(), order: None, nulls: None }
     }
 
     /// `expr ASC`
     pub fn asc(expr: impl Into<Expr>) -> Self {
-        SortKey {
-            order: Some(Order::Asc),
-            ..SortKey::new(expr)
-        }
+        SortKey { order: Some(Order::Asc), ..SortKey::new(expr) }
     }
 
     /// `expr DESC`
     pub fn desc(expr: impl Into<Expr>) -> Self {
-        SortKey {
-            order: Some(Order::Desc),
-            ..SortKey::new(expr)
-        }
+        SortKey { order: Some(Order::Desc), ..SortKey::new(expr) }
     }
 
     /// `NULLS FIRST`
@@ -420,11 +395,7 @@ impl Command {
                 r.push(" WITH ");
                 r.options(options);
             }
-            Command::Dissect {
-                input,
-                pattern,
-                append_separator,
-            } => {
+            Command::Dissect { input, pattern, append_separator } => {
                 r.push("DISSECT ");
                 r.expr(input, super::expr::prec::ATOM);
                 r.push(" ");
@@ -438,12 +409,7 @@ impl Command {
                 r.push("DROP ");
                 render_patterns(r, columns, "DROP");
             }
-            Command::Enrich {
-                policy,
-                mode,
-                on,
-                with,
-            } => {
+            Command::Enrich { policy, mode, on, with } => {
                 r.push("ENRICH ");
                 if let Some(mode) = mode {
                     r.push(match mode {
@@ -590,9 +556,7 @@ impl Command {
             }
             Command::Sample(p) => {
                 if !(p.is_finite() && *p > 0.0 && *p < 1.0) {
-                    r.fail(format!(
-                        "SAMPLE probability must be between 0 and 1 (exclusive), got {p}"
-                    ));
+                    r.fail(format!("SAMPLE probability must be between 0 and 1 (exclusive), got {p}"));
                 }
                 r.push("SAMPLE ");
                 r.literal(&Literal::Float(*p));
@@ -707,9 +671,7 @@ fn render_sources(r: &mut Renderer, indices: &[String], metadata: &[Field]) {
 /// string.
 fn write_index(r: &mut Renderer, index: &str) {
     let plain = !index.is_empty()
-        && index.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '*' | ':' | '+' | '@')
-        })
+        && index.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '*' | ':' | '+' | '@'))
         && !index.contains("//")
         && !index.contains("/*");
     if plain {
@@ -771,8 +733,5 @@ fn render_stats(r: &mut Renderer, aggs: &[Aggregation], by: &[Column], command: 
 
 /// Enrich policy names cannot be quoted: letters, digits, `_ - . *`.
 fn is_policy_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '*'))
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '*'))
 }

@@ -265,12 +265,9 @@ impl BinaryOp {
         match self {
             BinaryOp::Or => prec::OR,
             BinaryOp::And => prec::AND,
-            BinaryOp::Eq
-            | BinaryOp::Ne
-            | BinaryOp::Lt
-            | BinaryOp::Lte
-            | BinaryOp::Gt
-            | BinaryOp::Gte => prec::PREDICATE,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Lte | BinaryOp::Gt | BinaryOp::Gte => {
+                prec::PREDICATE
+            }
             BinaryOp::Add | BinaryOp::Sub => prec::ADD,
             BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => prec::MUL,
         }
@@ -512,19 +509,13 @@ impl Expr {
 
     /// A date-time from a string, `"2024-01-01T00:00:00Z"::datetime`.
     pub fn datetime(value: impl Into<String>) -> Expr {
-        Expr::Cast(
-            Box::new(Expr::Literal(Literal::String(value.into()))),
-            DataType::Datetime,
-        )
+        Expr::Cast(Box::new(Expr::Literal(Literal::String(value.into()))), DataType::Datetime)
     }
 
     /// `?name`, with `value` bound through the request's `params`. The value
     /// never becomes part of the query text.
     pub fn param(name: impl Into<String>, value: impl Into<Value>) -> Expr {
-        Expr::Param {
-            name: name.into(),
-            value: value.into(),
-        }
+        Expr::Param { name: name.into(), value: value.into() }
     }
 
     /// Text inserted into the query exactly as given: no quoting, no checks.
@@ -648,12 +639,7 @@ impl Expr {
 
     /// `LIKE`/`RLIKE` with any pattern expression (for example a parameter).
     pub fn like_expr(self, pattern: impl Into<Expr>, regex: bool, negated: bool) -> Expr {
-        Expr::Like {
-            expr: Box::new(self),
-            pattern: Box::new(pattern.into()),
-            regex,
-            negated,
-        }
+        Expr::Like { expr: Box::new(self), pattern: Box::new(pattern.into()), regex, negated }
     }
 
     /// `self IN (a, b, …)`
@@ -662,11 +648,7 @@ impl Expr {
         I: IntoIterator<Item = E>,
         E: Into<Expr>,
     {
-        Expr::In {
-            expr: Box::new(self),
-            list: list.into_iter().map(Into::into).collect(),
-            negated: false,
-        }
+        Expr::In { expr: Box::new(self), list: list.into_iter().map(Into::into).collect(), negated: false }
     }
 
     /// `self NOT IN (a, b, …)`
@@ -675,27 +657,17 @@ impl Expr {
         I: IntoIterator<Item = E>,
         E: Into<Expr>,
     {
-        Expr::In {
-            expr: Box::new(self),
-            list: list.into_iter().map(Into::into).collect(),
-            negated: true,
-        }
+        Expr::In { expr: Box::new(self), list: list.into_iter().map(Into::into).collect(), negated: true }
     }
 
     /// `self IS NULL`
     pub fn is_null(self) -> Expr {
-        Expr::IsNull {
-            expr: Box::new(self),
-            negated: false,
-        }
+        Expr::IsNull { expr: Box::new(self), negated: false }
     }
 
     /// `self IS NOT NULL`
     pub fn is_not_null(self) -> Expr {
-        Expr::IsNull {
-            expr: Box::new(self),
-            negated: true,
-        }
+        Expr::IsNull { expr: Box::new(self), negated: true }
     }
 
     /// `self::type`
@@ -705,10 +677,7 @@ impl Expr {
 
     /// The match operator, `field : query`.
     pub fn matches(field: impl Into<Field>, query: impl Into<Expr>) -> Expr {
-        Expr::Match {
-            field: field.into(),
-            query: Box::new(query.into()),
-        }
+        Expr::Match { field: field.into(), query: Box::new(query.into()) }
     }
 
     /// The binding strength of this node (higher binds tighter).
@@ -716,9 +685,7 @@ impl Expr {
         match self {
             Expr::Binary(op, ..) => op.precedence(),
             Expr::Not(_) => prec::NOT,
-            Expr::Like { .. } | Expr::In { .. } | Expr::IsNull { .. } | Expr::Match { .. } => {
-                prec::PREDICATE
-            }
+            Expr::Like { .. } | Expr::In { .. } | Expr::IsNull { .. } | Expr::Match { .. } => prec::PREDICATE,
             Expr::Neg(_) => prec::UNARY,
             Expr::Literal(Literal::Int(i)) if *i < 0 => prec::UNARY,
             Expr::Literal(Literal::Float(f)) if f.is_sign_negative() => prec::UNARY,
@@ -727,12 +694,9 @@ impl Expr {
             Expr::Literal(Literal::Span(..)) => prec::UNARY,
             Expr::Cast(..) => prec::CAST,
             Expr::Raw(_) => prec::RAW,
-            Expr::Field(_)
-            | Expr::Literal(_)
-            | Expr::Param { .. }
-            | Expr::Call { .. }
-            | Expr::Star
-            | Expr::Map(_) => prec::ATOM,
+            Expr::Field(_) | Expr::Literal(_) | Expr::Param { .. } | Expr::Call { .. } | Expr::Star | Expr::Map(_) => {
+                prec::ATOM
+            }
         }
     }
 

@@ -8,7 +8,7 @@
 //! functions of each family as the reference names them.
 //!
 //! ```
-//! use elastik_core::esql::{field, functions as f, lit, Expr};
+//! use elastik_proto::esql::{field, functions as f, lit, Expr};
 //! let e = f::round_decimals(f::avg(field("salary")).div(lit(1000)), 1);
 //! # let _ = e;
 //! ```
@@ -23,17 +23,11 @@ where
     I: IntoIterator<Item = E>,
     E: Into<Expr>,
 {
-    Expr::Call {
-        name: name.into(),
-        args: args.into_iter().map(Into::into).collect(),
-    }
+    Expr::Call { name: name.into(), args: args.into_iter().map(Into::into).collect() }
 }
 
 fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Call {
-        name: name.to_owned(),
-        args,
-    }
+    Expr::Call { name: name.to_owned(), args }
 }
 
 macro_rules! family {
@@ -129,10 +123,7 @@ pub fn bucket_range(
     from: impl Into<Expr>,
     to: impl Into<Expr>,
 ) -> Expr {
-    call(
-        "BUCKET",
-        vec![field.into(), buckets.into(), from.into(), to.into()],
-    )
+    call("BUCKET", vec![field.into(), buckets.into(), from.into(), to.into()])
 }
 
 family! {
@@ -231,22 +222,12 @@ family! {
 
 /// `MATCH(field, query, {options})`: search function.
 pub fn match_with(field: impl Into<Expr>, query: impl Into<Expr>, options: Options) -> Expr {
-    call(
-        "MATCH",
-        vec![field.into(), query.into(), Expr::Map(options)],
-    )
+    call("MATCH", vec![field.into(), query.into(), Expr::Map(options)])
 }
 
 /// `MATCH_PHRASE(field, phrase, {options})`: search function.
-pub fn match_phrase_with(
-    field: impl Into<Expr>,
-    phrase: impl Into<Expr>,
-    options: Options,
-) -> Expr {
-    call(
-        "MATCH_PHRASE",
-        vec![field.into(), phrase.into(), Expr::Map(options)],
-    )
+pub fn match_phrase_with(field: impl Into<Expr>, phrase: impl Into<Expr>, options: Options) -> Expr {
+    call("MATCH_PHRASE", vec![field.into(), phrase.into(), Expr::Map(options)])
 }
 
 /// `QSTR(query, {options})`: search function.
@@ -343,15 +324,8 @@ family! {
 }
 
 /// `LOCATE(string, substring, start)`: string function.
-pub fn locate_from(
-    string: impl Into<Expr>,
-    substring: impl Into<Expr>,
-    start: impl Into<Expr>,
-) -> Expr {
-    call(
-        "LOCATE",
-        vec![string.into(), substring.into(), start.into()],
-    )
+pub fn locate_from(string: impl Into<Expr>, substring: impl Into<Expr>, start: impl Into<Expr>) -> Expr {
+    call("LOCATE", vec![string.into(), substring.into(), start.into()])
 }
 
 /// `SUBSTRING(string, start)`: to the end of the string (string function).

@@ -21,7 +21,7 @@
 //! [`Processing::raw_unchecked`].
 //!
 //! ```
-//! use elastik_core::esql::{field, functions as f, Expr, Processing, Query, TimeUnit};
+//! use elastik_proto::esql::{field, functions as f, Expr, Processing, Query, TimeUnit};
 //!
 //! let rendered = Query::from(["library", "remote-*:library"])
 //!     .eval([("year", f::date_trunc(Expr::span(1, TimeUnit::Year), field("release_date")))])
@@ -49,15 +49,11 @@ mod response;
 
 pub use async_query::{AsyncQuery, AsyncRequest};
 pub use command::{
-    Aggregation, Column, Command, EnrichMode, Fuse, FuseMethod, JoinOn, Nulls, Order, Pipeline,
-    SettingValue, SortKey, Source,
+    Aggregation, Column, Command, EnrichMode, Fuse, FuseMethod, JoinOn, Nulls, Order, Pipeline, SettingValue, SortKey,
+    Source,
 };
-pub use expr::{
-    field, lit, BinaryOp, DataType, Expr, Field, Literal, OptionValue, Options, TimeUnit,
-};
+pub use expr::{field, lit, BinaryOp, DataType, Expr, Field, Literal, OptionValue, Options, TimeUnit};
 pub use processing::Processing;
 pub use query::{Query, Rendered};
-pub use request::{
-    AsyncDelete, AsyncGet, AsyncSubmit, EsqlQuery, EsqlTextQuery, QueryBody, TextFormat,
-};
+pub use request::{AsyncDelete, AsyncGet, AsyncSubmit, EsqlQuery, EsqlTextQuery, QueryBody, TextFormat};
 pub use response::{ColumnInfo, EsqlResponse};

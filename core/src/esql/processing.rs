@@ -12,43 +12,23 @@ pub trait Processing: Sized {
 
     /// `CHANGE_POINT value`
     fn change_point(self, value: impl Into<Field>) -> Self {
-        self.command(Command::ChangePoint {
-            value: value.into(),
-            key: None,
-            output: None,
-        })
+        self.command(Command::ChangePoint { value: value.into(), key: None, output: None })
     }
 
     /// `CHANGE_POINT value ON key AS type_name, pvalue_name`
-    fn change_point_with(
-        self,
-        value: impl Into<Field>,
-        key: Option<Field>,
-        output: Option<(Field, Field)>,
-    ) -> Self {
-        self.command(Command::ChangePoint {
-            value: value.into(),
-            key,
-            output,
-        })
+    fn change_point_with(self, value: impl Into<Field>, key: Option<Field>, output: Option<(Field, Field)>) -> Self {
+        self.command(Command::ChangePoint { value: value.into(), key, output })
     }
 
     /// `COMPLETION [column =] prompt WITH { "inference_id": "…" }`
     fn completion(self, prompt: impl Into<Column>, inference_id: impl Into<String>) -> Self {
         let options = Options::new().set("inference_id", inference_id.into());
-        self.command(Command::Completion {
-            prompt: prompt.into(),
-            options,
-        })
+        self.command(Command::Completion { prompt: prompt.into(), options })
     }
 
     /// `DISSECT input "pattern"`
     fn dissect(self, input: impl Into<Expr>, pattern: impl Into<String>) -> Self {
-        self.command(Command::Dissect {
-            input: input.into(),
-            pattern: pattern.into(),
-            append_separator: None,
-        })
+        self.command(Command::Dissect { input: input.into(), pattern: pattern.into(), append_separator: None })
     }
 
     /// `DISSECT input "pattern" APPEND_SEPARATOR = "sep"`
@@ -76,12 +56,7 @@ pub trait Processing: Sized {
 
     /// `ENRICH policy`
     fn enrich(self, policy: impl Into<String>) -> Self {
-        self.command(Command::Enrich {
-            policy: policy.into(),
-            mode: None,
-            on: None,
-            with: Vec::new(),
-        })
+        self.command(Command::Enrich { policy: policy.into(), mode: None, on: None, with: Vec::new() })
     }
 
     /// `ENRICH [mode:]policy [ON field] [WITH [name =] field, …]`
@@ -92,12 +67,7 @@ pub trait Processing: Sized {
         on: Option<Field>,
         with: Vec<(Option<Field>, Field)>,
     ) -> Self {
-        self.command(Command::Enrich {
-            policy: policy.into(),
-            mode,
-            on,
-            with,
-        })
+        self.command(Command::Enrich { policy: policy.into(), mode, on, with })
     }
 
     /// `EVAL a = expr, …`
@@ -121,10 +91,7 @@ pub trait Processing: Sized {
 
     /// `GROK input "pattern"`
     fn grok(self, input: impl Into<Expr>, pattern: impl Into<String>) -> Self {
-        self.command(Command::Grok {
-            input: input.into(),
-            pattern: pattern.into(),
-        })
+        self.command(Command::Grok { input: input.into(), pattern: pattern.into() })
     }
 
     /// `INLINE STATS aggs`
@@ -133,10 +100,7 @@ pub trait Processing: Sized {
         A: IntoIterator<Item = AI>,
         AI: Into<Aggregation>,
     {
-        self.command(Command::InlineStats {
-            aggs: aggs.into_iter().map(Into::into).collect(),
-            by: Vec::new(),
-        })
+        self.command(Command::InlineStats { aggs: aggs.into_iter().map(Into::into).collect(), by: Vec::new() })
     }
 
     /// `INLINE STATS aggs BY groups`
@@ -181,10 +145,7 @@ pub trait Processing: Sized {
 
     /// `LOOKUP JOIN index ON condition`
     fn lookup_join_on(self, index: impl Into<String>, condition: impl Into<Expr>) -> Self {
-        self.command(Command::LookupJoin {
-            index: index.into(),
-            on: JoinOn::Condition(condition.into()),
-        })
+        self.command(Command::LookupJoin { index: index.into(), on: JoinOn::Condition(condition.into()) })
     }
 
     /// `MV_EXPAND column`
@@ -199,12 +160,7 @@ pub trait Processing: Sized {
         A: Into<Field>,
         B: Into<Field>,
     {
-        self.command(Command::Rename(
-            pairs
-                .into_iter()
-                .map(|(a, b)| (a.into(), b.into()))
-                .collect(),
-        ))
+        self.command(Command::Rename(pairs.into_iter().map(|(a, b)| (a.into(), b.into())).collect()))
     }
 
     /// `RERANK [column =] query ON fields WITH { "inference_id": … }`
@@ -213,11 +169,7 @@ pub trait Processing: Sized {
         I: IntoIterator<Item = C>,
         C: Into<Column>,
     {
-        self.command(Command::Rerank {
-            query: query.into(),
-            on: on.into_iter().map(Into::into).collect(),
-            options,
-        })
+        self.command(Command::Rerank { query: query.into(), on: on.into_iter().map(Into::into).collect(), options })
     }
 
     /// `SAMPLE probability` (between 0 and 1, exclusive).
@@ -240,10 +192,7 @@ pub trait Processing: Sized {
         A: IntoIterator<Item = AI>,
         AI: Into<Aggregation>,
     {
-        self.command(Command::Stats {
-            aggs: aggs.into_iter().map(Into::into).collect(),
-            by: Vec::new(),
-        })
+        self.command(Command::Stats { aggs: aggs.into_iter().map(Into::into).collect(), by: Vec::new() })
     }
 
     /// `STATS aggs BY groups` (aggs may be empty: `STATS BY a`).

@@ -12,7 +12,7 @@ use crate::error::Error;
 /// An ES|QL query under construction.
 ///
 /// ```
-/// use elastik_core::esql::{field, functions as f, Expr, Processing, Query, SortKey};
+/// use elastik_proto::esql::{field, functions as f, Expr, Processing, Query, SortKey};
 ///
 /// let q = Query::from(["employees"])
 ///     .where_(field("still_hired").eq(true).and(field("last_name").eq(Expr::param("name", "O'Neil \"x\" | DROP *"))))
@@ -80,10 +80,7 @@ impl Query {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Query::with_source(Source::Ts {
-            indices: indices.into_iter().map(Into::into).collect(),
-            metadata: Vec::new(),
-        })
+        Query::with_source(Source::Ts { indices: indices.into_iter().map(Into::into).collect(), metadata: Vec::new() })
     }
 
     /// `ROW a = 1, b = "two"`
@@ -102,11 +99,7 @@ impl Query {
 
     /// A query starting with this source command.
     pub fn with_source(source: Source) -> Self {
-        Query {
-            settings: Vec::new(),
-            source,
-            commands: Vec::new(),
-        }
+        Query { settings: Vec::new(), source, commands: Vec::new() }
     }
 
     /// `METADATA _id, _index, …` on a `FROM` or `TS` source (ignored for
@@ -161,10 +154,7 @@ impl Query {
         }
         match r.error {
             Some(e) => Err(e),
-            None => Ok(Rendered {
-                query: r.out,
-                params: r.params,
-            }),
+            None => Ok(Rendered { query: r.out, params: r.params }),
         }
     }
 }

@@ -45,15 +45,12 @@ impl Renderer {
             return self.field(pattern);
         }
         let ok = !p.is_empty()
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '.' | '*'))
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '.' | '*'))
             && !p.contains("..");
         if ok {
             self.out.push_str(p);
         } else {
-            self.fail(format!(
-                "invalid ES|QL column pattern {p:?}: only letters, digits, '_', '@', '.' and '*'"
-            ));
+            self.fail(format!("invalid ES|QL column pattern {p:?}: only letters, digits, '_', '@', '.' and '*'"));
         }
     }
 
@@ -108,15 +105,11 @@ impl Renderer {
             return;
         }
         if let Value::Object(_) = value {
-            self.fail(format!(
-                "ES|QL parameter {name:?}: objects cannot be bound, only values and lists"
-            ));
+            self.fail(format!("ES|QL parameter {name:?}: objects cannot be bound, only values and lists"));
         }
         match self.params.iter().find(|(n, _)| n == name) {
             Some((_, existing)) if existing != value => {
-                self.fail(format!(
-                    "ES|QL parameter {name:?} is bound to two different values"
-                ));
+                self.fail(format!("ES|QL parameter {name:?} is bound to two different values"));
             }
             Some(_) => {}
             None => self.params.push((name.to_owned(), value.clone())),
@@ -188,29 +181,18 @@ impl Renderer {
                     self.expr(inner, prec::UNARY);
                 }
             }
-            Expr::Like {
-                expr,
-                pattern,
-                regex,
-                negated,
-            } => {
+            Expr::Like { expr, pattern, regex, negated } => {
                 self.expr(expr, prec::ADD);
                 if *negated {
                     self.push(" NOT");
                 }
                 self.push(if *regex { " RLIKE " } else { " LIKE " });
                 match &**pattern {
-                    Expr::Literal(Literal::String(_)) | Expr::Param { .. } => {
-                        self.expr(pattern, prec::ATOM)
-                    }
+                    Expr::Literal(Literal::String(_)) | Expr::Param { .. } => self.expr(pattern, prec::ATOM),
                     _ => self.fail("a LIKE/RLIKE pattern must be a string literal or a parameter"),
                 }
             }
-            Expr::In {
-                expr,
-                list,
-                negated,
-            } => {
+            Expr::In { expr, list, negated } => {
                 if list.is_empty() {
                     self.fail("IN needs at least one value");
                 }
@@ -278,23 +260,15 @@ fn is_plain_part(part: &str) -> bool {
     let Some(first) = chars.next() else {
         return false;
     };
-    let body_ok = part
-        .chars()
-        .skip(1)
-        .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let body_ok = part.chars().skip(1).all(|c| c.is_ascii_alphanumeric() || c == '_');
     let start_ok = if first.is_ascii_alphabetic() {
         true
     } else if first == '_' || first == '@' {
         // `_`/`@` prefixes must be followed by something real: `_id`, `@timestamp`.
         let rest = part.trim_start_matches(['_', '@']);
-        rest.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
+        rest.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
             && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && (first == '_'
-                || part[1..]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            && (first == '_' || part[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
     } else {
         false
     };
@@ -303,8 +277,8 @@ fn is_plain_part(part: &str) -> bool {
 
 fn is_keyword(part: &str) -> bool {
     const KEYWORDS: &[&str] = &[
-        "and", "as", "asc", "by", "desc", "false", "first", "in", "is", "last", "like", "metadata",
-        "not", "null", "nulls", "on", "or", "rlike", "true", "with", "where", "info",
+        "and", "as", "asc", "by", "desc", "false", "first", "in", "is", "last", "like", "metadata", "not", "null",
+        "nulls", "on", "or", "rlike", "true", "with", "where", "info",
     ];
     KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(part))
 }
@@ -348,8 +322,7 @@ pub(crate) fn is_param_name(name: &str) -> bool {
 /// Function names and setting names: a letter, then letters, digits or `_`.
 pub(crate) fn is_function_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
@@ -358,21 +331,10 @@ mod tests {
 
     #[test]
     fn identifiers() {
-        for plain in [
-            "a",
-            "emp_no",
-            "client.ip",
-            "@timestamp",
-            "_id",
-            "_index",
-            "a1.b2",
-            "__x",
-        ] {
+        for plain in ["a", "emp_no", "client.ip", "@timestamp", "_id", "_index", "a1.b2", "__x"] {
             assert!(is_plain_identifier(plain), "{plain}");
         }
-        for quoted in [
-            "", "1a", "a b", "a-b", "a..b", "a.", ".a", "_", "@", "a`b", "by", "NOT", "a.and", "é",
-        ] {
+        for quoted in ["", "1a", "a b", "a-b", "a..b", "a.", ".a", "_", "@", "a`b", "by", "NOT", "a.and", "é"] {
             assert!(!is_plain_identifier(quoted), "{quoted}");
         }
         let mut s = String::new();

@@ -11,9 +11,7 @@ use serde_json::Value;
 use super::query::{Query, Rendered};
 use super::response::EsqlResponse;
 use crate::body::Body;
-use crate::endpoint::{
-    build_request, check_status, decode_text, Endpoint, PathBuilder, Query as UrlQuery,
-};
+use crate::endpoint::{build_request, check_status, decode_text, Endpoint, PathBuilder, Query as UrlQuery};
 use crate::error::Error;
 use crate::media;
 
@@ -115,11 +113,7 @@ impl EsqlQuery {
             })
             .collect();
         EsqlQuery {
-            body: QueryBody {
-                query: rendered.query,
-                params,
-                ..QueryBody::default()
-            },
+            body: QueryBody { query: rendered.query, params, ..QueryBody::default() },
             delimiter: None,
             drop_null_columns: None,
             allow_partial_results: None,
@@ -181,10 +175,7 @@ impl EsqlQuery {
 
     /// The same query answered as csv, tsv or txt text.
     pub fn text(self, format: TextFormat) -> EsqlTextQuery {
-        EsqlTextQuery {
-            query: self,
-            format,
-        }
+        EsqlTextQuery { query: self, format }
     }
 
     /// The same query submitted asynchronously.
@@ -208,19 +199,9 @@ impl EsqlQuery {
         q
     }
 
-    fn request(
-        &self,
-        path: &str,
-        format: Option<TextFormat>,
-    ) -> Result<http::Request<Body>, Error> {
+    fn request(&self, path: &str, format: Option<TextFormat>) -> Result<http::Request<Body>, Error> {
         let accept = format.map_or(media::JSON, TextFormat::media_type);
-        build_request(
-            Method::POST,
-            path,
-            &self.url_query(format),
-            accept,
-            Body::json(&self.body)?,
-        )
+        build_request(Method::POST, path, &self.url_query(format), accept, Body::json(&self.body)?)
     }
 
     fn is_columnar(&self) -> bool {
@@ -359,15 +340,9 @@ impl Endpoint for AsyncGet {
     }
 
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
-        let path = PathBuilder::new()
-            .literal("/_query/async/")
-            .part(&self.id)
-            .finish();
+        let path = PathBuilder::new().literal("/_query/async/").part(&self.id).finish();
         let mut q = UrlQuery::new();
-        q.push_opt(
-            "wait_for_completion_timeout",
-            self.wait_for_completion_timeout.as_deref(),
-        );
+        q.push_opt("wait_for_completion_timeout", self.wait_for_completion_timeout.as_deref());
         q.push_opt("keep_alive", self.keep_alive.as_deref());
         q.push_opt("drop_null_columns", self.drop_null_columns);
         build_request(Method::GET, &path, &q, media::JSON, Body::Empty)
@@ -394,17 +369,8 @@ impl Endpoint for AsyncDelete {
     }
 
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
-        let path = PathBuilder::new()
-            .literal("/_query/async/")
-            .part(&self.id)
-            .finish();
-        build_request(
-            Method::DELETE,
-            &path,
-            &UrlQuery::new(),
-            media::JSON,
-            Body::Empty,
-        )
+        let path = PathBuilder::new().literal("/_query/async/").part(&self.id).finish();
+        build_request(Method::DELETE, &path, &UrlQuery::new(), media::JSON, Body::Empty)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<(), Error> {

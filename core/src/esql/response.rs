@@ -68,15 +68,13 @@ impl EsqlResponse {
     /// Decodes a JSON body; `columnar` says whether the request asked for
     /// `columnar: true` (the two layouts cannot be told apart by shape).
     pub fn from_slice(body: &[u8], columnar: bool) -> Result<Self, Error> {
-        let wire: Wire =
-            serde_json::from_slice(body).map_err(|e| Error::decode(e.to_string(), body))?;
+        let wire: Wire = serde_json::from_slice(body).map_err(|e| Error::decode(e.to_string(), body))?;
         Self::from_wire(wire, columnar).map_err(|m| Error::decode(m, body))
     }
 
     /// Decodes a JSON value (see [`EsqlResponse::from_slice`]).
     pub fn from_value(value: Value, columnar: bool) -> Result<Self, Error> {
-        let wire: Wire =
-            serde_json::from_value(value).map_err(|e| Error::decode(e.to_string(), b""))?;
+        let wire: Wire = serde_json::from_value(value).map_err(|e| Error::decode(e.to_string(), b""))?;
         Self::from_wire(wire, columnar).map_err(|m| Error::decode(m, b""))
     }
 
@@ -85,19 +83,13 @@ impl EsqlResponse {
     /// `X-Elasticsearch-Async-Is-Running` headers when the body lacks them.
     pub fn from_http(response: &http::Response<Bytes>, columnar: bool) -> Result<Self, Error> {
         let mut out = Self::from_slice(response.body(), columnar)?;
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         if out.id.is_none() {
             out.id = header("x-elasticsearch-async-id");
         }
         if out.is_running.is_none() {
-            out.is_running = header("x-elasticsearch-async-is-running")
-                .map(|v| v.eq_ignore_ascii_case("?1") || v == "true");
+            out.is_running =
+                header("x-elasticsearch-async-is-running").map(|v| v.eq_ignore_ascii_case("?1") || v == "true");
         }
         Ok(out)
     }
@@ -106,18 +98,11 @@ impl EsqlResponse {
         let width = wire.columns.len();
         let (data, rows) = if columnar {
             if wire.values.len() != width {
-                return Err(format!(
-                    "{} columns but {} value columns",
-                    width,
-                    wire.values.len()
-                ));
+                return Err(format!("{} columns but {} value columns", width, wire.values.len()));
             }
             let rows = wire.values.first().map_or(0, Vec::len);
             if let Some(bad) = wire.values.iter().position(|c| c.len() != rows) {
-                return Err(format!(
-                    "column {bad} has {} values, expected {rows}",
-                    wire.values[bad].len()
-                ));
+                return Err(format!("column {bad} has {} values, expected {rows}", wire.values[bad].len()));
             }
             (wire.values, rows)
         } else {
@@ -125,10 +110,7 @@ impl EsqlResponse {
             let mut data: Vec<Vec<Value>> = (0..width).map(|_| Vec::with_capacity(rows)).collect();
             for (i, row) in wire.values.into_iter().enumerate() {
                 if row.len() != width {
-                    return Err(format!(
-                        "row {i} has {} values, expected {width}",
-                        row.len()
-                    ));
+                    return Err(format!("row {i} has {} values, expected {width}", row.len()));
                 }
                 for (col, v) in data.iter_mut().zip(row) {
                     col.push(v);
@@ -172,13 +154,7 @@ impl EsqlResponse {
         if row >= self.rows {
             return None;
         }
-        Some(
-            self.columns
-                .iter()
-                .zip(&self.data)
-                .map(|(c, d)| (c.name.clone(), d[row].clone()))
-                .collect(),
-        )
+        Some(self.columns.iter().zip(&self.data).map(|(c, d)| (c.name.clone(), d[row].clone())).collect())
     }
 
     /// Every row decoded into `T` by column name (`#[serde(rename =
@@ -188,8 +164,7 @@ impl EsqlResponse {
         (0..self.rows)
             .map(|i| {
                 let row = self.row(i).unwrap_or_default();
-                serde_json::from_value(Value::Object(row))
-                    .map_err(|e| Error::decode(format!("row {i}: {e}"), b""))
+                serde_json::from_value(Value::Object(row)).map_err(|e| Error::decode(format!("row {i}: {e}"), b""))
             })
             .collect()
     }

@@ -27,10 +27,10 @@
 //! ```
 //! use std::time::Instant;
 //! use bytes::Bytes;
-//! use elastik_core::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation};
-//! use elastik_core::machine::Step;
+//! use elastik_proto::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation};
+//! use elastik_proto::machine::Step;
 //!
-//! # fn exchange(req: &http::Request<elastik_core::Body>) -> Result<http::Response<Bytes>, elastik_core::Error> {
+//! # fn exchange(req: &http::Request<elastik_proto::Body>) -> Result<http::Response<Bytes>, elastik_proto::Error> {
 //! #     let n = req.body().bytes().split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() / 2;
 //! #     let items = vec![r#"{"index":{"_id":"1","status":201}}"#; n].join(",");
 //! #     Ok(http::Response::builder().status(200).body(Bytes::from(format!(r#"{{"errors":false,"items":[{items}]}}"#))).unwrap())
@@ -167,11 +167,7 @@ impl BackoffPolicy {
     pub fn delay(&self, retry: u32, rng: &mut SplitMix64) -> Duration {
         let (low, high) = self.bounds(retry);
         let span = (high - low).as_nanos() as u64;
-        let jitter = if span == 0 {
-            0
-        } else {
-            rng.next_u64() % (span + 1)
-        };
+        let jitter = if span == 0 { 0 } else { rng.next_u64() % (span + 1) };
         low + Duration::from_nanos(jitter)
     }
 }

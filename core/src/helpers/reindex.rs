@@ -21,9 +21,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::helpers::bulk::{
-    BulkConfig, BulkIndexer, BulkOperation, BulkOutcome, BulkResult, BulkStats, OpType,
-};
+use crate::helpers::bulk::{BulkConfig, BulkIndexer, BulkOperation, BulkOutcome, BulkResult, BulkStats, OpType};
 use crate::helpers::scan::{Hit, Scan, ScanConfig};
 use crate::helpers::{HelperRequest, Role, Token};
 use crate::machine::{Machine, Step};
@@ -46,12 +44,7 @@ pub struct ReindexConfig {
 impl ReindexConfig {
     /// Reindexes what `scan` reads into `target_index`.
     pub fn new(scan: ScanConfig, target_index: impl Into<String>) -> Self {
-        ReindexConfig {
-            scan,
-            bulk: BulkConfig::default(),
-            target_index: target_index.into(),
-            op_type: OpType::Index,
-        }
+        ReindexConfig { scan, bulk: BulkConfig::default(), target_index: target_index.into(), op_type: OpType::Index }
     }
 
     /// How to write.
@@ -223,12 +216,7 @@ impl Reindex {
     }
 
     /// The answer to the request with this token. Unknown tokens are ignored.
-    pub fn handle(
-        &mut self,
-        token: Token,
-        result: Result<http::Response<Bytes>, Error>,
-        now: Instant,
-    ) {
+    pub fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
         match self.tokens.remove(&token) {
             Some((Role::Read, inner)) => self.scan.handle(inner, result, now),
             Some((Role::Write, inner)) => self.bulk.handle(inner, result, now),

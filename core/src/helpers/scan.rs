@@ -110,10 +110,7 @@ impl Default for ScanConfig {
 impl ScanConfig {
     /// Scans `index` (comma-separated names are fine).
     pub fn new(index: impl Into<String>) -> Self {
-        ScanConfig {
-            index: vec![index.into()],
-            ..ScanConfig::default()
-        }
+        ScanConfig { index: vec![index.into()], ..ScanConfig::default() }
     }
 
     /// Sets the `query` clause.
@@ -250,13 +247,7 @@ impl<T: DeserializeOwned> Scan<T> {
     pub fn new(config: ScanConfig) -> Self {
         let scroll = config.preserve_order || config.mode == ScanMode::Scroll;
         let (cursor, next) = match (&config.pit_id, scroll) {
-            (Some(id), false) => (
-                Cursor::Pit {
-                    id: id.clone(),
-                    owned: false,
-                },
-                Page::FirstPage,
-            ),
+            (Some(id), false) => (Cursor::Pit { id: id.clone(), owned: false }, Page::FirstPage),
             (_, false) => (Cursor::None, Page::OpenPit),
             (_, true) => (Cursor::None, Page::FirstPage),
         };
@@ -329,12 +320,7 @@ impl<T: DeserializeOwned> Scan<T> {
     }
 
     /// The answer to the request with this token. Unknown tokens are ignored.
-    pub fn handle(
-        &mut self,
-        token: Token,
-        result: Result<http::Response<Bytes>, Error>,
-        _now: Instant,
-    ) {
+    pub fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, _now: Instant) {
         let step = match self.in_flight {
             Some((t, step)) if t == token => step,
             _ => return,
@@ -359,15 +345,8 @@ impl<T: DeserializeOwned> Scan<T> {
         }
         match result.and_then(|r| decode_json::<Opened>(&r)) {
             Ok(opened) => {
-                self.cursor = Cursor::Pit {
-                    id: opened.id,
-                    owned: true,
-                };
-                self.next = if self.cancelled {
-                    self.close_step()
-                } else {
-                    Some(Page::FirstPage)
-                };
+                self.cursor = Cursor::Pit { id: opened.id, owned: true };
+                self.next = if self.cancelled { self.close_step() } else { Some(Page::FirstPage) };
             }
             Err(e) if self.config.mode == ScanMode::Auto && is_unsupported(&e) => {
                 self.scroll = true;
@@ -402,10 +381,7 @@ impl<T: DeserializeOwned> Scan<T> {
             self.next = self.close_step();
             return;
         }
-        if let Some(shards) = page
-            .shards
-            .filter(|s| s.failed > 0 && self.config.fail_on_shard_failure)
-        {
+        if let Some(shards) = page.shards.filter(|s| s.failed > 0 && self.config.fail_on_shard_failure) {
             let message = format!(
                 "{} of {} shards failed; their documents would be missing: {}",
                 shards.failed,
@@ -420,30 +396,18 @@ impl<T: DeserializeOwned> Scan<T> {
         for raw in page.hits.hits {
             self.queue.push_back(raw.decode());
         }
-        let exhausted = if self.scroll {
-            count == 0
-        } else {
-            count < self.config.size as usize
-        };
+        let exhausted = if self.scroll { count == 0 } else { count < self.config.size as usize };
         if exhausted {
             self.next = self.close_step();
             return;
         }
         if self.scroll && !matches!(self.cursor, Cursor::Scroll(_)) {
-            return self.fail(Error::decode(
-                "the search answer has no _scroll_id to continue with",
-                &[],
-            ));
+            return self.fail(Error::decode("the search answer has no _scroll_id to continue with", &[]));
         }
         if !self.scroll {
             match last_sort {
                 Some(sort) if !sort.is_empty() => self.search_after = Some(sort),
-                _ => {
-                    return self.fail(Error::decode(
-                        "a hit of the page has no sort values to continue after",
-                        &[],
-                    ))
-                }
+                _ => return self.fail(Error::decode("a hit of the page has no sort values to continue after", &[])),
             }
         }
         self.next = Some(Page::NextPage);
@@ -482,39 +446,19 @@ impl<T: DeserializeOwned> Scan<T> {
             if self.config.index.is_empty() {
                 suffix.to_owned()
             } else {
-                PathBuilder::new()
-                    .literal("/")
-                    .list(&self.config.index)
-                    .literal(suffix)
-                    .finish()
+                PathBuilder::new().literal("/").list(&self.config.index).literal(suffix).finish()
             }
         };
-        let json = |v: &Value| {
-            Body::Json(
-                serde_json::to_vec(v)
-                    .expect("a JSON value serializes")
-                    .into(),
-            )
-        };
+        let json = |v: &Value| Body::Json(serde_json::to_vec(v).expect("a JSON value serializes").into());
         let (endpoint_id, method, path, query, body) = match (step, &self.cursor) {
             (Page::OpenPit, _) => {
                 let mut query = Query::new();
                 query.push("keep_alive", &self.config.keep_alive);
-                (
-                    "open_point_in_time",
-                    Method::POST,
-                    index_path("/_pit"),
-                    query,
-                    Body::Empty,
-                )
+                ("open_point_in_time", Method::POST, index_path("/_pit"), query, Body::Empty)
             }
-            (Page::Close, Cursor::Pit { id, .. }) => (
-                "close_point_in_time",
-                Method::DELETE,
-                "/_pit".to_owned(),
-                Query::new(),
-                json(&json!({ "id": id })),
-            ),
+            (Page::Close, Cursor::Pit { id, .. }) => {
+                ("close_point_in_time", Method::DELETE, "/_pit".to_owned(), Query::new(), json(&json!({ "id": id })))
+            }
             (Page::Close, Cursor::Scroll(id)) => (
                 "clear_scroll",
                 Method::DELETE,
@@ -537,10 +481,7 @@ impl<T: DeserializeOwned> Scan<T> {
                 }
                 let mut query = self.config.params.clone();
                 let path = if let Cursor::Pit { id, .. } = cursor {
-                    body.insert(
-                        "pit".to_owned(),
-                        json!({ "id": id, "keep_alive": self.config.keep_alive }),
-                    );
+                    body.insert("pit".to_owned(), json!({ "id": id, "keep_alive": self.config.keep_alive }));
                     body.insert("sort".to_owned(), json!([{ "_shard_doc": "asc" }]));
                     body.entry("track_total_hits").or_insert(Value::Bool(false));
                     if let Some(after) = &self.search_after {
@@ -554,24 +495,12 @@ impl<T: DeserializeOwned> Scan<T> {
                     query.push("scroll", &self.config.keep_alive);
                     index_path("/_search")
                 };
-                (
-                    "search",
-                    Method::POST,
-                    path,
-                    query,
-                    json(&Value::Object(body)),
-                )
+                ("search", Method::POST, path, query, json(&Value::Object(body)))
             }
         };
-        let request = build_request(method, &path, &query, crate::media::JSON, body)
-            .expect("scan requests always build");
-        HelperRequest {
-            token,
-            endpoint_id,
-            request,
-            options: RequestOptions::new(),
-            role: Role::Read,
-        }
+        let request =
+            build_request(method, &path, &query, crate::media::JSON, body).expect("scan requests always build");
+        HelperRequest { token, endpoint_id, request, options: RequestOptions::new(), role: Role::Read }
     }
 }
 
@@ -680,10 +609,7 @@ impl<T: DeserializeOwned> Machine for SlicedScan<T> {
 /// The server has no point in time API (or not for this target).
 fn is_unsupported(error: &Error) -> bool {
     matches!(error.status().map(|s| s.as_u16()), Some(400 | 404 | 405))
-        && !matches!(
-            error.as_api().and_then(|a| a.error_type()),
-            Some("index_not_found_exception")
-        )
+        && !matches!(error.as_api().and_then(|a| a.error_type()), Some("index_not_found_exception"))
 }
 
 #[derive(Deserialize)]
@@ -753,10 +679,7 @@ impl RawHit {
                 fields: self.fields,
             }),
             Err(e) => {
-                let message = format!(
-                    "the _source of hit {:?} in {:?} does not decode: {e}",
-                    self.id, self.index
-                );
+                let message = format!("the _source of hit {:?} in {:?} does not decode: {e}", self.id, self.index);
                 Err(Error::decode(message, source.to_string().as_bytes()))
             }
         }

@@ -12,8 +12,8 @@ use crate::error::{Attempt, AttemptOutcome, Error, IoError, IoErrorKind, Transpo
 use crate::machine::Step;
 use crate::media;
 use crate::transport::node::NodeId;
-use crate::transport::RequestOptions;
 use crate::transport::sniff::{parse_nodes, SNIFF_PATH};
+use crate::transport::RequestOptions;
 use crate::transport::Transport;
 
 /// One HTTP exchange to perform.
@@ -179,7 +179,11 @@ impl Call {
     /// What to do next.
     /// What to do next: send an exchange, wait out a backoff, emit the
     /// call's one result; then `Done`.
-    pub fn poll(&mut self, transport: &mut Transport, now: Instant) -> Step<SendRequest, Result<http::Response<Bytes>, Error>> {
+    pub fn poll(
+        &mut self,
+        transport: &mut Transport,
+        now: Instant,
+    ) -> Step<SendRequest, Result<http::Response<Bytes>, Error>> {
         loop {
             match &mut self.state {
                 State::Start => {
@@ -221,12 +225,7 @@ impl Call {
     }
 
     /// Reports the outcome of the last [`Step::Send`].
-    pub fn handle(
-        &mut self,
-        transport: &mut Transport,
-        outcome: Result<http::Response<Bytes>, IoError>,
-        now: Instant,
-    ) {
+    pub fn handle(&mut self, transport: &mut Transport, outcome: Result<http::Response<Bytes>, IoError>, now: Instant) {
         match std::mem::replace(&mut self.state, State::Ready) {
             State::Sniffing(node) => self.handle_sniff(transport, node, outcome, now),
             State::Sending { node, compat } => self.handle_attempt(transport, node, compat, outcome, now),
@@ -305,7 +304,8 @@ impl Call {
                         // The server does not route this method for the URL (it
                         // did not run the request): same node, other method,
                         // not a retry.
-                        self.attempts.push(Attempt { node: node_url, outcome: AttemptOutcome::Status(status.as_u16()) });
+                        self.attempts
+                            .push(Attempt { node: node_url, outcome: AttemptOutcome::Status(status.as_u16()) });
                         self.method = method;
                         self.refused = Some(response);
                         self.tried.retain(|n| *n != node);
@@ -383,7 +383,9 @@ impl Call {
     fn other_method(&self, response: &http::Response<Bytes>) -> Option<Method> {
         let refused = match response.status() {
             StatusCode::METHOD_NOT_ALLOWED => true,
-            StatusCode::BAD_REQUEST => response.body().len() < 4096 && contains(response.body(), b"no handler found for uri"),
+            StatusCode::BAD_REQUEST => {
+                response.body().len() < 4096 && contains(response.body(), b"no handler found for uri")
+            }
             _ => false,
         };
         if !refused || self.url_methods.is_empty() {
@@ -408,7 +410,12 @@ impl Call {
     /// The wait before the next retry, counting it, or `None` when the
     /// retries ran out: by count, or by time (no retry starts after the
     /// budget; a backoff that would end after it is cut to end there).
-    fn next_retry(&mut self, transport: &mut Transport, retry_after: Option<Duration>, now: Instant) -> Option<Duration> {
+    fn next_retry(
+        &mut self,
+        transport: &mut Transport,
+        retry_after: Option<Duration>,
+        now: Instant,
+    ) -> Option<Duration> {
         let budget = self.options.retry_budget.unwrap_or(transport.config.retry.budget);
         let deadline = self.started.checked_add(budget).unwrap_or(now + FAR);
         if self.retries >= self.max_retries(transport) || now >= deadline {
@@ -421,7 +428,10 @@ impl Call {
 
     /// How many attempts of this call failed in TLS (certificate or handshake).
     fn tls_failures(&self) -> usize {
-        self.attempts.iter().filter(|a| matches!(&a.outcome, AttemptOutcome::Io(e) if e.kind == IoErrorKind::Tls)).count()
+        self.attempts
+            .iter()
+            .filter(|a| matches!(&a.outcome, AttemptOutcome::Io(e) if e.kind == IoErrorKind::Tls))
+            .count()
     }
 
     /// A request that may have reached the server is retried only when
@@ -517,7 +527,10 @@ impl Call {
         }
     }
 
-    fn finish(&mut self, result: Result<http::Response<Bytes>, Error>) -> Step<SendRequest, Result<http::Response<Bytes>, Error>> {
+    fn finish(
+        &mut self,
+        result: Result<http::Response<Bytes>, Error>,
+    ) -> Step<SendRequest, Result<http::Response<Bytes>, Error>> {
         self.state = State::Done(None);
         Step::Emit(result)
     }
@@ -533,10 +546,33 @@ const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// POST endpoints that only read: retrying them after a broken connection is harmless.
 const READ_ONLY_POST_ENDPOINTS: &[&str] = &[
-    "search", "msearch", "count", "search_template", "msearch_template", "mget", "field_caps", "explain",
-    "scroll", "termvectors", "mtermvectors", "terms_enum", "knn_search", "rank_eval", "render_search_template",
-    "indices.validate_query", "indices.analyze", "esql.query", "sql.query", "sql.translate", "eql.search",
-    "async_search.submit", "search_mvt", "open_point_in_time", "nodes.info", "info", "ping",
+    "search",
+    "msearch",
+    "count",
+    "search_template",
+    "msearch_template",
+    "mget",
+    "field_caps",
+    "explain",
+    "scroll",
+    "termvectors",
+    "mtermvectors",
+    "terms_enum",
+    "knn_search",
+    "rank_eval",
+    "render_search_template",
+    "indices.validate_query",
+    "indices.analyze",
+    "esql.query",
+    "sql.query",
+    "sql.translate",
+    "eql.search",
+    "async_search.submit",
+    "search_mvt",
+    "open_point_in_time",
+    "nodes.info",
+    "info",
+    "ping",
 ];
 
 fn make_request(method: &Method, url: &str, headers: HeaderMap, body: Bytes) -> http::Request<Bytes> {

@@ -13,12 +13,12 @@
 //! ```
 //! use std::time::Instant;
 //! use bytes::Bytes;
-//! use elastik_core::endpoint::RawRequest;
-//! use elastik_core::machine::Step;
-//! use elastik_core::transport::Transport;
-//! use elastik_core::{ClientBuilder, Endpoint, RequestOptions};
+//! use elastik_proto::endpoint::RawRequest;
+//! use elastik_proto::machine::Step;
+//! use elastik_proto::transport::Transport;
+//! use elastik_proto::{ClientBuilder, Endpoint, RequestOptions};
 //!
-//! # fn exchange(req: http::Request<Bytes>) -> Result<http::Response<Bytes>, elastik_core::IoError> {
+//! # fn exchange(req: http::Request<Bytes>) -> Result<http::Response<Bytes>, elastik_proto::IoError> {
 //! #     Ok(http::Response::builder().status(200).header("x-elastic-product", "Elasticsearch")
 //! #         .body(Bytes::from_static(b"{}")).unwrap())
 //! # }
@@ -40,7 +40,7 @@
 //! };
 //! let decoded = endpoint.decode(&response)?;
 //! assert_eq!(decoded.status(), 200);
-//! # Ok::<(), elastik_core::Error>(())
+//! # Ok::<(), elastik_proto::Error>(())
 //! ```
 
 mod call;
@@ -56,12 +56,12 @@ use http::header::{HeaderName, HeaderValue, ACCEPT_ENCODING, USER_AGENT};
 use http::HeaderMap;
 
 pub use call::{Call, SendRequest, TraceFields};
-pub use sniffer::Sniffer;
 pub use config::{Auth, ClientBuilder, Config, FromConfig, RetryPolicy, SniffPolicy, TlsConfig};
 pub use elastik_base::transport::{
     Node, NodeId, NodeUrl, Proxy, RandomSelector, RequestOptions, RoundRobin, Scheme, Selector, SniffedNode, SplitMix64,
 };
 pub use pool::NodePool;
+pub use sniffer::Sniffer;
 
 use crate::error::Error;
 

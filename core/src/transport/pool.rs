@@ -133,4 +133,3 @@ impl NodePool {
         self.nodes = kept;
     }
 }
-

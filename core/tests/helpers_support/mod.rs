@@ -6,9 +6,9 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use elastik_core::helpers::{HelperRequest, Token};
-use elastik_core::machine::Step;
-use elastik_core::{Body, Error};
+use elastik_proto::helpers::{HelperRequest, Token};
+use elastik_proto::machine::Step;
+use elastik_proto::{Body, Error};
 use serde_json::Value;
 
 /// Answers a request, as a scripted server.
@@ -49,17 +49,8 @@ pub fn bulk_actions(request: &http::Request<Body>) -> Vec<(String, Option<String
     let mut out = Vec::new();
     let mut it = lines(request).into_iter();
     while let Some(action) = it.next() {
-        let (op, meta) = action
-            .as_object()
-            .unwrap()
-            .iter()
-            .next()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .unwrap();
-        out.push((
-            op.clone(),
-            meta.get("_id").and_then(Value::as_str).map(str::to_owned),
-        ));
+        let (op, meta) = action.as_object().unwrap().iter().next().map(|(k, v)| (k.clone(), v.clone())).unwrap();
+        out.push((op.clone(), meta.get("_id").and_then(Value::as_str).map(str::to_owned)));
         if op != "delete" {
             it.next();
         }
@@ -68,10 +59,7 @@ pub fn bulk_actions(request: &http::Request<Body>) -> Vec<(String, Option<String
 }
 
 /// A bulk answer with one item per action of `request`, statuses from `status(i, op)`.
-pub fn bulk_answer(
-    request: &http::Request<Body>,
-    mut status: impl FnMut(usize, &str) -> u16,
-) -> http::Response<Bytes> {
+pub fn bulk_answer(request: &http::Request<Body>, mut status: impl FnMut(usize, &str) -> u16) -> http::Response<Bytes> {
     let items: Vec<Value> = bulk_actions(request)
         .iter()
         .enumerate()
@@ -88,16 +76,9 @@ pub fn bulk_answer(
             serde_json::json!({ op.clone(): item })
         })
         .collect();
-    let errors = items.iter().any(|i| {
-        i.as_object().unwrap().values().next().unwrap()["status"]
-            .as_u64()
-            .unwrap()
-            >= 300
-    });
-    resp(
-        200,
-        &serde_json::json!({ "took": 1, "errors": errors, "items": items }),
-    )
+    let errors =
+        items.iter().any(|i| i.as_object().unwrap().values().next().unwrap()["status"].as_u64().unwrap() >= 300);
+    resp(200, &serde_json::json!({ "took": 1, "errors": errors, "items": items }))
 }
 
 /// Everything a drive recorded.
@@ -117,55 +98,35 @@ pub struct Trace<O> {
 pub trait Machine {
     type Out;
     fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Out>;
-    fn handle(
-        &mut self,
-        token: Token,
-        result: Result<http::Response<Bytes>, Error>,
-        now: Instant,
-    );
+    fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant);
 }
 
-impl Machine for elastik_core::helpers::bulk::BulkIndexer {
-    type Out = elastik_core::helpers::bulk::BulkOutcome;
+impl Machine for elastik_proto::helpers::bulk::BulkIndexer {
+    type Out = elastik_proto::helpers::bulk::BulkOutcome;
     fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Out> {
         self.poll(now)
     }
-    fn handle(
-        &mut self,
-        token: Token,
-        result: Result<http::Response<Bytes>, Error>,
-        now: Instant,
-    ) {
+    fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
         self.handle(token, result, now)
     }
 }
 
-impl<T: serde::de::DeserializeOwned> Machine for elastik_core::helpers::scan::Scan<T> {
-    type Out = Result<elastik_core::helpers::scan::Hit<T>, Error>;
+impl<T: serde::de::DeserializeOwned> Machine for elastik_proto::helpers::scan::Scan<T> {
+    type Out = Result<elastik_proto::helpers::scan::Hit<T>, Error>;
     fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Out> {
         self.poll(now)
     }
-    fn handle(
-        &mut self,
-        token: Token,
-        result: Result<http::Response<Bytes>, Error>,
-        now: Instant,
-    ) {
+    fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
         self.handle(token, result, now)
     }
 }
 
-impl Machine for elastik_core::helpers::reindex::Reindex {
-    type Out = elastik_core::helpers::reindex::ReindexEvent;
+impl Machine for elastik_proto::helpers::reindex::Reindex {
+    type Out = elastik_proto::helpers::reindex::ReindexEvent;
     fn poll(&mut self, now: Instant) -> Step<HelperRequest, Self::Out> {
         self.poll(now)
     }
-    fn handle(
-        &mut self,
-        token: Token,
-        result: Result<http::Response<Bytes>, Error>,
-        now: Instant,
-    ) {
+    fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
         self.handle(token, result, now)
     }
 }
@@ -189,12 +150,7 @@ pub fn drive_with<M: Machine>(
     script: &mut Script<'_>,
 ) -> Trace<M::Out> {
     let mut now = start;
-    let mut trace = Trace {
-        sent: Vec::new(),
-        emitted: Vec::new(),
-        waits: Vec::new(),
-        end: now,
-    };
+    let mut trace = Trace { sent: Vec::new(), emitted: Vec::new(), waits: Vec::new(), end: now };
     let mut in_flight: VecDeque<(Token, usize)> = VecDeque::new();
     for _ in 0..1_000_000 {
         match machine.poll(now) {
@@ -213,10 +169,7 @@ pub fn drive_with<M: Machine>(
                 }
             }
             Step::Wait(None) => {
-                assert!(
-                    !in_flight.is_empty(),
-                    "idle with nothing in flight: the machine would hang"
-                );
+                assert!(!in_flight.is_empty(), "idle with nothing in flight: the machine would hang");
                 answer(machine, &mut in_flight, &trace, &mut pick, script, now);
             }
             Step::Done => {
@@ -245,8 +198,8 @@ fn answer<M: Machine>(
 
 /// A transport error, as a call reports it when it gave up.
 pub fn transport_error() -> Error {
-    Error::Transport(Box::new(elastik_core::error::TransportError {
-        kind: elastik_core::IoErrorKind::Reset,
+    Error::Transport(Box::new(elastik_proto::error::TransportError {
+        kind: elastik_proto::IoErrorKind::Reset,
         node: "http://localhost:9200/".to_owned(),
         attempts: Vec::new(),
         reason: "scripted reset".to_owned(),
@@ -255,17 +208,14 @@ pub fn transport_error() -> Error {
 
 /// A transport error of this kind whose one attempt did (or did not) send
 /// the request, as a call with `max_retries(0)` reports it.
-pub fn io_error(kind: elastik_core::IoErrorKind, sent: bool) -> Error {
-    let mut io = elastik_core::IoError::new(kind, "scripted");
+pub fn io_error(kind: elastik_proto::IoErrorKind, sent: bool) -> Error {
+    let mut io = elastik_proto::IoError::new(kind, "scripted");
     io.request_sent = sent;
     let node = "http://localhost:9200/".to_owned();
-    Error::Transport(Box::new(elastik_core::error::TransportError {
+    Error::Transport(Box::new(elastik_proto::error::TransportError {
         kind,
         node: node.clone(),
-        attempts: vec![elastik_core::error::Attempt {
-            node,
-            outcome: elastik_core::error::AttemptOutcome::Io(io),
-        }],
+        attempts: vec![elastik_proto::error::Attempt { node, outcome: elastik_proto::error::AttemptOutcome::Io(io) }],
         reason: "scripted".to_owned(),
     }))
 }

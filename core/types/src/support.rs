@@ -128,9 +128,9 @@ impl<V> Default for TypedMap<V> {
 impl<V> TypedMap<V> {
     /// The entry named `name`, with or without a type prefix.
     pub fn get(&self, name: &str) -> Option<&V> {
-        self.0.get(name).or_else(|| {
-            self.0.iter().find(|(k, _)| k.split_once('#').is_some_and(|(_, n)| n == name)).map(|(_, v)| v)
-        })
+        self.0
+            .get(name)
+            .or_else(|| self.0.iter().find(|(k, _)| k.split_once('#').is_some_and(|(_, n)| n == name)).map(|(_, v)| v))
     }
 
     /// Iterates over `(key as sent, value)`.
@@ -266,7 +266,7 @@ pub fn tagged<S: Serializer, T: Serialize>(
 mod tests {
     use serde_json::json;
 
-    use crate::global::{MgetResponse, MsearchResponseItem, MgetResponseItem};
+    use crate::global::{MgetResponse, MgetResponseItem, MsearchResponseItem};
 
     #[test]
     fn scripts_are_built_in_one_expression() {
@@ -280,7 +280,8 @@ mod tests {
             serde_json::to_value(&body).unwrap(),
             json!({"script": {"source": "ctx._source.n += params.n", "params": {"n": 2}}})
         );
-        let short = UpdateRequestBody::<serde_json::Value> { script: Some("ctx._source.n = 0".into()), ..Default::default() };
+        let short =
+            UpdateRequestBody::<serde_json::Value> { script: Some("ctx._source.n = 0".into()), ..Default::default() };
         assert_eq!(serde_json::to_value(&short).unwrap(), json!({"script": "ctx._source.n = 0"}));
         assert_eq!(serde_json::to_value(Script::stored("s1")).unwrap(), json!({"id": "s1"}));
     }

@@ -8,15 +8,17 @@ use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use elastik_api::Client;
-use elastik_core::helpers::bulk::{BulkConfig, BulkEvent, BulkOperation, BulkOutcome, BulkReport, BulkSession, Closed, OpId};
-use elastik_core::machine::{Machine, Step};
+use elastik_proto::helpers::bulk::{
+    BulkConfig, BulkEvent, BulkOperation, BulkOutcome, BulkReport, BulkSession, Closed, OpId,
+};
+use elastik_proto::machine::{Machine, Step};
 use futures_core::Stream;
 
 use super::{Clients, InFlight, Timer};
 use crate::{Drives, Runtime};
 
 /// Sends operations in bulk requests, `max_in_flight` chunks at once, and
-/// accounts for every one of them (see [`elastik_core::helpers::bulk`]).
+/// accounts for every one of them (see [`elastik_proto::helpers::bulk`]).
 ///
 /// The handle drives the core machine while one of its methods runs
 /// (requests in flight progress in the background where the runtime can).

@@ -1,15 +1,15 @@
 //! The ES|QL async query, polled to its end.
 
 use elastik_api::Client;
-use elastik_core::esql::{AsyncQuery, EsqlResponse};
-use elastik_core::Error;
+use elastik_proto::esql::{AsyncQuery, EsqlResponse};
+use elastik_proto::Error;
 
 use super::{Clients, Driven};
 use crate::Drives;
 
 /// Submits the async query and polls it until its result is there (and,
 /// with `delete_when_done`, deletes it on the server); see
-/// [`elastik_core::esql::AsyncQuery`].
+/// [`elastik_proto::esql::AsyncQuery`].
 pub async fn esql_async_query<X: Drives>(client: &Client<X>, query: AsyncQuery) -> Result<EsqlResponse, Error> {
     let mut driven = Driven::new(query, Clients::one(client));
     let result = driven.next().await;

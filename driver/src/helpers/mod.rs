@@ -1,9 +1,9 @@
-//! The helpers of `elastik-core`, driven once for every runtime: a
+//! The helpers of `elastik-proto`, driven once for every runtime: a
 //! [`BulkIndexer`] with back-pressure, [`bulk`] over a stream of
 //! operations, [`scan`] and [`scan_sliced`] as streams of typed hits,
 //! [`reindex`], and [`esql_async_query`].
 //!
-//! What it owns: driving the core machines ([`elastik_core::machine`]):
+//! What it owns: driving the core machines ([`elastik_proto::machine`]):
 //! every `Send` becomes a transport call through the client's driver (in
 //! the background where the runtime can: [`Runtime::in_background`]),
 //! several at once; answers go back with `handle`; `Wait` is the runtime's
@@ -31,20 +31,20 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use elastik_api::Client;
-use elastik_core::helpers::{HelperRequest, Role, Token};
-use elastik_core::machine::{Machine, Step};
-use elastik_core::{Error, PreparedRequest};
+use elastik_proto::helpers::{HelperRequest, Role, Token};
+use elastik_proto::machine::{Machine, Step};
+use elastik_proto::{Error, PreparedRequest};
 use serde::de::DeserializeOwned;
 
 pub use bulk::{bulk, BulkIndexer, BulkOutcomes, BulkStream};
-pub use elastik_core::esql::{AsyncQuery, EsqlResponse};
-pub use elastik_core::helpers::bulk::{
-    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkResult, BulkStats, Closed, OpId, OpType,
-    OperationMeta, RetryReasons,
+pub use elastik_proto::esql::{AsyncQuery, EsqlResponse};
+pub use elastik_proto::helpers::bulk::{
+    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkResult, BulkStats, Closed, OpId,
+    OpType, OperationMeta, RetryReasons,
 };
-pub use elastik_core::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
-pub use elastik_core::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};
-pub use elastik_core::helpers::BackoffPolicy;
+pub use elastik_proto::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
+pub use elastik_proto::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};
+pub use elastik_proto::helpers::BackoffPolicy;
 pub use esql::esql_async_query;
 pub use futures_core::Stream;
 pub use reindex::{reindex, reindex_with, ReindexStream};

@@ -4,9 +4,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use elastik_api::Client;
-use elastik_core::helpers::bulk::{BulkOperation, BulkStats};
-use elastik_core::helpers::reindex::{Reindex, ReindexConfig, ReindexEvent, ReindexProgress};
-use elastik_core::helpers::scan::Hit;
+use elastik_proto::helpers::bulk::{BulkOperation, BulkStats};
+use elastik_proto::helpers::reindex::{Reindex, ReindexConfig, ReindexEvent, ReindexProgress};
+use elastik_proto::helpers::scan::Hit;
 use futures_core::Stream;
 use serde_json::Value;
 
@@ -15,7 +15,7 @@ use crate::Drives;
 
 /// Copies every document a scan of `source` finds into `target` (which
 /// may be the same client) with a bulk indexer; see
-/// [`elastik_core::helpers::reindex`]. The stream's items are the
+/// [`elastik_proto::helpers::reindex`]. The stream's items are the
 /// machine's events; dropping it early still finishes the writes of what
 /// was read, in a task.
 pub fn reindex<X: Drives>(source: &Client<X>, target: &Client<X>, config: ReindexConfig) -> ReindexStream<X> {

@@ -4,8 +4,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use elastik_api::Client;
-use elastik_core::helpers::scan::{Hit, ScanConfig, ScanStats, SlicedScan};
-use elastik_core::Error;
+use elastik_proto::helpers::scan::{Hit, ScanConfig, ScanStats, SlicedScan};
+use elastik_proto::Error;
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
 
@@ -15,13 +15,16 @@ use crate::Drives;
 /// Every hit of a search, as a `Stream` of `Result<Hit<T>, Error>`: a
 /// point in time with `search_after` by default, a scroll for
 /// `preserve_order` or when the server has no point in time (see
-/// [`elastik_core::helpers::scan`]).
+/// [`elastik_proto::helpers::scan`]).
 ///
 /// The next page is fetched while the current one is consumed. The point
 /// in time or scroll is closed when the hits run out, after an error (the
 /// error is the last item), and when the stream is dropped early: the close
 /// request is then sent from a task.
-pub fn scan<X: Drives, T: DeserializeOwned + Send + 'static>(client: &Client<X>, config: ScanConfig) -> ScanStream<X, T> {
+pub fn scan<X: Drives, T: DeserializeOwned + Send + 'static>(
+    client: &Client<X>,
+    config: ScanConfig,
+) -> ScanStream<X, T> {
     scan_sliced(client, config, 1)
 }
 

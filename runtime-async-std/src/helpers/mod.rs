@@ -1,4 +1,4 @@
-//! The helpers of `elastik-core` on async-io: a [`BulkIndexer`] with
+//! The helpers of `elastik-proto` on async-io: a [`BulkIndexer`] with
 //! back-pressure, [`bulk`] over a stream of operations, [`scan`] and
 //! [`scan_sliced`] as `Stream`s of typed hits, [`reindex`], and
 //! [`esql_async_query`], which polls an async ES|QL query to its end — the
@@ -31,7 +31,7 @@
 //! in the caller's task.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), elastik_core::Error> {
+//! # async fn run() -> Result<(), elastik_proto::Error> {
 //! use elastik_async_std::helpers::{BulkConfig, BulkOperation, ClientHelpers, Hit, ScanConfig};
 //! use elastik_async_std::Client;
 //! use futures_lite::StreamExt;

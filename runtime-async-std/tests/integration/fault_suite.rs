@@ -7,10 +7,10 @@
 
 use std::time::Instant;
 
-use elastik_testkit::suite::{record, Counts, Harness, Row, Run, Scenario};
-use elastik_testkit::test_url;
 use elastik_async_std::helpers::{BulkConfig, BulkOperation, ClientHelpers, OpType};
 use elastik_async_std::Client;
+use elastik_testkit::suite::{record, Counts, Harness, Row, Run, Scenario};
+use elastik_testkit::test_url;
 
 async fn run_one(upstream: &str, run: Run) -> Row {
     let mut harness = Harness::start(upstream, run);
@@ -21,7 +21,13 @@ async fn run_one(upstream: &str, run: Run) -> Row {
     for i in 0..harness.run().docs {
         let (id, json) = harness.document(i);
         let op = BulkOperation::raw(OpType::Index, json);
-        indexer.add(match id { Some(id) => op.id(id), None => op }).await.expect("the indexer runs");
+        indexer
+            .add(match id {
+                Some(id) => op.id(id),
+                None => op,
+            })
+            .await
+            .expect("the indexer runs");
         harness.progress(i + 1);
     }
     let report = indexer.close().await;

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use elastik_core::IoErrorKind;
+use elastik_proto::IoErrorKind;
 use elastik_testkit::{closed_port_url, test_url, unique_name, Fault, FaultProxy};
 use http::{Method, StatusCode};
 use serde_json::json;
@@ -72,8 +72,8 @@ async fn broken_connections_are_retried_for_get_only() {
     // Unless the caller says it is safe.
     let before = proxy.requests();
     proxy.push(Fault::ResetBeforeResponse);
-    let body = elastik_core::Body::json(&json!({"a": 2})).unwrap();
-    let raw = elastik_core::endpoint::RawRequest::new(Method::POST, format!("/{index}/_doc")).body(body);
+    let body = elastik_proto::Body::json(&json!({"a": 2})).unwrap();
+    let raw = elastik_proto::endpoint::RawRequest::new(Method::POST, format!("/{index}/_doc")).body(body);
     let response = client.request(raw).retry_safe(true).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(proxy.requests() - before, 2);
@@ -97,11 +97,8 @@ async fn a_stall_times_out_and_is_not_retried_by_default() {
 async fn a_stall_is_retried_when_asked() {
     let Some(url) = test_url() else { return };
     let proxy = FaultProxy::start(&url);
-    let client = builder(&proxy.url())
-        .request_timeout(Some(Duration::from_millis(300)))
-        .retry_on_timeout(true)
-        .build()
-        .unwrap();
+    let client =
+        builder(&proxy.url()).request_timeout(Some(Duration::from_millis(300))).retry_on_timeout(true).build().unwrap();
     proxy.push(Fault::Stall(Duration::from_secs(3)));
     call(&client, Method::GET, "/", None).await.unwrap();
     assert_eq!(proxy.requests(), 2);
@@ -122,7 +119,7 @@ async fn refused_connections_move_to_another_node() {
 async fn no_node_reachable_is_a_connect_error_with_every_attempt() {
     let client = builder(&closed_port_url()).max_retries(2).build().unwrap();
     match call(&client, Method::GET, "/", None).await {
-        Err(elastik_core::Error::Transport(e)) => {
+        Err(elastik_proto::Error::Transport(e)) => {
             assert_eq!(e.kind, IoErrorKind::Connect);
             assert_eq!(e.attempts.len(), 3);
         }
@@ -143,11 +140,8 @@ async fn a_body_that_stops_midway_times_out_within_the_deadline() {
     assert_eq!(proxy.requests(), 1);
 
     let proxy = FaultProxy::start(&url);
-    let client = builder(&proxy.url())
-        .request_timeout(Some(Duration::from_millis(300)))
-        .retry_on_timeout(true)
-        .build()
-        .unwrap();
+    let client =
+        builder(&proxy.url()).request_timeout(Some(Duration::from_millis(300))).retry_on_timeout(true).build().unwrap();
     proxy.push(Fault::StallBody(Duration::from_secs(3)));
     call(&client, Method::GET, "/", None).await.unwrap();
     assert_eq!(proxy.requests(), 2);

@@ -170,7 +170,8 @@ async fn bulk_turns_a_stream_of_operations_into_a_stream_of_outcomes() {
     let (stub, gauge) = slow_bulk_stub(Duration::from_millis(20));
     let client = client(&stub.url());
     let operations = futures_lite::stream::iter((0..1000).map(doc));
-    let outcomes: Vec<_> = bulk(&client, operations, BulkConfig::new().index("c").flush_count(100).max_in_flight(3)).collect().await;
+    let outcomes: Vec<_> =
+        bulk(&client, operations, BulkConfig::new().index("c").flush_count(100).max_in_flight(3)).collect().await;
     assert_eq!(outcomes.len(), 1000);
     assert!(outcomes.iter().all(|o| o.is_succeeded()));
     assert_eq!(gauge.lock().unwrap().1, 3, "the stream keeps 3 chunks in flight");
@@ -197,7 +198,11 @@ impl Rng {
 fn fault_plan(rng: &mut Rng, len: usize) -> Vec<Fault> {
     (0..len)
         .map(|_| match rng.below(100) {
-            0..=14 => Fault::RewriteBulkItems { status: 429, every: 2 + rng.below(8) as usize, offset: rng.below(10) as usize },
+            0..=14 => Fault::RewriteBulkItems {
+                status: 429,
+                every: 2 + rng.below(8) as usize,
+                offset: rng.below(10) as usize,
+            },
             15..=22 => Fault::Status(429),
             23..=30 => Fault::Status(503),
             31..=35 => Fault::ResetBeforeResponse,

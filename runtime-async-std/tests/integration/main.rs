@@ -12,7 +12,7 @@ mod tls;
 
 use bytes::Bytes;
 use elastik_async_std::Client;
-use elastik_core::{Body, ClientBuilder, Error};
+use elastik_proto::{Body, ClientBuilder, Error};
 use http::{HeaderMap, Method};
 
 /// A builder with fast backoff, so retry tests do not sleep long.
@@ -40,7 +40,7 @@ pub fn json(response: &http::Response<Bytes>) -> serde_json::Value {
 }
 
 /// The transport error's kind, or a panic naming what came instead.
-pub fn transport_kind(result: Result<http::Response<Bytes>, Error>) -> elastik_core::IoErrorKind {
+pub fn transport_kind(result: Result<http::Response<Bytes>, Error>) -> elastik_proto::IoErrorKind {
     match result {
         Err(Error::Transport(e)) => e.kind,
         other => panic!("expected a transport error, got {other:?}"),

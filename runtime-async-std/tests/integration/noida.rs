@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use elastik_core::Error;
+use elastik_proto::Error;
 use elastik_testkit::{noida_urls, osmem_url, test_url, unique_name, FaultProxy};
 use http::{Method, StatusCode};
 use serde_json::json;
@@ -27,7 +27,8 @@ async fn index_get_delete_search_and_exists() {
     let index = unique_name("asyncstd-crud");
     let doc = format!("/{index}/_doc/1");
 
-    let created = call(&client, Method::PUT, &format!("{doc}?refresh=true"), Some(json!({"title": "hello"}))).await.unwrap();
+    let created =
+        call(&client, Method::PUT, &format!("{doc}?refresh=true"), Some(json!({"title": "hello"}))).await.unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(json(&created)["result"], "created");
 
@@ -60,7 +61,7 @@ async fn bulk_reports_items() {
         json!({"create": {"_index": index, "_id": "1"}}),
         json!({"n": 2}),
     ];
-    let body = elastik_core::Body::ndjson(lines.iter()).unwrap();
+    let body = elastik_proto::Body::ndjson(lines.iter()).unwrap();
     let response = client.perform_request(Method::POST, "/_bulk", &[], http::HeaderMap::new(), body).await.unwrap();
     let v = json(&response);
     assert_eq!(v["errors"], true);

@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use elastik_core::IoErrorKind;
+use elastik_proto::IoErrorKind;
 use elastik_testkit::{test_url, StubResponse, StubServer};
 use http::{Method, StatusCode};
 
@@ -104,7 +104,7 @@ fn product_check_refuses_other_servers() {
     let stub = StubServer::start(|_| StubResponse::new(200).header("content-type", "application/json").body("{}"));
     let client = builder(&stub.url()).build().unwrap();
     let result = smol::block_on(call(&client, Method::GET, "/", None));
-    assert!(matches!(result, Err(elastik_core::Error::UnsupportedProduct(_))), "{result:?}");
+    assert!(matches!(result, Err(elastik_proto::Error::UnsupportedProduct(_))), "{result:?}");
 }
 
 /// The `elasticsearch` span carries OpenTelemetry's attribute names with the

@@ -7,14 +7,16 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use elastik_core::helpers::bulk::{self as core_bulk, BulkConfig, BulkOperation, BulkOutcome, BulkReport, Closed, OpId};
-use elastik_core::machine::Step;
+use elastik_proto::helpers::bulk::{
+    self as core_bulk, BulkConfig, BulkOperation, BulkOutcome, BulkReport, Closed, OpId,
+};
+use elastik_proto::machine::Step;
 
 use super::Clients;
 use crate::Client;
 
 /// Sends operations in bulk requests, `max_in_flight` chunks at once, and
-/// accounts for every one of them (see [`elastik_core::helpers::bulk`]).
+/// accounts for every one of them (see [`elastik_proto::helpers::bulk`]).
 ///
 /// `max_in_flight` worker threads share the core machine: each one takes
 /// the next chunk the machine hands out, sends it (blocking, outside the
@@ -77,7 +79,11 @@ type ProgressFn = Box<dyn FnMut(&BulkReport) + Send>;
 impl BulkIndexer {
     /// An indexer writing through `client`.
     pub fn new(client: &Client, config: BulkConfig) -> Self {
-        let setup = Setup { machine: core_bulk::BulkIndexer::new(config), clients: Clients::one(client), sink: Sink::default() };
+        let setup = Setup {
+            machine: core_bulk::BulkIndexer::new(config),
+            clients: Clients::one(client),
+            sink: Sink::default(),
+        };
         BulkIndexer { state: State::Setup(Box::new(setup)) }
     }
 
@@ -204,7 +210,8 @@ impl BulkIndexer {
             let Setup { machine, clients, sink } = *setup;
             let workers = machine.config().max_in_flight.max(1);
             let inner = Inner { machine, sink, started: Instant::now(), done: false };
-            let shared = Arc::new(Shared { inner: Mutex::new(inner), work: Condvar::new(), room: Condvar::new(), clients });
+            let shared =
+                Arc::new(Shared { inner: Mutex::new(inner), work: Condvar::new(), room: Condvar::new(), clients });
             let workers = (0..workers)
                 .map(|n| {
                     let shared = Arc::clone(&shared);

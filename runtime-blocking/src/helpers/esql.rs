@@ -4,13 +4,13 @@
 //! What it does not do: decide when to poll, when to stop or whether to
 //! delete, nor decode anything; the machine does. A plain `esql.query`
 //! needs no helper: `client.send(EsqlQuery::from_query(&query)?)`
-//! answers an [`EsqlResponse`](elastik_core::esql::EsqlResponse).
+//! answers an [`EsqlResponse`](elastik_proto::esql::EsqlResponse).
 
 use std::time::Instant;
 
-use elastik_core::machine::Step;
-use elastik_core::esql::{AsyncQuery, EsqlResponse};
-use elastik_core::{Error, Executor};
+use elastik_proto::esql::{AsyncQuery, EsqlResponse};
+use elastik_proto::machine::Step;
+use elastik_proto::{Error, Executor};
 
 use crate::Client;
 
@@ -25,7 +25,7 @@ use crate::Client;
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use elastik_core::esql::{AsyncQuery, EsqlQuery, Processing, Query};
+/// use elastik_proto::esql::{AsyncQuery, EsqlQuery, Processing, Query};
 /// use elastik_blocking::helpers::esql_async_query;
 ///
 /// let client = elastik_blocking::Client::new("http://localhost:9200")?;

@@ -1,11 +1,11 @@
-//! The helpers of `elastik-core` on threads: a [`BulkIndexer`] whose `add`
+//! The helpers of `elastik-proto` on threads: a [`BulkIndexer`] whose `add`
 //! blocks while it is full, [`bulk`] over an iterator of operations,
 //! [`scan`] and [`scan_sliced`] as `Iterator`s of typed hits, [`reindex`],
 //! and [`esql_async_query`], which polls an async ES|QL query to its end —
 //! the same names and shapes as the async runtimes, with
 //! threads for tasks and iterators for streams.
 //!
-//! What it owns: driving the core machines ([`elastik_core::helpers`]) with
+//! What it owns: driving the core machines ([`elastik_proto::helpers`]) with
 //! the blocking executor. A bulk indexer runs `max_in_flight` worker
 //! threads that share the machine behind a mutex: each one polls it, sends
 //! the chunk it is handed (blocking, outside the lock), and feeds the
@@ -51,20 +51,20 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_core::helpers::{HelperRequest, Role, Token};
-use elastik_core::machine::Step;
-use elastik_core::{Error, Executor, PreparedRequest};
+use elastik_proto::helpers::{HelperRequest, Role, Token};
+use elastik_proto::machine::Step;
+use elastik_proto::{Error, Executor, PreparedRequest};
 use serde::de::DeserializeOwned;
 
 pub use bulk::{bulk, BulkIndexer, BulkIter, BulkOutcomes};
-pub use elastik_core::helpers::bulk::{
-    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkResult, BulkStats, Closed, OpId, OpType,
-    OperationMeta, RetryReasons,
+pub use elastik_proto::esql::{AsyncQuery, EsqlResponse};
+pub use elastik_proto::helpers::bulk::{
+    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkResult, BulkStats, Closed, OpId,
+    OpType, OperationMeta, RetryReasons,
 };
-pub use elastik_core::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
-pub use elastik_core::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};
-pub use elastik_core::esql::{AsyncQuery, EsqlResponse};
-pub use elastik_core::helpers::BackoffPolicy;
+pub use elastik_proto::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
+pub use elastik_proto::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};
+pub use elastik_proto::helpers::BackoffPolicy;
 pub use esql::esql_async_query;
 pub use reindex::{reindex, reindex_with, ReindexIter};
 pub use scan::{scan, scan_sliced, ScanIter};
@@ -96,11 +96,11 @@ impl ClientHelpers for Client {
 }
 
 /// A core helper machine this module can drive.
-trait Machine: elastik_core::machine::Machine<Output = Self::Out> + Send + 'static {
+trait Machine: elastik_proto::machine::Machine<Output = Self::Out> + Send + 'static {
     type Out: Send + 'static;
 }
 
-impl<M: elastik_core::machine::Machine + Send + 'static> Machine for M
+impl<M: elastik_proto::machine::Machine + Send + 'static> Machine for M
 where
     M::Output: Send + 'static,
 {

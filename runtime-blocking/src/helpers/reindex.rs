@@ -1,9 +1,8 @@
 //! Reindex: a scan of the source client feeding a bulk indexer on the target client.
 
-
-use elastik_core::helpers::bulk::{BulkOperation, BulkStats};
-use elastik_core::helpers::reindex::{Reindex, ReindexConfig, ReindexEvent, ReindexProgress};
-use elastik_core::helpers::scan::Hit;
+use elastik_proto::helpers::bulk::{BulkOperation, BulkStats};
+use elastik_proto::helpers::reindex::{Reindex, ReindexConfig, ReindexEvent, ReindexProgress};
+use elastik_proto::helpers::scan::Hit;
 use serde_json::Value;
 
 use super::{Clients, Driven};
@@ -13,7 +12,7 @@ use crate::Client;
 /// on `target` (the same client or another): same `_source`, `_id` and
 /// routing, as `index` (or `create` with [`ReindexConfig::op_type_create`]).
 /// The iterator yields every write outcome and read error; see
-/// [`elastik_core::helpers::reindex`]. `next()` drives it: reads and up to
+/// [`elastik_proto::helpers::reindex`]. `next()` drives it: reads and up to
 /// `max_in_flight` bulk chunks run on threads of their own. Dropping it
 /// early stops reading (the point in time is closed) and finishes the
 /// writes of what was read, before `drop` returns.

@@ -4,8 +4,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use elastik_core::helpers::scan::{Hit, Scan, ScanConfig, ScanStats};
-use elastik_core::Error;
+use elastik_proto::helpers::scan::{Hit, Scan, ScanConfig, ScanStats};
+use elastik_proto::Error;
 use serde::de::DeserializeOwned;
 
 use super::{Clients, Driven};
@@ -14,7 +14,7 @@ use crate::Client;
 /// Every hit of a search, as an `Iterator` of `Result<Hit<T>, Error>`: a
 /// point in time with `search_after` by default, a scroll for
 /// `preserve_order` or when the server has no point in time (see
-/// [`elastik_core::helpers::scan`]).
+/// [`elastik_proto::helpers::scan`]).
 ///
 /// `next()` drives the scan; the next page is fetched on a thread while
 /// the current one is consumed. The point in time or scroll is closed when
@@ -31,7 +31,11 @@ pub fn scan<T: DeserializeOwned + Send + 'static>(client: &Client, config: ScanC
 /// slice ends with its error, the others go on. Each slice keeps about one
 /// page of hits ready for the consumer. Dropping the iterator early stops
 /// every slice, and returns once each has closed what it opened.
-pub fn scan_sliced<T: DeserializeOwned + Send + 'static>(client: &Client, config: ScanConfig, slices: u32) -> ScanIter<T> {
+pub fn scan_sliced<T: DeserializeOwned + Send + 'static>(
+    client: &Client,
+    config: ScanConfig,
+    slices: u32,
+) -> ScanIter<T> {
     if slices <= 1 {
         return scan(client, config);
     }

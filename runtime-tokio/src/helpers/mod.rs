@@ -1,4 +1,4 @@
-//! The helpers of `elastik-core` on tokio: a [`BulkIndexer`] with
+//! The helpers of `elastik-proto` on tokio: a [`BulkIndexer`] with
 //! back-pressure, [`bulk`] over a stream of operations, [`scan`] and
 //! [`scan_sliced`] as `Stream`s of typed hits, [`reindex`], and
 //! [`esql_async_query`], which polls an async ES|QL query to its end.

@@ -4,9 +4,9 @@
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `search_mvt`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,8 +201,8 @@ impl Endpoint for SearchMvt {
             "application/vnd.mapbox-vector-tile",
             body,
         )?;
-        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        crate::support::name_content_type(&mut request, elastik_base::media::JSON);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -211,7 +211,7 @@ impl Endpoint for SearchMvt {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, SearchMvt> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, SearchMvt> {
     #[doc = "See [`SearchMvt::exact_bounds`]."]
     pub fn exact_bounds(self, v: bool) -> Self {
         self.map(move |e| e.exact_bounds(v))

@@ -597,7 +597,9 @@ impl<C> ClientBuilder<C> {
         if let Some(auth) = &self.config.auth {
             auth.header_value()?;
         }
-        for (what, value) in [("user agent", Some(&self.config.user_agent)), ("opaque id", self.config.opaque_id.as_ref())] {
+        for (what, value) in
+            [("user agent", Some(&self.config.user_agent)), ("opaque id", self.config.opaque_id.as_ref())]
+        {
             if value.is_some_and(|v| HeaderValue::from_str(v).is_err()) {
                 return Err(Error::build(format!("the {what} has characters not allowed in a header")));
             }

@@ -1,6 +1,6 @@
 //! Transport vocabulary: configuration, node URLs and selectors, sniff
 //! parsing, per-request options, seeded randomness. The machines that use
-//! them live in `elastik_core::transport`.
+//! them live in `elastik_proto::transport`.
 
 pub mod config;
 pub mod node;

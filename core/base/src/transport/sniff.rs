@@ -120,8 +120,7 @@ mod tests {
             "d":{"name":"n4","roles":["data"]}}}"#;
         let nodes = parse_nodes(body, Scheme::Https, "/p").unwrap();
         assert_eq!(nodes.len(), 3);
-        let kept: Vec<String> =
-            nodes.iter().filter(|n| default_node_filter(n)).map(|n| n.url.to_string()).collect();
+        let kept: Vec<String> = nodes.iter().filter(|n| default_node_filter(n)).map(|n| n.url.to_string()).collect();
         assert_eq!(kept, vec!["https://127.0.0.1:9200/p", "https://h:9202/p"]);
         assert_eq!(nodes[2].attributes["zone"], "z1");
         assert!(parse_nodes(b"not json", Scheme::Http, "").is_err());

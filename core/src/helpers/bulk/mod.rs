@@ -67,10 +67,8 @@ use http::header::RETRY_AFTER;
 use http::Method;
 use serde::Deserialize;
 
+pub use operation::{BulkError, BulkItem, BulkOperation, BulkOutcome, BulkResult, OpId, OpType, OperationMeta};
 pub use session::{BulkEvent, BulkSession};
-pub use operation::{
-    BulkError, BulkItem, BulkOperation, BulkOutcome, BulkResult, OpId, OpType, OperationMeta,
-};
 
 use crate::body::Body;
 use crate::endpoint::{api_error, build_request, PathBuilder, Query};
@@ -416,11 +414,7 @@ impl BulkIndexer {
     /// An indexer with this configuration.
     pub fn new(config: BulkConfig) -> Self {
         let path = match &config.index {
-            Some(index) => PathBuilder::new()
-                .literal("/")
-                .part(index)
-                .literal("/_bulk")
-                .finish(),
+            Some(index) => PathBuilder::new().literal("/").part(index).literal("/_bulk").finish(),
             None => "/_bulk".to_owned(),
         };
         BulkIndexer {
@@ -476,12 +470,7 @@ impl BulkIndexer {
             }
             Err(error) => {
                 self.stats.failed += 1;
-                self.outcomes.push_back(BulkOutcome {
-                    id,
-                    operation,
-                    result: BulkResult::Failed(error),
-                    retries: 0,
-                });
+                self.outcomes.push_back(BulkOutcome { id, operation, result: BulkResult::Failed(error), retries: 0 });
             }
         }
         Ok(id)
@@ -561,11 +550,7 @@ impl BulkIndexer {
         if self.in_flight.len() < self.window && self.chunk_due(now) {
             return Step::Send(self.next_chunk(now));
         }
-        if self.closed
-            && self.ready.is_empty()
-            && self.delayed.is_empty()
-            && self.in_flight.is_empty()
-        {
+        if self.closed && self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty() {
             return Step::Done;
         }
         if self.in_flight.len() >= self.window {
@@ -586,12 +571,7 @@ impl BulkIndexer {
     /// The answer to the request with this token: the response whatever
     /// its status, or the error that ended its call. Unknown tokens are
     /// ignored.
-    pub fn handle(
-        &mut self,
-        token: Token,
-        result: Result<http::Response<Bytes>, Error>,
-        now: Instant,
-    ) {
+    pub fn handle(&mut self, token: Token, result: Result<http::Response<Bytes>, Error>, now: Instant) {
         let Some(Chunk { entries, epoch }) = self.in_flight.remove(&token) else {
             return;
         };
@@ -603,10 +583,7 @@ impl BulkIndexer {
                         self.succeed(entry, item);
                         continue;
                     }
-                    let rejected = BulkError::Item {
-                        status: item.status,
-                        cause: item.error,
-                    };
+                    let rejected = BulkError::Item { status: item.status, cause: item.error };
                     if self.config.retry_on_status.contains(&item.status) {
                         retry.push((entry, rejected));
                     } else if entry.maybe_applied && item.status == 409 {
@@ -689,12 +666,7 @@ impl BulkIndexer {
 
     fn emit(&mut self, entry: Entry, result: BulkResult) {
         let retries = entry.item_retries + entry.request_retries;
-        self.outcomes.push_back(BulkOutcome {
-            id: entry.id,
-            operation: entry.operation,
-            result,
-            retries,
-        });
+        self.outcomes.push_back(BulkOutcome { id: entry.id, operation: entry.operation, result, retries });
     }
 
     /// Schedules the entries whose budget allows another attempt; the
@@ -711,11 +683,8 @@ impl BulkIndexer {
         if entries.is_empty() {
             return;
         }
-        let policy = if cause == Cause::ItemStatus {
-            self.config.item_retry.clone()
-        } else {
-            self.config.request_retry.clone()
-        };
+        let policy =
+            if cause == Cause::ItemStatus { self.config.item_retry.clone() } else { self.config.request_retry.clone() };
         let mut retry = Vec::new();
         for (mut entry, error) in entries {
             let (count, since) = match cause {
@@ -805,9 +774,8 @@ impl BulkIndexer {
         if !self.delayed.iter().any(|(at, _)| *at <= now) {
             return;
         }
-        let (mut due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.delayed)
-            .into_iter()
-            .partition(|(at, _)| *at <= now);
+        let (mut due, later): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.delayed).into_iter().partition(|(at, _)| *at <= now);
         self.delayed = later;
         due.sort_by_key(|(_, e)| e.id);
         for (_, entry) in due.into_iter().rev() {
@@ -842,9 +810,7 @@ impl BulkIndexer {
         let mut bytes = 0usize;
         while let Some(entry) = self.ready.front() {
             let len = entry.lines.len();
-            if entries.len() >= self.chunk_limit
-                || (!entries.is_empty() && bytes + len > self.config.flush_bytes)
-            {
+            if entries.len() >= self.chunk_limit || (!entries.is_empty() && bytes + len > self.config.flush_bytes) {
                 break;
             }
             bytes += len;
@@ -942,11 +908,7 @@ fn read_response(result: Result<http::Response<Bytes>, Error>, entries: &[Entry]
         }
     };
     if parsed.items.len() != entries.len() {
-        let message = format!(
-            "the bulk response has {} items for {} operations",
-            parsed.items.len(),
-            entries.len()
-        );
+        let message = format!("the bulk response has {} items for {} operations", parsed.items.len(), entries.len());
         return Verdict::MaybeApplied(Error::decode(message, body), Cause::Broken, retry_after);
     }
     let mut items = Vec::with_capacity(entries.len());
@@ -997,8 +959,7 @@ fn classify_error(error: Error) -> Verdict {
 /// 2xx; a delete of a missing document (404 `not_found`) leaves it absent,
 /// as asked.
 fn item_succeeded(op_type: OpType, item: &BulkItem) -> bool {
-    (200..300).contains(&item.status)
-        || (op_type == OpType::Delete && item.status == 404 && item.error.is_none())
+    (200..300).contains(&item.status) || (op_type == OpType::Delete && item.status == 404 && item.error.is_none())
 }
 
 /// The longest `Retry-After` honoured.

@@ -149,13 +149,7 @@ impl BulkOperation {
             None
         };
         let source = (op_type != OpType::Delete).then_some(json);
-        BulkOperation {
-            op_type,
-            meta: OperationMeta::default(),
-            source,
-            invalid,
-            retry_safe: None,
-        }
+        BulkOperation { op_type, meta: OperationMeta::default(), source, invalid, retry_safe: None }
     }
 
     fn with_document<T: Serialize + ?Sized>(op_type: OpType, document: &T) -> Self {
@@ -163,13 +157,7 @@ impl BulkOperation {
             Ok(v) => (Some(Bytes::from(v)), None),
             Err(e) => (None, Some(e.to_string())),
         };
-        BulkOperation {
-            op_type,
-            meta: OperationMeta::default(),
-            source,
-            invalid,
-            retry_safe: None,
-        }
+        BulkOperation { op_type, meta: OperationMeta::default(), source, invalid, retry_safe: None }
     }
 
     /// Sets `_index`.
@@ -295,30 +283,10 @@ impl BulkOperation {
         }
         let m = Some(&self.meta);
         let line = match self.op_type {
-            OpType::Index => ActionLine {
-                index: m,
-                create: None,
-                update: None,
-                delete: None,
-            },
-            OpType::Create => ActionLine {
-                index: None,
-                create: m,
-                update: None,
-                delete: None,
-            },
-            OpType::Update => ActionLine {
-                index: None,
-                create: None,
-                update: m,
-                delete: None,
-            },
-            OpType::Delete => ActionLine {
-                index: None,
-                create: None,
-                update: None,
-                delete: m,
-            },
+            OpType::Index => ActionLine { index: m, create: None, update: None, delete: None },
+            OpType::Create => ActionLine { index: None, create: m, update: None, delete: None },
+            OpType::Update => ActionLine { index: None, create: None, update: m, delete: None },
+            OpType::Delete => ActionLine { index: None, create: None, update: None, delete: m },
         };
         let source_len = self.source.as_ref().map_or(0, |s| s.len() + 1);
         let mut out = BytesMut::with_capacity(64 + source_len).writer();

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.allocation`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,7 +172,7 @@ impl Endpoint for CatAllocation {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -181,7 +181,7 @@ impl Endpoint for CatAllocation {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatAllocation> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatAllocation> {
     #[doc = "See [`CatAllocation::node_id`]."]
     pub fn node_id(self, v: impl crate::IntoList) -> Self {
         self.map(move |e| e.node_id(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.circuit_breaker`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,7 +176,7 @@ impl Endpoint for CatCircuitBreaker {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -185,7 +185,7 @@ impl Endpoint for CatCircuitBreaker {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatCircuitBreaker> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatCircuitBreaker> {
     #[doc = "See [`CatCircuitBreaker::circuit_breaker_patterns`]."]
     pub fn circuit_breaker_patterns(self, v: impl crate::IntoList) -> Self {
         self.map(move |e| e.circuit_breaker_patterns(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.health`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,7 +143,7 @@ impl Endpoint for CatHealth {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -152,7 +152,7 @@ impl Endpoint for CatHealth {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatHealth> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatHealth> {
     #[doc = "See [`CatHealth::ts`]."]
     pub fn ts(self, v: bool) -> Self {
         self.map(move |e| e.ts(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.help`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,19 +122,19 @@ impl Endpoint for CatHelp {
             method,
             &path.render(),
             &self.params.query(),
-            elastik_core::media::TEXT,
+            elastik_base::media::TEXT,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {
-        elastik_core::endpoint::decode_text(response)
+        elastik_base::endpoint::decode_text(response)
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatHelp> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatHelp> {
     #[doc = "See [`CatHelp::format`]."]
     pub fn format(self, v: impl Into<String>) -> Self {
         self.map(move |e| e.format(v))

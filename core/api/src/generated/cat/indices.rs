@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.indices`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,7 +190,7 @@ impl Endpoint for CatIndices {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -199,7 +199,7 @@ impl Endpoint for CatIndices {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatIndices> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatIndices> {
     #[doc = "See [`CatIndices::index`]."]
     pub fn index(self, v: impl crate::IntoList) -> Self {
         self.map(move |e| e.index(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.ml_data_frame_analytics`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,7 +166,7 @@ impl Endpoint for CatMlDataFrameAnalytics {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -175,7 +175,7 @@ impl Endpoint for CatMlDataFrameAnalytics {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatMlDataFrameAnalytics> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatMlDataFrameAnalytics> {
     #[doc = "See [`CatMlDataFrameAnalytics::id`]."]
     pub fn id(self, v: impl Into<String>) -> Self {
         self.map(move |e| e.id(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.ml_jobs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -168,7 +168,7 @@ impl Endpoint for CatMlJobs {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -177,7 +177,7 @@ impl Endpoint for CatMlJobs {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatMlJobs> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatMlJobs> {
     #[doc = "See [`CatMlJobs::job_id`]."]
     pub fn job_id(self, v: impl Into<String>) -> Self {
         self.map(move |e| e.job_id(v))

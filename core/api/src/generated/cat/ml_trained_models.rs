@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.ml_trained_models`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,7 +180,7 @@ impl Endpoint for CatMlTrainedModels {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -189,7 +189,7 @@ impl Endpoint for CatMlTrainedModels {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatMlTrainedModels> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatMlTrainedModels> {
     #[doc = "See [`CatMlTrainedModels::model_id`]."]
     pub fn model_id(self, v: impl Into<String>) -> Self {
         self.map(move |e| e.model_id(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.nodes`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,7 +155,7 @@ impl Endpoint for CatNodes {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -164,7 +164,7 @@ impl Endpoint for CatNodes {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatNodes> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatNodes> {
     #[doc = "See [`CatNodes::full_id`]."]
     pub fn full_id(self, v: bool) -> Self {
         self.map(move |e| e.full_id(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.recovery`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,7 +178,7 @@ impl Endpoint for CatRecovery {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -187,7 +187,7 @@ impl Endpoint for CatRecovery {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatRecovery> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatRecovery> {
     #[doc = "See [`CatRecovery::index`]."]
     pub fn index(self, v: impl crate::IntoList) -> Self {
         self.map(move |e| e.index(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.tasks`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,7 +173,7 @@ impl Endpoint for CatTasks {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -182,7 +182,7 @@ impl Endpoint for CatTasks {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatTasks> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatTasks> {
     #[doc = "See [`CatTasks::actions`]."]
     pub fn actions(self, v: impl crate::IntoList) -> Self {
         self.map(move |e| e.actions(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.thread_pool`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,7 +174,7 @@ impl Endpoint for CatThreadPool {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -183,7 +183,7 @@ impl Endpoint for CatThreadPool {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatThreadPool> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatThreadPool> {
     #[doc = "See [`CatThreadPool::thread_pool_patterns`]."]
     pub fn thread_pool_patterns(self, v: impl crate::IntoList) -> Self {
         self.map(move |e| e.thread_pool_patterns(v))

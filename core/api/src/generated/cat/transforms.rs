@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `cat.transforms`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,7 +178,7 @@ impl Endpoint for CatTransforms {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -187,7 +187,7 @@ impl Endpoint for CatTransforms {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CatTransforms> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CatTransforms> {
     #[doc = "See [`CatTransforms::transform_id`]."]
     pub fn transform_id(self, v: impl Into<String>) -> Self {
         self.map(move |e| e.transform_id(v))

@@ -4,9 +4,9 @@
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `ccr.follow`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,20 +123,20 @@ impl Endpoint for CcrFollow {
             method,
             &path.render(),
             &self.params.query(),
-            elastik_core::media::JSON,
+            elastik_base::media::JSON,
             body,
         )?;
-        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        crate::support::name_content_type(&mut request, elastik_base::media::JSON);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {
-        elastik_core::endpoint::decode_json(response)
+        elastik_base::endpoint::decode_json(response)
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CcrFollow> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CcrFollow> {
     #[doc = "See [`CcrFollow::master_timeout`]."]
     pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
         self.map(move |e| e.master_timeout(v))

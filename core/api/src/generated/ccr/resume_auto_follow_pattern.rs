@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `ccr.resume_auto_follow_pattern`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,19 +109,19 @@ impl Endpoint for CcrResumeAutoFollowPattern {
             method,
             &path.render(),
             &self.params.query(),
-            elastik_core::media::JSON,
+            elastik_base::media::JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {
-        elastik_core::endpoint::decode_json(response)
+        elastik_base::endpoint::decode_json(response)
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, CcrResumeAutoFollowPattern> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, CcrResumeAutoFollowPattern> {
     #[doc = "See [`CcrResumeAutoFollowPattern::master_timeout`]."]
     pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
         self.map(move |e| e.master_timeout(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `indices.add_block`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,19 +142,19 @@ impl Endpoint for IndicesAddBlock {
             method,
             &path.render(),
             &self.params.query(),
-            elastik_core::media::JSON,
+            elastik_base::media::JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {
-        elastik_core::endpoint::decode_json(response)
+        elastik_base::endpoint::decode_json(response)
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, IndicesAddBlock> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesAddBlock> {
     #[doc = "See [`IndicesAddBlock::allow_no_indices`]."]
     pub fn allow_no_indices(self, v: bool) -> Self {
         self.map(move |e| e.allow_no_indices(v))

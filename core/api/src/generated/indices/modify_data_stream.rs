@@ -4,9 +4,9 @@
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `indices.modify_data_stream`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,20 +102,20 @@ impl Endpoint for IndicesModifyDataStream {
             method,
             &path.render(),
             &self.params.query(),
-            elastik_core::media::JSON,
+            elastik_base::media::JSON,
             body,
         )?;
-        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        crate::support::name_content_type(&mut request, elastik_base::media::JSON);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {
-        elastik_core::endpoint::decode_json(response)
+        elastik_base::endpoint::decode_json(response)
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, IndicesModifyDataStream> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesModifyDataStream> {
     #[doc = "See [`IndicesModifyDataStream::error_trace`]."]
     pub fn error_trace(self, v: bool) -> Self {
         self.map(move |e| e.error_trace(v))

@@ -4,9 +4,9 @@
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `inference.stream_completion`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,8 +120,8 @@ impl Endpoint for InferenceStreamCompletion {
             "text/event-stream",
             body,
         )?;
-        crate::support::name_content_type(&mut request, elastik_core::media::JSON);
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        crate::support::name_content_type(&mut request, elastik_base::media::JSON);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -130,7 +130,7 @@ impl Endpoint for InferenceStreamCompletion {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, InferenceStreamCompletion> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceStreamCompletion> {
     #[doc = "See [`InferenceStreamCompletion::timeout`]."]
     pub fn timeout(self, v: impl std::fmt::Display) -> Self {
         self.map(move |e| e.timeout(v))

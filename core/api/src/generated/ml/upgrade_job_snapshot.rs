@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `ml.upgrade_job_snapshot`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,19 +125,19 @@ impl Endpoint for MlUpgradeJobSnapshot {
             method,
             &path.render(),
             &self.params.query(),
-            elastik_core::media::JSON,
+            elastik_base::media::JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {
-        elastik_core::endpoint::decode_json(response)
+        elastik_base::endpoint::decode_json(response)
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, MlUpgradeJobSnapshot> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, MlUpgradeJobSnapshot> {
     #[doc = "See [`MlUpgradeJobSnapshot::wait_for_completion`]."]
     pub fn wait_for_completion(self, v: bool) -> Self {
         self.map(move |e| e.wait_for_completion(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `streams.logs_enable`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,7 +118,7 @@ impl Endpoint for StreamsLogsEnable {
             crate::support::TEXT_OR_JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
@@ -127,7 +127,7 @@ impl Endpoint for StreamsLogsEnable {
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, StreamsLogsEnable> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, StreamsLogsEnable> {
     #[doc = "See [`StreamsLogsEnable::master_timeout`]."]
     pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
         self.map(move |e| e.master_timeout(v))

@@ -4,9 +4,9 @@
 use crate::support::Params;
 #[allow(unused_imports)]
 use crate::IntoList;
-use elastik_core::bytes::Bytes;
-use elastik_core::endpoint::{build_request, PathBuilder};
-use elastik_core::{Body, Endpoint, Error};
+use elastik_base::bytes::Bytes;
+use elastik_base::endpoint::{build_request, PathBuilder};
+use elastik_base::{Body, Endpoint, Error};
 
 /// The URL shapes of `indices.exists`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,19 +107,19 @@ impl Endpoint for IndicesExists {
             method,
             &path.render(),
             &self.params.query(),
-            elastik_core::media::JSON,
+            elastik_base::media::JSON,
             body,
         )?;
-        elastik_core::endpoint::UrlMethods(path.methods()).attach(&mut request);
+        elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);
         Ok(request)
     }
 
     fn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {
-        elastik_core::endpoint::decode_exists(response)
+        elastik_base::endpoint::decode_exists(response)
     }
 }
 
-impl<X: elastik_core::Executor> crate::Request<'_, X, IndicesExists> {
+impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesExists> {
     #[doc = "See [`IndicesExists::expand_wildcards`]."]
     pub fn expand_wildcards(self, v: elastik_types::types::ExpandWildcard) -> Self {
         self.map(move |e| e.expand_wildcards(v))
