@@ -57,7 +57,7 @@ impl Kind {
     }
 
     /// The conformance conversion from a JSON value.
-    fn from_json(&self) -> String {
+    fn parser_fn(&self) -> String {
         match self {
             Kind::Bool => "crate::args::to_bool".into(),
             Kind::Int => "crate::args::to_i64".into(),
@@ -729,7 +729,7 @@ pub fn dispatch_file(model: &Model<'_>, version: &str, files: &mut Files) {
         let path = ep.module_path.replace("crate::", "elastik_api::");
         let _ = writeln!(s, "fn {}(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {{", fn_name(ep));
         let req_args: Vec<String> =
-            required.iter().map(|p| format!("{}(a.part({:?})?)?", p.kind.from_json(), p.wire)).collect();
+            required.iter().map(|p| format!("{}(a.part({:?})?)?", p.kind.parser_fn(), p.wire)).collect();
         let _ = writeln!(s, "#[allow(unused_mut)]\nlet mut e = {path}::new({});", req_args.join(", "));
         for p in &optional {
             let _ = writeln!(
@@ -737,12 +737,12 @@ pub fn dispatch_file(model: &Model<'_>, version: &str, files: &mut Files) {
                 "if let Some(v) = a.opt_part({:?}) {{ e = e.{}({}(v)?); }}",
                 p.wire,
                 p.ident,
-                p.kind.from_json()
+                p.kind.parser_fn()
             );
         }
         let _ = writeln!(s, "for (k, v) in a.params() {{\ne = match k.as_str() {{");
         for p in &query {
-            let _ = writeln!(s, "{:?} => e.{}({}(v)?),", p.wire, p.ident, p.kind.from_json());
+            let _ = writeln!(s, "{:?} => e.{}({}(v)?),", p.wire, p.ident, p.kind.parser_fn());
         }
         let _ = writeln!(s, "other => return Err(format!(\"unknown parameter {{other}}\")),\n}};\n}}");
         match body_mode(model, ep) {

@@ -316,7 +316,7 @@ impl<'s> Model<'s> {
     fn field(&self, p: &Property, cx: &Cx, used: &mut BTreeSet<String>, force_optional: bool) -> String {
         let ident = unique(snake(&p.name), used);
         let ty = self.rust_type(&p.ty, cx, &p.name, true);
-        let generic = !used_generics(&cx.generics, [ty.as_str()]).is_empty() || !cx.subst.is_empty() && false;
+        let generic = !used_generics(&cx.generics, [ty.as_str()]).is_empty();
         // A required field naming a type parameter is still plain when its
         // type has a default for every parameter: a `Vec`, a map, or a
         // generated generic struct (their `Default` has no bound on the

@@ -58,7 +58,7 @@ impl FaultMix {
 
     fn draw(&self, rng: &mut SplitMix64) -> Fault {
         let mut pick = (rng.next() % 1000) as u32;
-        let retry_after = rng.next() % 4 == 0;
+        let retry_after = rng.next().is_multiple_of(4);
         let item_seed = rng.next();
         for (share, fault) in [
             (self.status_429, if retry_after { Fault::StatusRetryAfter(429, 1) } else { Fault::Status(429) }),

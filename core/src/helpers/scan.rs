@@ -237,8 +237,8 @@ enum Cursor {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Page {
     OpenPit,
-    FirstPage,
-    NextPage,
+    First,
+    Next,
     Close,
 }
 
@@ -247,9 +247,9 @@ impl<T: DeserializeOwned> Scan<T> {
     pub fn new(config: ScanConfig) -> Self {
         let scroll = config.preserve_order || config.mode == ScanMode::Scroll;
         let (cursor, next) = match (&config.pit_id, scroll) {
-            (Some(id), false) => (Cursor::Pit { id: id.clone(), owned: false }, Page::FirstPage),
+            (Some(id), false) => (Cursor::Pit { id: id.clone(), owned: false }, Page::First),
             (_, false) => (Cursor::None, Page::OpenPit),
-            (_, true) => (Cursor::None, Page::FirstPage),
+            (_, true) => (Cursor::None, Page::First),
         };
         Scan {
             config,
@@ -328,7 +328,7 @@ impl<T: DeserializeOwned> Scan<T> {
         self.in_flight = None;
         match step {
             Page::OpenPit => self.handle_open(result),
-            Page::FirstPage | Page::NextPage => self.handle_page(result),
+            Page::First | Page::Next => self.handle_page(result),
             Page::Close => {
                 self.cursor = Cursor::None;
                 if let Err(e) = result.and_then(|r| crate::endpoint::check_status(&r)) {
@@ -346,11 +346,11 @@ impl<T: DeserializeOwned> Scan<T> {
         match result.and_then(|r| decode_json::<Opened>(&r)) {
             Ok(opened) => {
                 self.cursor = Cursor::Pit { id: opened.id, owned: true };
-                self.next = if self.cancelled { self.close_step() } else { Some(Page::FirstPage) };
+                self.next = if self.cancelled { self.close_step() } else { Some(Page::First) };
             }
             Err(e) if self.config.mode == ScanMode::Auto && is_unsupported(&e) => {
                 self.scroll = true;
-                self.next = (!self.cancelled).then_some(Page::FirstPage);
+                self.next = (!self.cancelled).then_some(Page::First);
             }
             Err(e) => {
                 if !self.cancelled {
@@ -410,7 +410,7 @@ impl<T: DeserializeOwned> Scan<T> {
                 _ => return self.fail(Error::decode("a hit of the page has no sort values to continue after", &[])),
             }
         }
-        self.next = Some(Page::NextPage);
+        self.next = Some(Page::Next);
     }
 
     fn update_cursor(&mut self, scroll_id: Option<String>, pit_id: Option<String>) {
@@ -466,7 +466,7 @@ impl<T: DeserializeOwned> Scan<T> {
                 Query::new(),
                 json(&json!({ "scroll_id": id })),
             ),
-            (Page::NextPage, Cursor::Scroll(id)) => (
+            (Page::Next, Cursor::Scroll(id)) => (
                 "scroll",
                 Method::POST,
                 "/_search/scroll".to_owned(),

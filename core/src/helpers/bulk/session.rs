@@ -12,6 +12,9 @@ use crate::helpers::{HelperRequest, Token};
 use crate::machine::{Machine, Step};
 
 /// What a [`BulkSession`] emits.
+// An event is moved once from the session to its consumer; boxing the
+// outcome would cost an allocation per document for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum BulkEvent {
     /// One operation's outcome.
