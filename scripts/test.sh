@@ -13,6 +13,7 @@
 #   ELASTIK_TEST_ES_CLUSTER  that cluster's name in .servers/ (tests kill and restart its members)
 #   ELASTIK_TEST_ES_TINY_QUEUE_URL  a real node with thread_pool.write size 1, queue 1 (real 429s)
 # ELASTIK_TEST_NO_ES=1 skips Elasticsearch (no JVMs; the tests that need it skip).
+# ELASTIK_TEST_NO_LINT=1 skips scripts/lint.sh (fmt, clippy, rustdoc with warnings as errors).
 # Exits non-zero when any step failed.
 set -euo pipefail
 
@@ -85,6 +86,11 @@ if [ -f ../shared/spec/schema.json ]; then
     cargo run --quiet -p elastik-codegen -- --check || status=$?
 else
     echo "test.sh: skipping codegen --check: ../shared/spec/schema.json not found" >&2
+fi
+# What the docs claim, enforced: rustfmt, clippy -D warnings (the core's ban of clocks
+# and sleeps included), rustdoc -D warnings. ELASTIK_TEST_NO_LINT=1 skips it.
+if [ "${ELASTIK_TEST_NO_LINT:-0}" != 1 ]; then
+    bash scripts/lint.sh || status=1
 fi
 cargo test --workspace --all-features --no-fail-fast "$@" || status=$?
 echo "test.sh: cargo test exited with $status" >&2

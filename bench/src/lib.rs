@@ -80,7 +80,7 @@ pub fn make_doc(i: u64) -> Doc {
         category: word(i % 5).to_owned(),
         price: ((i * 37) % 100_000) as f64 / 100.0,
         qty: (i * 13) % 1000,
-        active: i % 3 != 0,
+        active: !i.is_multiple_of(3),
         ts: format!("2024-{month:02}-{day:02}T{hour:02}:{minute:02}:00Z"),
         geo: Location { lat: (i % 180) as f64 - 90.0 + 0.5, lon: (i % 360) as f64 - 180.0 + 0.25 },
     }

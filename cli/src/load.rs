@@ -352,39 +352,44 @@ pub async fn run(conn: &Connection, args: LoadArgs) -> CliResult<u8> {
     let _ = tokio::task::spawn_blocking(move || reader.join()).await;
     progress.finish();
 
-    let mut t = lock(&tracker);
-    t.checkpoint.complete = !interrupted && fatal.is_empty() && t.pending.is_empty();
-    t.save();
-    let s = report.stats;
-    let local = t.local_failed;
-    eprintln!(
-        "elastik load: submitted {}, succeeded {}, failed {}, unconfirmed {}, retried {} ({} item, {} request), \
-         invalid records {}, {} requests, {:.0} docs/s in {:.1?}",
-        s.submitted,
-        s.succeeded,
-        s.failed,
-        s.unconfirmed,
-        s.retried,
-        s.item_retries,
-        s.request_retries,
-        local,
-        s.requests,
-        report.docs_per_second(),
-        report.elapsed
-    );
-    let not_through = s.failed + s.unconfirmed + local;
-    if not_through > 0 {
-        match t.failures.path() {
-            Some(p) => eprintln!("elastik load: {not_through} documents did not go through: see {}", p.display()),
-            None => eprintln!("elastik load: {not_through} documents did not go through (--failures FILE lists them)"),
+    // The tracker is locked in a block of its own: no await while it is held.
+    let (created, complete, not_through) = {
+        let mut t = lock(&tracker);
+        t.checkpoint.complete = !interrupted && fatal.is_empty() && t.pending.is_empty();
+        t.save();
+        let s = report.stats;
+        let local = t.local_failed;
+        eprintln!(
+            "elastik load: submitted {}, succeeded {}, failed {}, unconfirmed {}, retried {} ({} item, {} request), \
+             invalid records {}, {} requests, {:.0} docs/s in {:.1?}",
+            s.submitted,
+            s.succeeded,
+            s.failed,
+            s.unconfirmed,
+            s.retried,
+            s.item_retries,
+            s.request_retries,
+            local,
+            s.requests,
+            report.docs_per_second(),
+            report.elapsed
+        );
+        let not_through = s.failed + s.unconfirmed + local;
+        if not_through > 0 {
+            match t.failures.path() {
+                Some(p) => eprintln!("elastik load: {not_through} documents did not go through: see {}", p.display()),
+                None => {
+                    eprintln!("elastik load: {not_through} documents did not go through (--failures FILE lists them)")
+                }
+            }
         }
-    }
-    if let Some(e) = t.save_error.take() {
-        return Err(CliError::new(e));
-    }
-    let created = t.created;
-    let complete = t.checkpoint.complete;
-    drop(t);
+        if let Some(e) = t.save_error.take() {
+            return Err(CliError::new(e));
+        }
+        let created = t.created;
+        let complete = t.checkpoint.complete;
+        (created, complete, not_through)
+    };
 
     let mut code = 0;
     if args.verify {

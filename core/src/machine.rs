@@ -18,12 +18,12 @@
 //!
 //! There are two families of machines, driven the same way:
 //!
-//! - the transport's, which share the long-lived [`Transport`]
-//!   (crate::transport::Transport) and take it as their first argument:
+//! - the transport's, which share the long-lived [`Transport`](crate::transport::Transport)
+//!   and take it as their first argument:
 //!   [`Call`](crate::transport::Call) (one request, its retries and the
 //!   sniff before it) and [`Sniffer`](crate::transport::Sniffer) (periodic
-//!   sniffing while idle); their `Send` is a [`SendRequest`]
-//!   (crate::transport::SendRequest): one HTTP exchange;
+//!   sniffing while idle); their `Send` is a [`SendRequest`](crate::transport::SendRequest):
+//!   one HTTP exchange;
 //! - the helpers', which implement [`Machine`]: bulk (through
 //!   [`BulkSession`](crate::helpers::bulk::BulkSession)), scan, sliced scan,
 //!   reindex and the ES|QL async query. Their `Send` is a

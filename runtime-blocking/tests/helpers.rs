@@ -401,8 +401,8 @@ fn through_a_proxy_early_drop_full_scan_and_slices_each_close_their_point_in_tim
     assert!(eventually(|| closes(&proxy) == 1), "the early drop closed the point in time");
 
     let mut ids = BTreeSet::new();
-    let mut hits = client.scan::<Doc>(ScanConfig::new(&index).size(1000));
-    while let Some(hit) = hits.next() {
+    let hits = client.scan::<Doc>(ScanConfig::new(&index).size(1000));
+    for hit in hits {
         assert!(ids.insert(hit.unwrap().source.n));
     }
     assert_eq!(ids.len(), 2500);

@@ -6,6 +6,7 @@
 //! Reads `ELASTIK_TEST_ES_CLUSTER` (the cluster's name in `.servers/`),
 //! `ELASTIK_TEST_ES_CLUSTER_URLS` and `ELASTIK_TEST_ES_TINY_QUEUE_URL`; each test
 //! skips when its variable is unset (`scripts/test.sh` sets them).
+#![allow(clippy::await_holding_lock)] // see `exclusive`
 
 mod common;
 
@@ -42,6 +43,8 @@ fn cluster() -> Option<(String, Vec<String>)> {
 }
 
 /// The tests of this file kill and restart the cluster's nodes: one at a time.
+/// (Each test runs on a runtime of its own, so holding this guard across
+/// awaits blocks only the other tests, which is the point.)
 fn exclusive() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

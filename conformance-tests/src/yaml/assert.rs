@@ -183,11 +183,15 @@ fn split_path(path: &str) -> Vec<String> {
         match c {
             '\\' if chars.peek() == Some(&'.') => {
                 chars.next();
-                out.last_mut().map(|s| s.push('.'));
+                if let Some(s) = out.last_mut() {
+                    s.push('.');
+                }
             }
             '.' => out.push(String::new()),
             c => {
-                out.last_mut().map(|s| s.push(c));
+                if let Some(s) = out.last_mut() {
+                    s.push(c);
+                }
             }
         }
     }

@@ -44,6 +44,10 @@ pub fn unseed(runner: &mut Runner<'_>) {
     runner.quiet("indices.delete_index_template", json!({"name": SEEDED_TEMPLATE}));
 }
 
+/// An API that lists things to delete: its name, how to read the names from its
+/// answer, the API that deletes them, and that API's name parameter.
+type Listed = (&'static str, fn(&Value) -> Vec<String>, &'static str, &'static str);
+
 /// Removes everything tests may have created.
 pub fn wipe(runner: &mut Runner<'_>) {
     runner.quiet("indices.delete_data_stream", json!({"name": "*", "expand_wildcards": "all"}));
@@ -56,7 +60,7 @@ pub fn wipe(runner: &mut Runner<'_>) {
             );
         }
     }
-    let listed: [(&str, fn(&Value) -> Vec<String>, &str, &str); 9] = [
+    let listed: [Listed; 9] = [
         (
             "indices.get_index_template",
             |b| names_in(b, "index_templates", "name"),
