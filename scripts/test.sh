@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test: start the real test servers (3 noida-db, 1 osmem-server, and real
 # Elasticsearch: one node, a three-node cluster, one node with a tiny write queue) on
-# 127.0.0.1, run `cargo test --workspace --all-features --no-fail-fast "$@"`, then the
+# 127.0.0.1, run `cargo test --workspace --all-features --no-fail-fast "$@"` and the examples
+# (scripts/examples.sh), then the
 # runtimes' server tests once more against the real Elasticsearch node, stop the servers.
 #
 # Exported to the tests:
@@ -94,6 +95,8 @@ if [ "${ELASTIK_TEST_NO_LINT:-0}" != 1 ]; then
 fi
 cargo test --workspace --all-features --no-fail-fast "$@" || status=$?
 echo "test.sh: cargo test exited with $status" >&2
+# Every example program, against the first noida-db (each checks its own results).
+ELASTICSEARCH_URL="$ELASTIK_TEST_URL" bash scripts/examples.sh || status=1
 if [ -n "${ELASTIK_TEST_ES_URL:-}" ]; then
     # The runtimes' server tests once more, with real Elasticsearch as the main server
     # (the tests that need noida-db's three independent nodes or osmem skip here). The
