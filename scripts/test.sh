@@ -98,6 +98,10 @@ echo "test.sh: cargo test exited with $status" >&2
 # Every example program, against the first noida-db (each checks its own results).
 ELASTICSEARCH_URL="$ELASTIK_TEST_URL" bash scripts/examples.sh || status=1
 if [ -n "${ELASTIK_TEST_ES_URL:-}" ]; then
+    echo "test.sh: the examples against real Elasticsearch" >&2
+    ELASTICSEARCH_URL="$ELASTIK_TEST_ES_URL" bash scripts/examples.sh || status=1
+fi
+if [ -n "${ELASTIK_TEST_ES_URL:-}" ]; then
     # The runtimes' server tests once more, with real Elasticsearch as the main server
     # (the tests that need noida-db's three independent nodes or osmem skip here). The
     # binaries are the ones just built (same features: nothing is compiled again).
