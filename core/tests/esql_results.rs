@@ -370,3 +370,69 @@ fn example_json_reader_handles_triple_quotes() {
     assert_eq!(normalize(v["query"].as_str().unwrap()), "FROM a | LIMIT 1");
     assert_eq!(v["x"], true);
 }
+
+#[test]
+fn typed_columns_read_the_same_from_rows_and_columnar_answers() {
+    let rows = r#"{"columns": [{"name": "emp_no", "type": "integer"}, {"name": "name", "type": "keyword"},
+                   {"name": "height", "type": "double"}, {"name": "tags", "type": "keyword"},
+                   {"name": "hired", "type": "boolean"}],
+        "values": [[10001, "Georgi", 2.03, ["a", "b"], true],
+                   [10002, null, 2.08, "c", false],
+                   [10003, "Parto", null, null, null]]}"#;
+    let columnar = r#"{"columns": [{"name": "emp_no", "type": "integer"}, {"name": "name", "type": "keyword"},
+                   {"name": "height", "type": "double"}, {"name": "tags", "type": "keyword"},
+                   {"name": "hired", "type": "boolean"}],
+        "values": [[10001, 10002, 10003], ["Georgi", null, "Parto"], [2.03, 2.08, null],
+                   [["a", "b"], "c", null], [true, false, null]]}"#;
+    let a = EsqlQuery::from_query(&Query::from(["e"])).unwrap();
+    let b = a.clone().columnar(true);
+    for out in [a.decode(&response(200, rows)).unwrap(), b.decode(&response(200, columnar)).unwrap()] {
+        assert_eq!(out.column_as::<u32>("emp_no").unwrap(), vec![Some(10001), Some(10002), Some(10003)]);
+        assert_eq!(out.column_as::<String>("name").unwrap(), vec![Some("Georgi".into()), None, Some("Parto".into())]);
+        assert_eq!(out.column_as::<f64>("height").unwrap(), vec![Some(2.03), Some(2.08), None]);
+        assert_eq!(out.column_as::<bool>("hired").unwrap(), vec![Some(true), Some(false), None]);
+        assert_eq!(
+            out.column_multi::<String>("tags").unwrap(),
+            vec![vec!["a".to_owned(), "b".to_owned()], vec!["c".to_owned()], vec![]]
+        );
+        assert_eq!(out.column_names().collect::<Vec<_>>(), ["emp_no", "name", "height", "tags", "hired"]);
+        // The row API reads the same answer.
+        let first = out.row(0).unwrap();
+        assert_eq!(first["name"], json!("Georgi"));
+        // Wrong type and unknown column: errors naming the column.
+        let err = out.column_as::<u32>("name").unwrap_err();
+        assert!(matches!(err, Error::Decode(_)) && err.to_string().contains("\"name\", row 0"), "{err}");
+        let err = out.column_as::<u32>("salary").unwrap_err();
+        assert!(err.to_string().contains("no ES|QL column \"salary\""), "{err}");
+    }
+}
+
+#[test]
+fn text_formats_come_back_as_text_for_every_format() {
+    let q = EsqlQuery::from_query(&Query::from(["e"]).keep(["a", "b"])).unwrap();
+    let answers = [
+        (TextFormat::Csv, "text/csv", "a,b\n1,x\n"),
+        (TextFormat::Tsv, "text/tab-separated-values", "a\tb\n1\tx\n"),
+        (
+            TextFormat::Txt,
+            "text/plain",
+            "       a       |       b       \n---------------+---------------\n1              |x              \n",
+        ),
+    ];
+    for (fmt, accept, body) in answers {
+        let text = q.clone().text(fmt);
+        let http = text.to_request().unwrap();
+        assert_eq!(http.uri().query(), Some(format!("format={}", fmt.as_str()).as_str()));
+        assert_eq!(http.headers()["accept"], accept);
+        let resp = http::Response::builder()
+            .status(200)
+            .header("content-type", accept)
+            .body(Bytes::from(body.to_owned()))
+            .unwrap();
+        assert_eq!(text.decode(&resp).unwrap(), body);
+        // An error answer is an error, not text.
+        let err = text
+            .decode(&response(400, r#"{"error": {"type": "verification_exception", "reason": "bad"}, "status": 400}"#));
+        assert!(err.is_err());
+    }
+}

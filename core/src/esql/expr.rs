@@ -12,6 +12,7 @@
 
 use serde_json::Value;
 
+use super::command::SortKey;
 use super::render::Renderer;
 
 /// A column or field name, rendered plain when it is a plain identifier
@@ -289,6 +290,9 @@ pub enum Expr {
         /// The value bound to it.
         value: Value,
     },
+    /// `?`, a positional parameter: its value is sent in the request's
+    /// `params` list at the place of this `?` among the query's `?`s.
+    Positional(Value),
     /// `left op right`
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `NOT expr`
@@ -518,6 +522,15 @@ impl Expr {
         Expr::Param { name: name.into(), value: value.into() }
     }
 
+    /// `?`, a positional parameter: the value travels in the request's
+    /// `params` list (`"params": [35, "Chris"]`), in the order the `?`s
+    /// appear in the query text. A query uses named or positional
+    /// parameters, not both (the server refuses the mix; rendering fails
+    /// first).
+    pub fn positional(value: impl Into<Value>) -> Expr {
+        Expr::Positional(value.into())
+    }
+
     /// Text inserted into the query exactly as given: no quoting, no checks.
     /// Never pass user input here. It is parenthesized when used as an
     /// operand.
@@ -675,6 +688,26 @@ impl Expr {
         Expr::Cast(Box::new(self), to)
     }
 
+    /// `self ASC`, a sort key for `SORT`.
+    pub fn asc(self) -> SortKey {
+        SortKey::asc(self)
+    }
+
+    /// `self DESC`, a sort key for `SORT`.
+    pub fn desc(self) -> SortKey {
+        SortKey::desc(self)
+    }
+
+    /// `self NULLS FIRST` (default direction), a sort key for `SORT`.
+    pub fn nulls_first(self) -> SortKey {
+        SortKey::new(self).nulls_first()
+    }
+
+    /// `self NULLS LAST` (default direction), a sort key for `SORT`.
+    pub fn nulls_last(self) -> SortKey {
+        SortKey::new(self).nulls_last()
+    }
+
     /// The match operator, `field : query`.
     pub fn matches(field: impl Into<Field>, query: impl Into<Expr>) -> Expr {
         Expr::Match { field: field.into(), query: Box::new(query.into()) }
@@ -694,9 +727,13 @@ impl Expr {
             Expr::Literal(Literal::Span(..)) => prec::UNARY,
             Expr::Cast(..) => prec::CAST,
             Expr::Raw(_) => prec::RAW,
-            Expr::Field(_) | Expr::Literal(_) | Expr::Param { .. } | Expr::Call { .. } | Expr::Star | Expr::Map(_) => {
-                prec::ATOM
-            }
+            Expr::Field(_)
+            | Expr::Literal(_)
+            | Expr::Param { .. }
+            | Expr::Positional(_)
+            | Expr::Call { .. }
+            | Expr::Star
+            | Expr::Map(_) => prec::ATOM,
         }
     }
 
@@ -738,40 +775,61 @@ macro_rules! expr_from_literal {
 // Strings convert to string *literals*, never to fields or query text.
 expr_from_literal!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, bool, &str, String, &String);
 
-impl std::ops::Add for Expr {
-    type Output = Expr;
-    fn add(self, rhs: Expr) -> Expr {
-        Expr::add(self, rhs)
-    }
+// `field("h") * 3.281`, `field("a") + field("b")`: any right operand that
+// converts into an expression (another expression, a number, a bool, a
+// string literal).
+macro_rules! binary_ops {
+    ($($tr:ident $m:ident),*) => {
+        $(impl<T: Into<Expr>> std::ops::$tr<T> for Expr {
+            type Output = Expr;
+            fn $m(self, rhs: T) -> Expr {
+                Expr::$m(self, rhs)
+            }
+        })*
+    };
 }
 
-impl std::ops::Sub for Expr {
-    type Output = Expr;
-    fn sub(self, rhs: Expr) -> Expr {
-        Expr::sub(self, rhs)
-    }
+binary_ops!(Add add, Sub sub, Mul mul, Div div, Rem rem);
+
+// `3.281 * field("h")`: numbers on the left.
+macro_rules! literal_left_ops {
+    ($($t:ty),*) => {
+        $(
+            impl std::ops::Add<Expr> for $t {
+                type Output = Expr;
+                fn add(self, rhs: Expr) -> Expr {
+                    Expr::from(self).add(rhs)
+                }
+            }
+            impl std::ops::Sub<Expr> for $t {
+                type Output = Expr;
+                fn sub(self, rhs: Expr) -> Expr {
+                    Expr::from(self).sub(rhs)
+                }
+            }
+            impl std::ops::Mul<Expr> for $t {
+                type Output = Expr;
+                fn mul(self, rhs: Expr) -> Expr {
+                    Expr::from(self).mul(rhs)
+                }
+            }
+            impl std::ops::Div<Expr> for $t {
+                type Output = Expr;
+                fn div(self, rhs: Expr) -> Expr {
+                    Expr::from(self).div(rhs)
+                }
+            }
+            impl std::ops::Rem<Expr> for $t {
+                type Output = Expr;
+                fn rem(self, rhs: Expr) -> Expr {
+                    Expr::from(self).rem(rhs)
+                }
+            }
+        )*
+    };
 }
 
-impl std::ops::Mul for Expr {
-    type Output = Expr;
-    fn mul(self, rhs: Expr) -> Expr {
-        Expr::mul(self, rhs)
-    }
-}
-
-impl std::ops::Div for Expr {
-    type Output = Expr;
-    fn div(self, rhs: Expr) -> Expr {
-        Expr::div(self, rhs)
-    }
-}
-
-impl std::ops::Rem for Expr {
-    type Output = Expr;
-    fn rem(self, rhs: Expr) -> Expr {
-        Expr::rem(self, rhs)
-    }
-}
+literal_left_ops!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
 impl std::ops::Neg for Expr {
     type Output = Expr;

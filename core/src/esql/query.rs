@@ -43,21 +43,30 @@ pub struct Rendered {
     pub query: String,
     /// `(name, value)` for every `?name` in the text.
     pub params: Vec<(String, Value)>,
+    /// The values of the positional `?`s, in order (empty when the query
+    /// uses named parameters; a query never has both).
+    pub positional: Vec<Value>,
 }
 
 impl Rendered {
-    /// The request's `params`: `[{"name": value}, …]`.
+    /// The request's `params`: `[{"name": value}, …]` for named
+    /// parameters, `[value, …]` for positional ones.
     pub fn params_json(&self) -> Value {
-        Value::Array(
-            self.params
-                .iter()
-                .map(|(k, v)| {
-                    let mut m = serde_json::Map::new();
-                    m.insert(k.clone(), v.clone());
-                    Value::Object(m)
-                })
-                .collect(),
-        )
+        Value::Array(self.params_list())
+    }
+
+    pub(crate) fn params_list(&self) -> Vec<Value> {
+        if !self.positional.is_empty() {
+            return self.positional.clone();
+        }
+        self.params
+            .iter()
+            .map(|(k, v)| {
+                let mut m = serde_json::Map::new();
+                m.insert(k.clone(), v.clone());
+                Value::Object(m)
+            })
+            .collect()
     }
 }
 
@@ -152,9 +161,10 @@ impl Query {
             r.push(" | ");
             render_pipeline(&mut r, &self.commands);
         }
+        r.check_params();
         match r.error {
             Some(e) => Err(e),
-            None => Ok(Rendered { query: r.out, params: r.params }),
+            None => Ok(Rendered { query: r.out, params: r.params, positional: r.positional }),
         }
     }
 }

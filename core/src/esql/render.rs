@@ -11,6 +11,7 @@ use crate::error::Error;
 pub(crate) struct Renderer {
     pub(crate) out: String,
     pub(crate) params: Vec<(String, Value)>,
+    pub(crate) positional: Vec<Value>,
     pub(crate) error: Option<Error>,
 }
 
@@ -118,6 +119,23 @@ impl Renderer {
         self.push(name);
     }
 
+    /// Records a positional parameter and writes `?`.
+    pub(crate) fn positional(&mut self, value: &Value) {
+        if let Value::Object(_) = value {
+            self.fail("ES|QL positional parameter: objects cannot be bound, only values and lists");
+        }
+        self.positional.push(value.clone());
+        self.push("?");
+    }
+
+    /// Fails when both named and positional parameters were used (the
+    /// server answers "inconsistent parameter declaration").
+    pub(crate) fn check_params(&mut self) {
+        if !self.params.is_empty() && !self.positional.is_empty() {
+            self.fail("an ES|QL query uses named (?name) or positional (?) parameters, not both");
+        }
+    }
+
     pub(crate) fn options(&mut self, options: &Options) {
         self.push("{");
         for (i, (key, value)) in options.0.iter().enumerate() {
@@ -146,6 +164,7 @@ impl Renderer {
             Expr::Field(f) => self.field(f),
             Expr::Literal(l) => self.literal(l),
             Expr::Param { name, value } => self.param(name, value),
+            Expr::Positional(value) => self.positional(value),
             Expr::Binary(op, l, r) => {
                 let p = op.precedence();
                 if p == prec::PREDICATE {
@@ -188,7 +207,9 @@ impl Renderer {
                 }
                 self.push(if *regex { " RLIKE " } else { " LIKE " });
                 match &**pattern {
-                    Expr::Literal(Literal::String(_)) | Expr::Param { .. } => self.expr(pattern, prec::ATOM),
+                    Expr::Literal(Literal::String(_)) | Expr::Param { .. } | Expr::Positional(_) => {
+                        self.expr(pattern, prec::ATOM)
+                    }
                     _ => self.fail("a LIKE/RLIKE pattern must be a string literal or a parameter"),
                 }
             }
@@ -209,7 +230,7 @@ impl Renderer {
                 self.field(field);
                 self.push(" : ");
                 match &**query {
-                    Expr::Literal(_) | Expr::Param { .. } => self.expr(query, prec::ATOM),
+                    Expr::Literal(_) | Expr::Param { .. } | Expr::Positional(_) => self.expr(query, prec::ATOM),
                     _ => self.fail("the match operator's query must be a literal or a parameter"),
                 }
             }

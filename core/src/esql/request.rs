@@ -52,9 +52,9 @@ impl TextFormat {
 pub struct QueryBody {
     /// The query text.
     pub query: String,
-    /// `[{"name": value}, …]`
+    /// `[{"name": value}, …]` (named) or `[value, …]` (positional).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub params: Vec<serde_json::Map<String, Value>>,
+    pub params: Vec<Value>,
     /// Values by column instead of by row.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub columnar: Option<bool>,
@@ -103,15 +103,7 @@ pub struct EsqlQuery {
 impl EsqlQuery {
     /// A request for a rendered query and its parameters.
     pub fn new(rendered: Rendered) -> Self {
-        let params = rendered
-            .params
-            .into_iter()
-            .map(|(k, v)| {
-                let mut m = serde_json::Map::new();
-                m.insert(k, v);
-                m
-            })
-            .collect();
+        let params = rendered.params_list();
         EsqlQuery {
             body: QueryBody { query: rendered.query, params, ..QueryBody::default() },
             delimiter: None,

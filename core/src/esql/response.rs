@@ -144,6 +144,69 @@ impl EsqlResponse {
         Some(&self.data[i])
     }
 
+    /// A column by name as typed values, `None` where the value is `null`
+    /// (or the column is all nulls), whatever layout the server answered in
+    /// (`columnar` or rows). Multi-valued cells decode into a `T` that
+    /// accepts an array (`Vec<String>`); a single-valued cell into a `Vec`
+    /// does not, so use [`EsqlResponse::column_multi`] for fields that may
+    /// hold one or many values. An unknown column or a value that is not a
+    /// `T` is an [`Error::Decode`] naming the column and row.
+    ///
+    /// ```
+    /// use elastik_proto::esql::EsqlResponse;
+    ///
+    /// let body = br#"{"columns": [{"name": "salary", "type": "integer"}],
+    ///                 "values": [[50000], [null], [61000]]}"#;
+    /// let out = EsqlResponse::from_slice(body, false).unwrap();
+    /// let salary: Vec<Option<u32>> = out.column_as("salary").unwrap();
+    /// assert_eq!(salary, vec![Some(50000), None, Some(61000)]);
+    /// assert!(out.column_as::<u32>("nope").is_err());
+    /// ```
+    pub fn column_as<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<Option<T>>, Error> {
+        let values = self.column_or_error(name)?;
+        values
+            .iter()
+            .enumerate()
+            .map(|(row, v)| match v {
+                Value::Null => Ok(None),
+                v => T::deserialize(v)
+                    .map(Some)
+                    .map_err(|e| Error::decode(format!("column {name:?}, row {row}: {e}"), b"")),
+            })
+            .collect()
+    }
+
+    /// A possibly multi-valued column by name: every cell as a list (a single
+    /// value becomes a one-item list, `null` an empty one). ES|QL answers a
+    /// multi-valued field with an array and a single value without one.
+    pub fn column_multi<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<Vec<T>>, Error> {
+        let values = self.column_or_error(name)?;
+        let one = |row: usize, v: &Value| {
+            T::deserialize(v).map_err(|e| Error::decode(format!("column {name:?}, row {row}: {e}"), b""))
+        };
+        values
+            .iter()
+            .enumerate()
+            .map(|(row, v)| match v {
+                Value::Null => Ok(Vec::new()),
+                Value::Array(items) => items.iter().map(|item| one(row, item)).collect(),
+                v => one(row, v).map(|x| vec![x]),
+            })
+            .collect()
+    }
+
+    /// The column names, in order.
+    pub fn column_names(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().map(|c| c.name.as_str())
+    }
+
+    fn column_or_error(&self, name: &str) -> Result<&[Value], Error> {
+        self.column(name).ok_or_else(|| {
+            let known: Vec<&str> = self.column_names().collect();
+            Error::decode(format!("no ES|QL column {name:?} in the answer (columns: {known:?})"), b"")
+        })
+    }
+
     /// The value at a row and column index.
     pub fn value(&self, row: usize, column: usize) -> Option<&Value> {
         self.data.get(column)?.get(row)
