@@ -8,14 +8,14 @@
 //! cargo run --example esql
 //! ```
 
-use elastik::proto::esql::{field, functions as f, Aggregation, Expr, Processing, Query, SortKey};
+use elastik::proto::esql::{field, functions as f, Aggregation, Expr, Processing, Query};
 
 fn main() -> Result<(), elastik::Error> {
     // Average height by language of the employees still hired, tallest first.
     let by_language = Query::from(["employees"])
         .where_(field("still_hired").eq(true))
         .stats_by([Aggregation::named("avg_height", f::avg(field("height")))], [field("languages")])
-        .sort([SortKey::desc(field("avg_height"))])
+        .sort([field("avg_height").desc()])
         .limit(10)
         .render()?;
     println!("{}", by_language.query);
@@ -30,5 +30,13 @@ fn main() -> Result<(), elastik::Error> {
     println!("{}", lookup.query);
     println!("params: {}", lookup.params_json());
     assert!(!lookup.query.contains(untrusted), "the value is a parameter, not query text");
+
+    // Literals mix with fields: heights in feet, positional `?` parameters.
+    let tall = Query::from(["employees"])
+        .eval([elastik::proto::esql::Column::named("height_feet", field("height") * 3.281)])
+        .where_(field("height_feet").gt(Expr::positional(6.0)))
+        .render()?;
+    println!("{}", tall.query);
+    println!("params: {}", tall.params_json());
     Ok(())
 }
