@@ -402,7 +402,7 @@ fn through_a_proxy_early_drop_full_scan_and_slices_each_close_their_point_in_tim
 
     let mut ids = BTreeSet::new();
     let mut hits = client.scan::<Doc>(ScanConfig::new(&index).size(1000));
-    while let Some(hit) = hits.next() {
+    for hit in hits.by_ref() {
         assert!(ids.insert(hit.unwrap().source.n));
     }
     assert_eq!(ids.len(), 2500);
