@@ -31,7 +31,9 @@
 //! - [`Runtime::sleep_until`] wakes at an instant.
 //! - [`Runtime::spawn`] runs a detached task (closing a scan dropped early,
 //!   finishing a dropped bulk indexer, the background sniffer) and says
-//!   whether it could.
+//!   whether it could. A blocking runtime runs it to its end on the
+//!   calling thread, so that a helper dropped early is settled when `drop`
+//!   returns.
 
 mod block_on;
 mod executor;
@@ -84,7 +86,8 @@ pub trait Runtime: Send + Sync + Sized + 'static {
     fn sleep_until(until: Instant) -> Self::Sleep;
 
     /// Runs a detached task; `false` when there is nowhere to run it (on
-    /// tokio: outside a runtime).
+    /// tokio: outside a runtime). A blocking runtime may run it to its end
+    /// before returning.
     fn spawn(task: Task) -> bool;
 
     /// A helper's request in flight, so that it progresses while the

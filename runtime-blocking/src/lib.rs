@@ -12,29 +12,36 @@
 //! # Ok::<(), elastik_blocking::Error>(())
 //! ```
 //!
-//! What it owns: the drive loop ([`BlockingExecutor`]), one HTTP exchange
-//! (pooled keep-alive connections, `connections_per_node` idle ones per
-//! node), the rustls configuration (web PKI or native roots, extra CA
-//! certificates, client certificates, SHA-256 pinning of the server
-//! certificate), and a `tracing` span per request.
+//! What it owns: one HTTP exchange with ureq (pooled keep-alive
+//! connections, `connections_per_node` idle ones per node; its IO happens
+//! inside the future's first poll), the rustls configuration (web PKI or
+//! native roots, extra CA certificates, client certificates, SHA-256 pinning
+//! of the server certificate), and how a blocking program waits: [`Blocking`]
+//! is its [`elastik_driver::Runtime`], whose timer parks the thread of
+//! [`elastik_driver::block_on`]. The drive loop, the `elasticsearch`
+//! tracing span and the helpers ([`helpers`]) are `elastik-driver`'s, the
+//! same code as on tokio and async-std, run to their end on the calling
+//! thread: a call is `block_on(driver.call(request))`, a helper's iterator
+//! is `block_on` of its stream's next item.
 //!
 //! What it does not do: decide anything. Node selection, retries, backoff,
 //! sniffing, compression, headers and the meaning of a response are the
 //! core's ([`elastik_proto::transport`]). Sniffing happens inside calls, when
-//! the core says one is due: there is no background thread.
+//! the core says one is due ([`SniffPolicy`]): there is no background
+//! thread (the driver's background sniffer is for the async runtimes).
 
 mod exchange;
 pub mod helpers;
 mod tls;
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use elastik_proto::machine::Step;
-use elastik_proto::transport::{Call, TraceFields, Transport};
-use elastik_proto::{Config, Executor, FromConfig, PreparedRequest};
-use tracing::field::Empty;
+use elastik_driver::{block_on, on_thread, BlockingSleep, CallFuture, Driver, Drives, Runtime, Task};
+use elastik_proto::transport::SendRequest;
+use elastik_proto::{Config, Executor, FromConfig, IoError, PreparedRequest};
 
 pub use elastik_api::Request;
 /// The generated endpoints (`api::Search`, `api::indices::IndicesCreate`, …)
@@ -50,54 +57,38 @@ pub use elastik_proto::{ApiError, Auth, Body, ClientBuilder, Endpoint, Error, Io
 /// node state, and can be used from many threads at once.
 pub type Client = elastik_api::Client<BlockingExecutor>;
 
-/// Runs requests on the calling thread: the core's drive loop around one
-/// ureq exchange. `Clone + Send + Sync`; clones share everything.
-#[derive(Clone, Debug)]
+/// Runs requests on the calling thread: the driver's call, blocked on.
+/// `Clone + Send + Sync`; clones share everything.
+#[derive(Clone)]
 pub struct BlockingExecutor {
-    inner: Arc<Inner>,
+    driver: Arc<Driver<Blocking>>,
 }
 
-#[derive(Debug)]
-struct Inner {
-    /// Locked only around `poll`/`handle`/`start`, never across IO or sleep.
-    transport: Mutex<Transport>,
-    agent: ureq::Agent,
+impl fmt::Debug for BlockingExecutor {
+    /// The node URLs only (never credentials or headers).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.driver.fmt(f)
+    }
 }
 
 impl FromConfig for BlockingExecutor {
-    fn from_config(mut config: Config) -> Result<Self, elastik_proto::Error> {
-        config.client_meta = config.client_meta.map(|meta| format!("{meta},ur=3"));
-        let agent = exchange::agent(&config)?;
-        Ok(BlockingExecutor { inner: Arc::new(Inner { transport: Mutex::new(Transport::new(config)), agent }) })
+    fn from_config(config: Config) -> Result<Self, Error> {
+        Ok(BlockingExecutor { driver: Driver::new(config)? })
+    }
+}
+
+impl Drives for BlockingExecutor {
+    type Runtime = Blocking;
+    fn driver(&self) -> &Arc<Driver<Blocking>> {
+        &self.driver
     }
 }
 
 impl Executor for BlockingExecutor {
     type Output<T: Send + 'static> = T;
 
-    fn execute(&self, request: PreparedRequest) -> Result<http::Response<Bytes>, elastik_proto::Error> {
-        let PreparedRequest { endpoint_id, request, options } = request;
-        let mut call = self.transport().start(endpoint_id, request, options, Instant::now());
-        let span = open_span(&call.trace_fields());
-        let _entered = span.enter();
-        loop {
-            let action = call.poll(&mut self.transport(), Instant::now());
-            match action {
-                Step::Send(send) => {
-                    record(&span, &call);
-                    let outcome = exchange::perform(&self.inner.agent, send);
-                    call.handle(&mut self.transport(), outcome, Instant::now());
-                }
-                Step::Wait(Some(until)) => std::thread::sleep(until.saturating_duration_since(Instant::now())),
-                Step::Wait(None) | Step::Done => {
-                    return Err(elastik_proto::Error::build("the call ended without a result"))
-                }
-                Step::Emit(result) => {
-                    record(&span, &call);
-                    return result;
-                }
-            }
-        }
+    fn execute(&self, request: PreparedRequest) -> Result<http::Response<Bytes>, Error> {
+        block_on(self.driver.call(request))
     }
 
     fn ready<T: Send + 'static>(value: T) -> T {
@@ -114,42 +105,49 @@ impl Executor for BlockingExecutor {
     }
 }
 
-impl BlockingExecutor {
-    /// The shared transport, locked. A panic while it was locked cannot leave
-    /// it half-updated in a way that matters more than failing every later
-    /// call, so a poisoned lock is used as is.
-    fn transport(&self) -> MutexGuard<'_, Transport> {
-        self.inner.transport.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
+/// The blocking runtime as an [`elastik_driver::Runtime`]: the ureq
+/// exchange, [`BlockingSleep`] for [`block_on`], a thread per helper
+/// request in flight, and detached tasks run to their end where they are
+/// spawned.
+#[derive(Debug)]
+pub struct Blocking;
 
-/// The request's span, with OpenTelemetry's attribute names; the fields the
-/// core knows only once a node is picked are recorded by [`record`].
-fn open_span(fields: &TraceFields) -> tracing::Span {
-    tracing::info_span!(
-        "elasticsearch",
-        "db.system.name" = "elasticsearch",
-        "db.operation.name" = fields.operation,
-        "http.request.method" = fields.method.as_str(),
-        "url.full" = Empty,
-        "server.address" = Empty,
-        "server.port" = Empty,
-        "http.request.resend_count" = Empty,
-    )
-}
+impl Runtime for Blocking {
+    type Http = ureq::Agent;
+    type Sleep = BlockingSleep;
 
-fn record(span: &tracing::Span, call: &Call) {
-    let fields = call.trace_fields();
-    if let Some(url) = &fields.url_full {
-        span.record("url.full", url.as_str());
+    const NAME: &'static str = "BlockingExecutor";
+    /// The HTTP library: ureq 3.
+    const CLIENT_META: &'static str = ",ur=3";
+
+    fn http(config: &Config) -> Result<ureq::Agent, Error> {
+        exchange::agent(config)
     }
-    if let Some(address) = &fields.server_address {
-        span.record("server.address", address.as_str());
+
+    /// The exchange, done (blocking) when the future is first polled.
+    async fn exchange(http: &ureq::Agent, send: SendRequest) -> Result<http::Response<Bytes>, IoError> {
+        exchange::perform(http, send)
     }
-    if let Some(port) = fields.server_port {
-        span.record("server.port", port);
+
+    fn sleep_until(until: Instant) -> BlockingSleep {
+        BlockingSleep(until)
     }
-    if fields.retries > 0 {
-        span.record("http.request.resend_count", fields.retries);
+
+    /// Runs the task to its end here: a helper dropped early (a scan, a
+    /// reindex, a bulk indexer) is closed and settled when `drop` returns,
+    /// as blocking code expects (no thread is left behind).
+    fn spawn(task: Task) -> bool {
+        block_on(task);
+        true
+    }
+
+    /// A thread of its own, so that the request progresses while the
+    /// consumer does something else (several bulk chunks at once, the next
+    /// page of a scan).
+    fn in_background(call: CallFuture) -> CallFuture {
+        let answer = on_thread("elastik-request", call);
+        Box::pin(async move {
+            answer.await.unwrap_or_else(|| Err(Error::build("the thread running the request did not answer")))
+        })
     }
 }

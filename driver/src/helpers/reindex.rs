@@ -54,6 +54,13 @@ impl<X: Drives> ReindexStream<X> {
         self.driven.next().await
     }
 
+    /// Stops early: closes the scan and finishes the writes of what was
+    /// read, in this task; returns once they have their outcomes. Dropping
+    /// the stream does the same in a task.
+    pub async fn close(mut self) {
+        self.driven.finish().await;
+    }
+
     /// Runs to the end, calling `on_progress` with each event, and returns
     /// the final counters.
     pub async fn run(mut self, mut on_progress: impl FnMut(&ReindexEvent, &ReindexProgress)) -> ReindexProgress {

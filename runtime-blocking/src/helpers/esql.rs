@@ -1,16 +1,14 @@
-//! Async ES|QL queries on the calling thread: [`esql_async_query`] drives the core's
-//! [`AsyncQuery`] machine to its end, sleeping the thread between polls.
+//! Async ES|QL queries on the calling thread: [`esql_async_query`] blocks on
+//! the driver's, which drives the core's [`AsyncQuery`] machine to its end.
 //!
 //! What it does not do: decide when to poll, when to stop or whether to
 //! delete, nor decode anything; the machine does. A plain `esql.query`
 //! needs no helper: `client.send(EsqlQuery::from_query(&query)?)`
 //! answers an [`EsqlResponse`](elastik_proto::esql::EsqlResponse).
 
-use std::time::Instant;
-
+use elastik_driver::block_on;
 use elastik_proto::esql::{AsyncQuery, EsqlResponse};
-use elastik_proto::machine::Step;
-use elastik_proto::{Error, Executor};
+use elastik_proto::Error;
 
 use crate::Client;
 
@@ -20,7 +18,7 @@ use crate::Client;
 /// machine was built with `delete_when_done(true)`, and returns the last
 /// answer's table or the error that ended the query.
 ///
-/// Each request goes through the client's executor, so node selection and
+/// Each request goes through the client's driver, so node selection and
 /// retries stay the transport's. The thread sleeps until each next poll.
 ///
 /// ```no_run
@@ -37,21 +35,6 @@ use crate::Client;
 /// println!("{} rows", response.row_count());
 /// # Ok::<(), elastik_blocking::Error>(())
 /// ```
-pub fn esql_async_query(client: &Client, mut query: AsyncQuery) -> Result<EsqlResponse, Error> {
-    loop {
-        match query.poll(Instant::now()) {
-            Step::Send(request) => {
-                let outcome = match request.prepare() {
-                    Ok(prepared) => client.executor().execute(prepared),
-                    Err(e) => Err(e),
-                };
-                query.handle(outcome, Instant::now());
-            }
-            Step::Wait(Some(until)) => std::thread::sleep(until.saturating_duration_since(Instant::now())),
-            Step::Emit(result) => return result,
-            // Each answer is handed back before the next poll, so the
-            // machine never waits for one here.
-            Step::Wait(None) | Step::Done => return Err(Error::build("the async ES|QL query ended without a result")),
-        }
-    }
+pub fn esql_async_query(client: &Client, query: AsyncQuery) -> Result<EsqlResponse, Error> {
+    block_on(elastik_driver::helpers::esql_async_query(client, query))
 }

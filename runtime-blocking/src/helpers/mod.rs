@@ -2,26 +2,29 @@
 //! blocks while it is full, [`bulk`] over an iterator of operations,
 //! [`scan`] and [`scan_sliced`] as `Iterator`s of typed hits, [`reindex`],
 //! and [`esql_async_query`], which polls an async ES|QL query to its end —
-//! the same names and shapes as the async runtimes, with
-//! threads for tasks and iterators for streams.
+//! the same names and shapes as the async runtimes, with iterators for
+//! streams and blocking methods for futures.
 //!
-//! What it owns: driving the core machines ([`elastik_proto::helpers`]) with
-//! the blocking executor. A bulk indexer runs `max_in_flight` worker
-//! threads that share the machine behind a mutex: each one polls it, sends
-//! the chunk it is handed (blocking, outside the lock), and feeds the
-//! answer back, so up to `max_in_flight` chunks are in flight at once. A
-//! scan or a reindex is driven by its consumer's `next()`, each request on
-//! a short-lived thread so that the next page is fetched while the current
-//! one is consumed; a sliced scan runs each slice on its own thread.
+//! They are `elastik-driver`'s helpers ([`elastik_driver::helpers`]),
+//! written once for every runtime; each type here wraps the driver's and
+//! blocks on it ([`elastik_driver::block_on`]). A helper is driven while one
+//! of its methods runs (`add`, `flush`, `close`, `next`); each request it
+//! has in flight runs on a thread of its own, so up to `max_in_flight` bulk
+//! chunks are sent at once and the next page of a scan is fetched while
+//! the current one is consumed. Between two calls the requests in flight
+//! go on, but their answers are handled (and the flush interval's timer
+//! fires) only at the next call: a loader that calls `add` in a loop, or a
+//! consumer that iterates, keeps the helper moving.
 //!
 //! What it does not do: decide anything. Chunking, per-item accounting,
-//! retries and backoff, paging, closing the point in time or scroll, and
-//! the reindex's composition are the core machines'. The one rule of this
-//! module is liveness: a helper dropped before its end is cancelled (a
-//! scan) or closed (an indexer) and driven to its end *before `drop`
-//! returns* — the close request of a scan is answered, the operations of
-//! an indexer all have their outcomes. Blocking code expects that: no
-//! thread is left behind, and what the server holds is settled.
+//! retries and backoff, flush completion and progress reports, paging,
+//! merging slices, closing the point in time or scroll, and the reindex's
+//! composition are the core machines'. A helper dropped before its end is
+//! cancelled (a scan, a reindex) or closed (an indexer) and driven to its
+//! end *before `drop` returns* — the close request of a scan is answered,
+//! the operations of an indexer all have their outcomes. Blocking code
+//! expects that: no thread is left behind, and what the server holds is
+//! settled.
 //!
 //! ```no_run
 //! use elastik_blocking::helpers::{BulkConfig, BulkOperation, ClientHelpers, ScanConfig};
@@ -47,24 +50,18 @@ mod esql;
 mod reindex;
 mod scan;
 
-use std::sync::mpsc;
-use std::time::Instant;
+use std::pin::Pin;
 
-use bytes::Bytes;
-use elastik_proto::helpers::{HelperRequest, Role, Token};
-use elastik_proto::machine::Step;
-use elastik_proto::{Error, Executor, PreparedRequest};
+use elastik_driver::block_on;
+use elastik_driver::helpers::Stream;
 use serde::de::DeserializeOwned;
 
 pub use bulk::{bulk, BulkIndexer, BulkIter, BulkOutcomes};
-pub use elastik_proto::esql::{AsyncQuery, EsqlResponse};
-pub use elastik_proto::helpers::bulk::{
-    BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkResult, BulkStats, Closed, OpId,
-    OpType, OperationMeta, RetryReasons,
+pub use elastik_driver::helpers::{
+    AsyncQuery, BackoffPolicy, BulkConfig, BulkError, BulkItem, BulkOperation, BulkOutcome, BulkReport, BulkResult,
+    BulkStats, Closed, EsqlResponse, Hit, OpId, OpType, OperationMeta, ReindexConfig, ReindexEvent, ReindexProgress,
+    RetryReasons, ScanConfig, ScanMode, ScanStats,
 };
-pub use elastik_proto::helpers::reindex::{ReindexConfig, ReindexEvent, ReindexProgress};
-pub use elastik_proto::helpers::scan::{Hit, ScanConfig, ScanMode, ScanStats};
-pub use elastik_proto::helpers::BackoffPolicy;
 pub use esql::esql_async_query;
 pub use reindex::{reindex, reindex_with, ReindexIter};
 pub use scan::{scan, scan_sliced, ScanIter};
@@ -95,121 +92,8 @@ impl ClientHelpers for Client {
     }
 }
 
-/// A core helper machine this module can drive.
-trait Machine: elastik_proto::machine::Machine<Output = Self::Out> + Send + 'static {
-    type Out: Send + 'static;
-}
-
-impl<M: elastik_proto::machine::Machine + Send + 'static> Machine for M
-where
-    M::Output: Send + 'static,
-{
-    type Out = M::Output;
-}
-
-/// The client of each [`Role`]: the same one except in a reindex between two clusters.
-#[derive(Clone, Debug)]
-struct Clients {
-    read: Client,
-    write: Client,
-}
-
-impl Clients {
-    fn one(client: &Client) -> Self {
-        Clients { read: client.clone(), write: client.clone() }
-    }
-
-    /// Runs the request through the executor of its role's client, on this thread.
-    fn execute(&self, request: HelperRequest) -> Answer {
-        let HelperRequest { token, endpoint_id, request, options, role, .. } = request;
-        let client = match role {
-            Role::Read => &self.read,
-            Role::Write => &self.write,
-        };
-        (token, client.executor().execute(PreparedRequest { endpoint_id, request, options }))
-    }
-}
-
-type Answer = (Token, Result<http::Response<Bytes>, Error>);
-
-/// A machine driven by its consumer's `next()`: each request on a thread
-/// of its own, the answers back through a channel.
-struct Driven<M: Machine> {
-    machine: M,
-    clients: Clients,
-    answers_tx: mpsc::Sender<Answer>,
-    answers: mpsc::Receiver<Answer>,
-    in_flight: usize,
-    done: bool,
-}
-
-impl<M: Machine> Driven<M> {
-    fn new(machine: M, clients: Clients) -> Self {
-        let (answers_tx, answers) = mpsc::channel();
-        Driven { machine, clients, answers_tx, answers, in_flight: 0, done: false }
-    }
-
-    fn handle(&mut self, (token, result): Answer) {
-        self.in_flight -= 1;
-        self.machine.handle(token, result, Instant::now());
-    }
-
-    /// The next output; `None` once the machine is done.
-    fn next_output(&mut self) -> Option<M::Out> {
-        if self.done {
-            return None;
-        }
-        loop {
-            while let Ok(answer) = self.answers.try_recv() {
-                self.handle(answer);
-            }
-            match self.machine.poll(Instant::now()) {
-                Step::Send(request) => {
-                    self.in_flight += 1;
-                    let clients = self.clients.clone();
-                    let tx = self.answers_tx.clone();
-                    std::thread::Builder::new()
-                        .name("elastik-helper-request".to_owned())
-                        .spawn(move || {
-                            let _ = tx.send(clients.execute(request));
-                        })
-                        .expect("spawn a request thread");
-                }
-                Step::Emit(output) => return Some(output),
-                Step::Wait(Some(until)) => {
-                    if let Ok(answer) = self.answers.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                        self.handle(answer);
-                    }
-                }
-                Step::Wait(None) if self.in_flight > 0 => {
-                    // The sender is held here: the channel cannot disconnect.
-                    if let Ok(answer) = self.answers.recv() {
-                        self.handle(answer);
-                    }
-                }
-                // Idle with nothing in flight: no input can ever come.
-                Step::Wait(None) | Step::Done => {
-                    self.done = true;
-                    return None;
-                }
-            }
-        }
-    }
-
-    /// Cancels the machine and drives it to its end (sending what closes
-    /// it), discarding the outputs.
-    fn finish(&mut self) {
-        if !self.done {
-            self.machine.cancel();
-            while self.next_output().is_some() {}
-        }
-    }
-}
-
-impl<M: Machine> Drop for Driven<M> {
-    /// Dropped before its end: cancel and drive the rest (the close request
-    /// of a scan, the pending writes of a reindex) before returning.
-    fn drop(&mut self) {
-        self.finish();
-    }
+/// The next item of one of the driver's streams, blocked on: what each
+/// iterator here is.
+fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    block_on(std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)))
 }

@@ -1,12 +1,12 @@
 //! Reindex: a scan of the source client feeding a bulk indexer on the target client.
 
-use elastik_proto::helpers::bulk::{BulkOperation, BulkStats};
-use elastik_proto::helpers::reindex::{Reindex, ReindexConfig, ReindexEvent, ReindexProgress};
-use elastik_proto::helpers::scan::Hit;
+use elastik_driver::block_on;
+use elastik_driver::helpers::{
+    self as driven, BulkOperation, BulkStats, Hit, ReindexConfig, ReindexEvent, ReindexProgress,
+};
 use serde_json::Value;
 
-use super::{Clients, Driven};
-use crate::Client;
+use crate::{BlockingExecutor, Client};
 
 /// Copies what `config.scan` reads on `source` into `config.target_index`
 /// on `target` (the same client or another): same `_source`, `_id` and
@@ -17,8 +17,7 @@ use crate::Client;
 /// early stops reading (the point in time is closed) and finishes the
 /// writes of what was read, before `drop` returns.
 pub fn reindex(source: &Client, target: &Client, config: ReindexConfig) -> ReindexIter {
-    let clients = Clients { read: source.clone(), write: target.clone() };
-    ReindexIter { driven: Driven::new(Reindex::new(config), clients) }
+    ReindexIter { stream: driven::reindex(source, target, config) }
 }
 
 /// Like [`reindex`], each hit turned into an operation by `transform`
@@ -29,33 +28,37 @@ pub fn reindex_with(
     config: ReindexConfig,
     transform: impl FnMut(Hit<Value>) -> Option<BulkOperation> + Send + 'static,
 ) -> ReindexIter {
-    let clients = Clients { read: source.clone(), write: target.clone() };
-    ReindexIter { driven: Driven::new(Reindex::with_transform(config, transform), clients) }
+    ReindexIter { stream: driven::reindex_with(source, target, config, transform) }
 }
 
-/// The iterator of [`reindex`]: every [`ReindexEvent`], with the counters.
+/// The iterator of [`reindex`]: every [`ReindexEvent`], with the counters;
+/// the driver's [`ReindexStream`](driven::ReindexStream), blocked on.
 pub struct ReindexIter {
-    driven: Driven<Reindex>,
+    stream: driven::ReindexStream<BlockingExecutor>,
 }
 
 impl ReindexIter {
     /// Counters so far: read, skipped, written, failed, read errors.
     pub fn progress(&self) -> ReindexProgress {
-        self.driven.machine.progress()
+        self.stream.progress()
     }
 
     /// The target indexer's counters (requests, bytes, retries).
     pub fn bulk_stats(&self) -> BulkStats {
-        self.driven.machine.bulk_stats()
+        self.stream.bulk_stats()
     }
 
     /// Runs to the end, calling `on_progress` after every event with it
     /// and the counters; returns the final counters.
-    pub fn run(mut self, mut on_progress: impl FnMut(&ReindexEvent, &ReindexProgress)) -> ReindexProgress {
-        while let Some(event) = self.driven.next_output() {
-            on_progress(&event, &self.progress());
-        }
-        self.progress()
+    pub fn run(self, on_progress: impl FnMut(&ReindexEvent, &ReindexProgress)) -> ReindexProgress {
+        block_on(self.stream.run(on_progress))
+    }
+
+    /// Stops early: closes the point in time and finishes the writes of
+    /// what was read; returns once they have their outcomes. The same as
+    /// dropping the iterator.
+    pub fn close(self) {
+        block_on(self.stream.close());
     }
 }
 
@@ -63,7 +66,7 @@ impl Iterator for ReindexIter {
     type Item = ReindexEvent;
 
     fn next(&mut self) -> Option<ReindexEvent> {
-        self.driven.next_output()
+        super::next(&mut self.stream)
     }
 }
 

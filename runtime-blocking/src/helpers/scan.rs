@@ -1,15 +1,11 @@
 //! Scans as iterators of typed hits.
 
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
-
-use elastik_proto::helpers::scan::{Hit, Scan, ScanConfig, ScanStats};
+use elastik_driver::block_on;
+use elastik_driver::helpers::{self as driven, Hit, ScanConfig, ScanStats};
 use elastik_proto::Error;
 use serde::de::DeserializeOwned;
 
-use super::{Clients, Driven};
-use crate::Client;
+use crate::{BlockingExecutor, Client};
 
 /// Every hit of a search, as an `Iterator` of `Result<Hit<T>, Error>`: a
 /// point in time with `search_after` by default, a scroll for
@@ -22,107 +18,47 @@ use crate::Client;
 /// the iterator is dropped early: `drop` then sends the close request and
 /// returns once it is answered.
 pub fn scan<T: DeserializeOwned + Send + 'static>(client: &Client, config: ScanConfig) -> ScanIter<T> {
-    ScanIter { inner: Inner::One(Box::new(Driven::new(Scan::new(config), Clients::one(client)))) }
+    ScanIter { stream: driven::scan(client, config) }
 }
 
-/// Like [`scan`], with the search split in `slices` slices, each scanned
-/// on its own thread, merged into one iterator (in no particular order).
-/// Each slice opens and closes its own point in time (or scroll); a failing
-/// slice ends with its error, the others go on. Each slice keeps about one
-/// page of hits ready for the consumer. Dropping the iterator early stops
-/// every slice, and returns once each has closed what it opened.
+/// Like [`scan`], with the search split in `slices` slices scanned at once
+/// and merged into one iterator (in no particular order; the merge is the
+/// core's [`SlicedScan`](elastik_proto::helpers::scan::SlicedScan)). Each
+/// slice opens and closes its own point in time (or scroll); a failing
+/// slice ends with its error, the others go on. Dropping the iterator
+/// early stops every slice, and returns once each has closed what it opened.
 pub fn scan_sliced<T: DeserializeOwned + Send + 'static>(
     client: &Client,
     config: ScanConfig,
     slices: u32,
 ) -> ScanIter<T> {
-    if slices <= 1 {
-        return scan(client, config);
-    }
-    let capacity = config.size.max(1) as usize;
-    let (tx, rx) = mpsc::sync_channel(capacity);
-    let stats = Arc::new(Mutex::new(vec![ScanStats::default(); slices as usize]));
-    let threads = (0..slices)
-        .map(|id| {
-            let mut driven = Driven::new(Scan::<T>::new(config.clone().slice(id, slices)), Clients::one(client));
-            let tx = tx.clone();
-            let stats = Arc::clone(&stats);
-            std::thread::Builder::new()
-                .name(format!("elastik-scan-slice-{id}"))
-                .spawn(move || {
-                    while let Some(item) = driven.next_output() {
-                        stats.lock().unwrap_or_else(PoisonError::into_inner)[id as usize] = driven.machine.stats();
-                        if tx.send(item).is_err() {
-                            // The consumer is gone: close what is open, here.
-                            driven.finish();
-                            break;
-                        }
-                    }
-                    stats.lock().unwrap_or_else(PoisonError::into_inner)[id as usize] = driven.machine.stats();
-                })
-                .expect("spawn a scan slice thread")
-        })
-        .collect();
-    ScanIter { inner: Inner::Sliced { rx: Some(rx), threads, stats } }
+    ScanIter { stream: driven::scan_sliced(client, config, slices) }
 }
 
-/// The iterator of [`scan`] and [`scan_sliced`].
+/// The iterator of [`scan`] and [`scan_sliced`]: the driver's
+/// [`ScanStream`](driven::ScanStream), blocked on.
 pub struct ScanIter<T: DeserializeOwned + Send + 'static> {
-    inner: Inner<T>,
-}
-
-enum Inner<T: DeserializeOwned + Send + 'static> {
-    One(Box<Driven<Scan<T>>>),
-    Sliced {
-        /// `None` once dropped, so that the slices stop.
-        rx: Option<mpsc::Receiver<Result<Hit<T>, Error>>>,
-        threads: Vec<JoinHandle<()>>,
-        stats: Arc<Mutex<Vec<ScanStats>>>,
-    },
+    stream: driven::ScanStream<BlockingExecutor, T>,
 }
 
 impl<T: DeserializeOwned + Send + 'static> ScanIter<T> {
     /// The counters, summed over the slices.
     pub fn stats(&self) -> ScanStats {
-        match &self.inner {
-            Inner::One(driven) => driven.machine.stats(),
-            Inner::Sliced { stats, .. } => {
-                let mut total = ScanStats::default();
-                for s in stats.lock().unwrap_or_else(PoisonError::into_inner).iter() {
-                    total.pages += s.pages;
-                    total.hits += s.hits;
-                    total.requests += s.requests;
-                }
-                total
-            }
-        }
+        self.stream.stats()
     }
 
-    /// Stops early and closes what is open; the same as dropping the iterator.
-    pub fn close(self) {}
+    /// Stops early and closes what is open; returns once the close requests
+    /// are answered. The same as dropping the iterator.
+    pub fn close(self) {
+        block_on(self.stream.close());
+    }
 }
 
 impl<T: DeserializeOwned + Send + 'static> Iterator for ScanIter<T> {
     type Item = Result<Hit<T>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match &mut self.inner {
-            Inner::One(driven) => driven.next_output(),
-            Inner::Sliced { rx, .. } => rx.as_ref()?.recv().ok(),
-        }
-    }
-}
-
-impl<T: DeserializeOwned + Send + 'static> Drop for ScanIter<T> {
-    fn drop(&mut self) {
-        if let Inner::Sliced { rx, threads, .. } = &mut self.inner {
-            // Closing the channel stops each slice at its next hit; each
-            // closes its point in time before its thread ends.
-            drop(rx.take());
-            for thread in threads.drain(..) {
-                let _ = thread.join();
-            }
-        }
+        super::next(&mut self.stream)
     }
 }
 
