@@ -37,6 +37,8 @@
 //! );
 //! ```
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 mod async_query;
 mod command;
 mod expr;

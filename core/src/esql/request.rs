@@ -180,10 +180,10 @@ impl EsqlQuery {
         serde_json::to_value(&self.body).unwrap_or(Value::Null)
     }
 
-    fn url_query(&self, format: Option<TextFormat>) -> UrlQuery {
+    fn url_query(&self, format: Option<&str>) -> UrlQuery {
         let mut q = UrlQuery::new();
-        q.push_opt("format", format.map(TextFormat::as_str));
-        if format == Some(TextFormat::Csv) {
+        q.push_opt("format", format);
+        if format == Some(TextFormat::Csv.as_str()) {
             q.push_opt("delimiter", self.delimiter.as_deref());
         }
         q.push_opt("drop_null_columns", self.drop_null_columns);
@@ -193,7 +193,19 @@ impl EsqlQuery {
 
     fn request(&self, path: &str, format: Option<TextFormat>) -> Result<http::Request<Body>, Error> {
         let accept = format.map_or(media::JSON, TextFormat::media_type);
-        build_request(Method::POST, path, &self.url_query(format), accept, Body::json(&self.body)?)
+        let query = self.url_query(format.map(TextFormat::as_str));
+        build_request(Method::POST, path, &query, accept, Body::json(&self.body)?)
+    }
+
+    /// The request with `format=…` in the URL and this `Accept`.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+    pub(crate) fn request_with_format(
+        &self,
+        path: &str,
+        format: &str,
+        accept: &str,
+    ) -> Result<http::Request<Body>, Error> {
+        build_request(Method::POST, path, &self.url_query(Some(format)), accept, Body::json(&self.body)?)
     }
 
     fn is_columnar(&self) -> bool {
