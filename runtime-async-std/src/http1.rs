@@ -87,7 +87,7 @@ impl Connector {
         let expired = async {
             async_io::Timer::after(timeout).await;
             let message = format!("no complete response within {timeout:?}");
-            Err(IoError { kind: IoErrorKind::Timeout, message, request_sent: sent.load(Ordering::Relaxed) })
+            Err(IoError::new(IoErrorKind::Timeout, message).sent(sent.load(Ordering::Relaxed)))
         };
         futures_lite::future::or(exchange, expired).await
     }
@@ -191,6 +191,7 @@ impl Connector {
                 kind: IoErrorKind::Tls,
                 message: format!("invalid server name: {e}"),
                 request_sent: false,
+                source: None,
             })?;
             let tls =
                 self.tls.connect(name, tcp).await.map_err(|e| io_error(IoErrorKind::Tls, "tls handshake", e, false))?;
@@ -212,6 +213,7 @@ impl Key {
                     kind: IoErrorKind::Other,
                     message: format!("unsupported URL {uri}"),
                     request_sent: false,
+                    source: None,
                 })
             }
         };
@@ -245,6 +247,7 @@ impl Conn {
                 kind: IoErrorKind::Reset,
                 message: format!("connection closed while reading the {what}"),
                 request_sent: true,
+                source: None,
             }),
             Ok(_) => Ok(()),
             Err(e) => Err(io_error(IoErrorKind::Reset, &format!("reading the {what}"), e, true)),
@@ -431,12 +434,12 @@ async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
 
 fn io_error(kind: IoErrorKind, doing: &str, e: io::Error, request_sent: bool) -> IoError {
     let kind = if e.kind() == io::ErrorKind::TimedOut { IoErrorKind::Timeout } else { kind };
-    IoError { kind, message: format!("{doing}: {e}"), request_sent }
+    IoError::new(kind, format!("{doing}: {e}")).sent(request_sent).with_source(e)
 }
 
 /// A response that is not valid HTTP/1.1: the request went out.
 fn protocol(what: &str) -> IoError {
-    IoError { kind: IoErrorKind::Other, message: what.to_owned(), request_sent: true }
+    IoError::new(IoErrorKind::Other, what).sent(true)
 }
 
 fn too_large(limit: usize) -> IoError {
@@ -444,6 +447,7 @@ fn too_large(limit: usize) -> IoError {
         kind: IoErrorKind::BodyTooLarge,
         message: format!("response body exceeds {limit} bytes"),
         request_sent: true,
+        source: None,
     }
 }
 

@@ -112,7 +112,27 @@ fn io_error(error: ureq::Error) -> IoError {
         ureq::Error::BodyExceedsLimit(_) => (IoErrorKind::BodyTooLarge, true),
         _ => (IoErrorKind::Other, true),
     };
-    IoError { kind, message: error.to_string(), request_sent }
+    with_source(IoError::new(kind, message(&error)).sent(request_sent), error)
+}
+
+/// ureq's message, except for timeouts: its own words ("timeout: global")
+/// mean nothing to a caller, so say what did not finish in time, as the
+/// other runtimes do.
+fn message(error: &ureq::Error) -> String {
+    match error {
+        ureq::Error::Timeout(Timeout::Resolve) => "resolving the host name did not finish in time".to_owned(),
+        ureq::Error::Timeout(Timeout::Connect) => "connecting did not finish in time".to_owned(),
+        ureq::Error::Timeout(_) => "no complete response within the timeout".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Keeps ureq's error as the source (its `io::Error` itself when it is one).
+fn with_source(io: IoError, error: ureq::Error) -> IoError {
+    match error {
+        ureq::Error::Io(e) => io.with_source(e),
+        other => io.with_source(other),
+    }
 }
 
 /// A failure before any byte of the request went out (connecting, the TLS
@@ -122,7 +142,13 @@ pub(crate) struct Unsent(IoError);
 
 impl Unsent {
     pub(crate) fn error(kind: IoErrorKind, message: impl std::fmt::Display) -> ureq::Error {
-        ureq::Error::Other(Box::new(Unsent(IoError { kind, message: message.to_string(), request_sent: false })))
+        ureq::Error::Other(Box::new(Unsent(IoError::new(kind, message.to_string()).sent(false))))
+    }
+
+    /// Like [`Unsent::error`], keeping ureq's error as the source.
+    pub(crate) fn caused(kind: IoErrorKind, error: ureq::Error) -> ureq::Error {
+        let io = with_source(IoError::new(kind, message(&error)).sent(false), error);
+        ureq::Error::Other(Box::new(Unsent(io)))
     }
 }
 
@@ -144,7 +170,7 @@ impl<In: Transport> Connector<In> for Dial {
     type Out = <TcpConnector as Connector<In>>::Out;
 
     fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
-        self.0.connect(details, chained).map_err(|e| Unsent::error(IoErrorKind::Connect, e))
+        self.0.connect(details, chained).map_err(|e| Unsent::caused(IoErrorKind::Connect, e))
     }
 }
 

@@ -123,10 +123,10 @@ async fn read_body(mut body: Incoming, declared: Option<usize>, limit: usize) ->
 fn request_error(error: hyper_util::client::legacy::Error) -> IoError {
     let message = chain(&error);
     if !error.is_connect() {
-        return IoError::new(IoErrorKind::Reset, message);
+        return IoError::new(IoErrorKind::Reset, message).with_source(error);
     }
     let kind = if source_is::<TlsHandshakeError>(&error) { IoErrorKind::Tls } else { IoErrorKind::Connect };
-    IoError { kind, message, request_sent: false }
+    IoError::new(kind, message).sent(false).with_source(error)
 }
 
 fn body_error(error: &(dyn StdError + 'static), limit: usize) -> IoError {

@@ -1,9 +1,10 @@
 //! The generic client and the request builder every endpoint method returns.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use elastik_base::endpoint::RawRequest;
+use elastik_base::endpoint::{IgnoredStatus, RawRequest};
 use elastik_base::{
     Auth, Body, ClientBuilder, Config, Endpoint, Error, Executor, FromConfig, PreparedRequest, RequestOptions,
 };
@@ -12,14 +13,19 @@ use serde::Serialize;
 
 /// An Elasticsearch client over the runtime `X`. Cheap to clone; clones
 /// share connections and node state.
+///
+/// [`Client::with_options`] makes a clone whose every request starts from
+/// default [`RequestOptions`] (Python's `client.options(…)`).
 #[derive(Clone, Debug)]
 pub struct Client<X> {
     executor: X,
+    /// Options every request of this client starts from.
+    defaults: Arc<RequestOptions>,
 }
 
 impl<X: Executor + FromConfig> FromConfig for Client<X> {
     fn from_config(config: Config) -> Result<Self, Error> {
-        X::from_config(config).map(|executor| Client { executor })
+        X::from_config(config).map(Client::from_executor)
     }
 }
 
@@ -42,7 +48,36 @@ impl<X: Executor> Client<X> {
 
     /// Wraps an executor.
     pub fn from_executor(executor: X) -> Self {
-        Client { executor }
+        Client { executor, defaults: Arc::default() }
+    }
+
+    /// A clone of this client (same connections and node state) whose every
+    /// request starts from `options`: timeout, headers, opaque id,
+    /// credentials, ignored statuses, retries. Like the Python client's
+    /// `client.options(request_timeout=…, opaque_id=…, headers=…, ignore_status=…)`.
+    ///
+    /// The options are laid over this client's own defaults (an option set
+    /// here wins, the others stay), and each request's own options win over
+    /// both (see [`RequestOptions::over`]). Cheap: one `Arc` and a clone of
+    /// the executor handle.
+    ///
+    /// ```no_run
+    /// # fn demo<X: elastik_base::Executor>(client: &elastik_api::Client<X>) {
+    /// use std::time::Duration;
+    /// use elastik_base::RequestOptions;
+    ///
+    /// let tolerant = client.with_options(
+    ///     RequestOptions::new().timeout(Duration::from_secs(5)).opaque_id("nightly-job").ignore_status([404]),
+    /// );
+    /// # }
+    /// ```
+    pub fn with_options(&self, options: RequestOptions) -> Self {
+        Client { executor: self.executor.clone(), defaults: Arc::new(options.over(&self.defaults)) }
+    }
+
+    /// The options every request of this client starts from.
+    pub fn default_options(&self) -> &RequestOptions {
+        &self.defaults
     }
 
     /// The runtime's executor.
@@ -52,7 +87,7 @@ impl<X: Executor> Client<X> {
 
     /// A request builder for any endpoint value.
     pub fn request<E: Endpoint>(&self, endpoint: E) -> Request<'_, X, E> {
-        Request { client: self, endpoint, options: RequestOptions::default(), body: None }
+        Request::new(self, endpoint)
     }
 
     /// Sends an endpoint value and decodes its response.
@@ -66,7 +101,8 @@ impl<X: Executor> Client<X> {
 
     /// The raw escape hatch: any method, path (already encoded), query,
     /// headers and body. An error status is an [`Error::Api`], except a
-    /// `HEAD` 404.
+    /// `HEAD` 404 and the statuses the client's default options ignore
+    /// ([`RequestOptions::ignore_status`]), which are returned as is.
     pub fn perform_request(
         &self,
         method: Method,
@@ -84,7 +120,8 @@ impl<X: Executor> Client<X> {
     }
 }
 
-/// One call being configured: the endpoint value plus per-request options.
+/// One call being configured: the endpoint value plus per-request options
+/// (laid over the client's defaults, see [`Client::with_options`]).
 /// Finish with [`Request::send`] (and `.await` on async runtimes).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
@@ -114,7 +151,8 @@ impl<'a, X: Executor, E: Endpoint> Request<'a, X, E> {
         self
     }
 
-    /// Replaces the per-request options.
+    /// Replaces the per-request options (the client's defaults still apply
+    /// to what these leave unset).
     pub fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
         self
@@ -156,6 +194,16 @@ impl<'a, X: Executor, E: Endpoint> Request<'a, X, E> {
         self
     }
 
+    /// Treats these error statuses as answers, like Python's `ignore=[404]`:
+    /// [`Request::send_opt`] returns `Ok(None)` for them, [`Request::send`]
+    /// decodes their body when it is the typed answer (a missing document's
+    /// `get` or `delete`), [`Request::send_raw`] returns them as is. See
+    /// [`RequestOptions::ignore_status`].
+    pub fn ignore_status(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {
+        self.options.ignore_status = statuses.into_iter().collect();
+        self
+    }
+
     /// Sends this body instead of the typed one (escape hatch).
     pub fn raw_body(mut self, body: Body) -> Self {
         self.body = Some(Ok(body));
@@ -177,7 +225,38 @@ impl<'a, X: Executor, E: Endpoint> Request<'a, X, E> {
             request.headers_mut().remove(http::header::CONTENT_TYPE);
             *request.body_mut() = body;
         }
-        Ok(PreparedRequest { endpoint_id: self.endpoint.id(), request, options: self.options.clone() })
+        Ok(PreparedRequest { endpoint_id: self.endpoint.id(), request, options: self.effective_options() })
+    }
+
+    /// The options this request is sent with: its own over the client's defaults.
+    pub fn effective_options(&self) -> RequestOptions {
+        self.options.over(&self.client.defaults)
+    }
+}
+
+/// Marks an ignored error status on the response so the decoders read it as
+/// an answer; `true` when it did.
+fn mark_ignored(options: &RequestOptions, response: &mut http::Response<Bytes>) -> bool {
+    let ignored = response.status().as_u16() >= 400 && options.ignores(response.status());
+    if ignored {
+        response.extensions_mut().insert(IgnoredStatus);
+    }
+    ignored
+}
+
+/// The typed answer of an ignored status when its body is one, else the
+/// [`Error::Api`] it would have been (never a decoding error that hides the kind).
+fn decode_ignored<T>(
+    response: &mut http::Response<Bytes>,
+    decode: impl FnOnce(&http::Response<Bytes>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    match decode(response) {
+        Ok(answer) => Ok(answer),
+        Err(Error::Decode(_)) => {
+            response.extensions_mut().remove::<IgnoredStatus>();
+            Err(elastik_base::endpoint::api_error(response))
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -193,8 +272,37 @@ where
             Err(e) => return X::ready(Err(e)),
         };
         let endpoint = self.endpoint;
+        let options = prepared.options.clone();
         X::map(self.client.executor.execute(prepared), move |result| {
-            result.and_then(|response| endpoint.decode(&response))
+            result.and_then(|mut response| {
+                if mark_ignored(&options, &mut response) {
+                    decode_ignored(&mut response, |r| endpoint.decode(r))
+                } else {
+                    endpoint.decode(&response)
+                }
+            })
+        })
+    }
+
+    /// Sends the request and decodes the typed response; an error status
+    /// listed in [`Request::ignore_status`] (or the client's defaults) is
+    /// `Ok(None)` instead of an error, like Python's `ignore=`. The raw
+    /// answer of an ignored status is what [`Request::send_raw`] returns.
+    pub fn send_opt(self) -> X::Output<Result<Option<E::Response>, Error>> {
+        let prepared = match self.prepare() {
+            Ok(p) => p,
+            Err(e) => return X::ready(Err(e)),
+        };
+        let endpoint = self.endpoint;
+        let options = prepared.options.clone();
+        X::map(self.client.executor.execute(prepared), move |result| {
+            result.and_then(|response| {
+                if response.status().as_u16() >= 400 && options.ignores(response.status()) {
+                    Ok(None)
+                } else {
+                    endpoint.decode(&response).map(Some)
+                }
+            })
         })
     }
 
@@ -207,9 +315,18 @@ where
         T: serde::de::DeserializeOwned + Send + 'static,
     {
         match self.prepare() {
-            Ok(p) => X::map(self.client.executor.execute(p), |result| {
-                result.and_then(|response| elastik_base::endpoint::decode_json::<T>(&response))
-            }),
+            Ok(p) => {
+                let options = p.options.clone();
+                X::map(self.client.executor.execute(p), move |result| {
+                    result.and_then(|mut response| {
+                        if mark_ignored(&options, &mut response) {
+                            decode_ignored(&mut response, elastik_base::endpoint::decode_json::<T>)
+                        } else {
+                            elastik_base::endpoint::decode_json::<T>(&response)
+                        }
+                    })
+                })
+            }
             Err(e) => X::ready(Err(e)),
         }
     }

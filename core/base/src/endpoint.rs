@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::body::Body;
 use crate::encoding::{encode_path_segment, encode_query_component};
-use crate::error::{ApiError, Error};
+use crate::error::{ApiError, Error, PriorAttempts};
 
 /// One API call: how to build its request and how to read its response.
 pub trait Endpoint {
@@ -195,23 +195,31 @@ pub fn warnings(headers: &HeaderMap) -> Vec<String> {
     headers.get_all(header::WARNING).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
 }
 
-/// `Ok(())` for 2xx/3xx, else the [`Error::Api`] the response describes.
+/// Marks a response whose error status the caller asked to ignore
+/// (`RequestOptions::ignore_status`): decoders then read its body as the
+/// answer instead of returning [`Error::Api`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IgnoredStatus;
+
+/// `Ok(())` for 2xx/3xx (or an error status marked [`IgnoredStatus`]), else
+/// the [`Error::Api`] the response describes.
 pub fn check_status(response: &http::Response<Bytes>) -> Result<(), Error> {
     let status = response.status();
-    if status.as_u16() < 400 {
+    if status.as_u16() < 400 || response.extensions().get::<IgnoredStatus>().is_some() {
         Ok(())
     } else {
         Err(api_error(response))
     }
 }
 
-/// The [`Error::Api`] for an error response.
+/// The [`Error::Api`] for an error response, with the attempts that came
+/// before it ([`PriorAttempts`]).
 pub fn api_error(response: &http::Response<Bytes>) -> Error {
-    Error::Api(Box::new(ApiError::from_response(
-        response.status(),
-        response.body().clone(),
-        warnings(response.headers()),
-    )))
+    let attempts = response.extensions().get::<PriorAttempts>().map(|a| a.0.clone()).unwrap_or_default();
+    Error::Api(Box::new(
+        ApiError::from_response(response.status(), response.body().clone(), warnings(response.headers()))
+            .with_attempts(attempts),
+    ))
 }
 
 /// Decodes a JSON response into `T`, or the API error for an error status.
@@ -228,6 +236,7 @@ pub fn decode_exists(response: &http::Response<Bytes>) -> Result<bool, Error> {
     match response.status() {
         s if s.is_success() => Ok(true),
         StatusCode::NOT_FOUND => Ok(false),
+        _ if response.extensions().get::<IgnoredStatus>().is_some() => Ok(false),
         _ => Err(api_error(response)),
     }
 }

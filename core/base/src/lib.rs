@@ -23,7 +23,7 @@ pub mod transport;
 
 pub use body::Body;
 pub use endpoint::Endpoint;
-pub use error::{ApiError, Error, IoError, IoErrorKind};
+pub use error::{ApiError, Error, ErrorCause, IoError, IoErrorKind, TransportError};
 pub use executor::{Executor, PreparedRequest};
 pub use transport::{Auth, ClientBuilder, Config, FromConfig, RequestOptions};
 

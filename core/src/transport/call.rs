@@ -8,7 +8,9 @@ use http::{HeaderMap, Method, StatusCode};
 
 use crate::body::Body;
 use crate::endpoint::UrlMethods;
-use crate::error::{Attempt, AttemptOutcome, Error, IoError, IoErrorKind, TransportError, UnsupportedProduct};
+use crate::error::{
+    Attempt, AttemptOutcome, Error, IoError, IoErrorKind, PriorAttempts, TransportError, UnsupportedProduct,
+};
 use crate::machine::Step;
 use crate::media;
 use crate::transport::node::NodeId;
@@ -218,7 +220,15 @@ impl Call {
                     return Step::Wait(None);
                 }
                 State::Done(result) => {
-                    return result.take().map_or(Step::Done, Step::Emit);
+                    let mut result = result.take();
+                    if let Some(Ok(response)) = &mut result {
+                        // An error answer keeps the attempts before it (e.g.
+                        // 503s until the retries ran out) for its `ApiError`.
+                        if response.status().as_u16() >= 400 && !self.attempts.is_empty() {
+                            response.extensions_mut().insert(PriorAttempts(self.attempts.clone()));
+                        }
+                    }
+                    return result.map_or(Step::Done, Step::Emit);
                 }
             }
         }
