@@ -37,6 +37,7 @@ mod block_on;
 mod executor;
 pub mod helpers;
 mod stop;
+pub mod tls;
 
 use std::future::Future;
 use std::pin::Pin;
