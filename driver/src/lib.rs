@@ -39,6 +39,7 @@ mod block_on;
 mod executor;
 pub mod helpers;
 mod stop;
+pub mod tls;
 
 use std::future::Future;
 use std::pin::Pin;

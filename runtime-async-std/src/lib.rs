@@ -35,7 +35,6 @@
 
 pub mod helpers;
 mod http1;
-mod tls;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -87,7 +86,8 @@ impl Runtime for AsyncIo {
                 "HTTP proxies are not supported on the async-std runtime yet (they are on tokio and blocking)",
             ));
         }
-        let connector = http1::Connector::new(tls::client_config(&config.tls)?, config.connections_per_node);
+        let connector =
+            http1::Connector::new(elastik_driver::tls::client_config(&config.tls)?, config.connections_per_node);
         Ok(Connections(Arc::new(connector)))
     }
 

@@ -29,7 +29,7 @@ use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, ConnectionDetails, Connector, TcpConnector, Transport};
 use ureq::{Agent, AsSendBody, Proxy, ProxyProtocol, Timeout};
 
-use crate::tls::{self, TlsConnector};
+use crate::tls::TlsConnector;
 
 /// Idle connections kept in all, across nodes, per `connections_per_node`.
 const MAX_IDLE_NODES: usize = 64;
@@ -51,7 +51,7 @@ pub(crate) fn agent(config: &Config) -> Result<Agent, Error> {
     let connector =
         ().chain(Tunnel(ConnectProxyConnector::default()))
             .chain(Dial(TcpConnector::default()))
-            .chain(TlsConnector { config: tls::client_config(&config.tls)? });
+            .chain(TlsConnector { config: elastik_driver::tls::client_config(&config.tls)? });
     Ok(Agent::with_parts(agent_config, connector, DefaultResolver::default()))
 }
 

@@ -1,181 +1,24 @@
-//! TLS: the core's [`TlsConfig`] applied to rustls (ring provider, no
-//! OpenSSL), and the ureq connector that wraps sockets in it.
+//! TLS glue: the ureq connector that wraps sockets in the rustls
+//! `ClientConfig` built by `elastik_driver::tls` (the one place where
+//! `TlsConfig` becomes rustls settings, shared by every runtime).
 //!
 //! ureq 3 builds its own rustls `ClientConfig` from its own settings, which
 //! have no place for a custom certificate verifier. Certificate pinning needs
-//! one, so this module builds the `ClientConfig` itself and hands ureq a
-//! connector ([`TlsConnector`]) that uses it; ureq's TCP connector, pool and
-//! HTTP/1.1 machinery are used as they are.
-//!
-//! What it decides: nothing beyond what `TlsConfig` says. Verification is on
-//! unless the configuration turns it off; a pinned fingerprint replaces chain
-//! verification (the connection is accepted if and only if the leaf
-//! certificate matches), as in the other elastik runtimes.
+//! one, so ureq gets a connector ([`TlsConnector`]) that uses ours; ureq's TCP
+//! connector, pool and HTTP/1.1 machinery are used as they are.
 
 use std::fmt;
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-use elastik_proto::transport::TlsConfig;
-use elastik_proto::{Error, IoErrorKind};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme, StreamOwned};
+use elastik_proto::IoErrorKind;
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport, TransportAdapter,
 };
 
 use crate::exchange::Unsent;
-
-/// Builds the rustls client configuration that `tls` describes.
-pub(crate) fn client_config(tls: &TlsConfig) -> Result<Arc<ClientConfig>, Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::build(format!("tls: {e}")))?;
-    let builder = if let Some(fingerprint) = tls.pinned_sha256 {
-        builder.dangerous().with_custom_certificate_verifier(Arc::new(PinnedLeaf { fingerprint, provider }))
-    } else if tls.danger_accept_invalid_certs {
-        builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAny { provider }))
-    } else {
-        builder.with_root_certificates(root_store(tls)?)
-    };
-    let config = match &tls.client_cert_pem {
-        Some((chain, key)) => {
-            let chain = CertificateDer::pem_slice_iter(chain)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Error::build(format!("tls: bad client certificate PEM: {e}")))?;
-            let key = PrivateKeyDer::from_pem_slice(key)
-                .map_err(|e| Error::build(format!("tls: bad client key PEM: {e}")))?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| Error::build(format!("tls: unusable client certificate: {e}")))?
-        }
-        None => builder.with_no_client_auth(),
-    };
-    Ok(Arc::new(config))
-}
-
-/// The trusted roots: the bundled web PKI roots (or the operating system's),
-/// plus the configured CA certificates.
-fn root_store(tls: &TlsConfig) -> Result<RootCertStore, Error> {
-    let mut roots = RootCertStore::empty();
-    if !tls.only_custom_roots {
-        if tls.native_roots {
-            let native = rustls_native_certs::load_native_certs();
-            if native.certs.is_empty() {
-                return Err(Error::build("tls: no usable certificate in the operating system's trust store"));
-            }
-            roots.add_parsable_certificates(native.certs);
-        } else {
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        }
-    }
-    if let Some(pem) = &tls.ca_pem {
-        let certs = CertificateDer::pem_slice_iter(pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::build(format!("tls: bad CA certificate PEM: {e}")))?;
-        if certs.is_empty() {
-            return Err(Error::build("tls: the CA PEM holds no certificate"));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| Error::build(format!("tls: unusable CA certificate: {e}")))?;
-        }
-    }
-    Ok(roots)
-}
-
-/// Accepts the server if and only if its leaf certificate has this SHA-256
-/// fingerprint; handshake signatures are still checked.
-#[derive(Debug)]
-struct PinnedLeaf {
-    fingerprint: [u8; 32],
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for PinnedLeaf {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let digest = ring::digest::digest(&ring::digest::SHA256, end_entity.as_ref());
-        // Comparing a public certificate's hash: no secret to leak through timing.
-        if digest.as_ref() == self.fingerprint {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General("the server certificate does not match the pinned SHA-256 fingerprint".into()))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `danger_accept_invalid_certs`: any certificate; handshake signatures are still checked.
-#[derive(Debug)]
-struct AcceptAny {
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
-}
 
 /// A ureq connector that wraps `https` connections in rustls with our own
 /// `ClientConfig` (chained after ureq's TCP connector).

@@ -44,13 +44,13 @@ pub struct HttpClient {
 }
 
 /// The pooled client for a configuration.
-pub(crate) fn client(config: &Config, tls: rustls::ClientConfig) -> Result<HttpClient, elastik_proto::Error> {
+pub(crate) fn client(config: &Config, tls: Arc<rustls::ClientConfig>) -> Result<HttpClient, elastik_proto::Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
     let proxy = config.proxy.as_ref().map(ProxyRoute::new).transpose()?;
     let proxy_authorization = proxy.as_ref().and_then(|p| p.authorization.clone());
-    let connector = Connector { http, tls: TlsConnector::from(Arc::new(tls)), proxy };
+    let connector = Connector { http, tls: TlsConnector::from(tls), proxy };
     let hyper = hyper_util::client::legacy::Client::builder(HyperExecutor::new())
         .pool_timer(TokioTimer::new())
         .pool_max_idle_per_host(config.connections_per_node)

@@ -36,7 +36,6 @@
 
 mod exchange;
 pub mod helpers;
-mod tls;
 
 use std::time::Instant;
 
@@ -78,7 +77,7 @@ impl Runtime for Tokio {
     const SNIFF_IN_BACKGROUND: bool = true;
 
     fn http(config: &elastik_proto::Config) -> Result<Self::Http, Error> {
-        exchange::client(config, tls::client_config(&config.tls)?)
+        exchange::client(config, elastik_driver::tls::client_config(&config.tls)?)
     }
 
     fn exchange(

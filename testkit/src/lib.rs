@@ -18,6 +18,7 @@
 //! their own servers; the forward proxy tunnels TLS without looking inside), HTTP/2,
 //! `Expect: 100-continue`, anything but loopback addresses.
 
+mod attempts;
 mod http1;
 mod proxy;
 pub mod recorded;

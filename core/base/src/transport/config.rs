@@ -112,6 +112,34 @@ impl fmt::Debug for TlsConfig {
     }
 }
 
+impl TlsConfig {
+    /// Refuses settings that contradict each other or leave nothing to trust,
+    /// as a [`Error::Build`]: a pinned fingerprint with
+    /// `danger_accept_invalid_certs` (is the pin meant, or no check at all?),
+    /// `native_roots` with `only_custom_roots`, and `only_custom_roots`
+    /// without `ca_pem` (an empty trust store). `ClientBuilder::build()`
+    /// calls it, so every runtime refuses the same settings.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.pinned_sha256.is_some() && self.danger_accept_invalid_certs {
+            return Err(Error::build(
+                "tls: a pinned certificate fingerprint and danger_accept_invalid_certs contradict each other: \
+                 set one of them",
+            ));
+        }
+        if self.native_roots && self.only_custom_roots {
+            return Err(Error::build(
+                "tls: native_roots and only_custom_roots contradict each other: trust the operating system's \
+                 store or only ca_pem, not both",
+            ));
+        }
+        let verifies_chain = self.pinned_sha256.is_none() && !self.danger_accept_invalid_certs;
+        if verifies_chain && self.only_custom_roots && self.ca_pem.is_none() {
+            return Err(Error::build("tls: the trust store is empty: only_custom_roots is set but no ca_pem is given"));
+        }
+        Ok(())
+    }
+}
+
 /// Retry and backoff policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -592,6 +620,7 @@ impl<C> ClientBuilder<C> {
             }
             self.config.nodes.push(node);
         }
+        self.config.tls.check()?;
         // Values that become headers: refused here rather than left out of
         // every request (a dropped `Authorization` would only show as a 401).
         if let Some(auth) = &self.config.auth {
@@ -666,6 +695,32 @@ mod tests {
         assert!(parse_cloud_id("garbage").is_err());
         assert!(parse_cloud_id("x:!!!").is_err());
         assert!(parse_cloud_id(&format!("x:{}", base64_encode(b"hostonly"))).is_err());
+    }
+
+    #[test]
+    fn contradictory_tls_settings_are_refused_by_build() {
+        let build =
+            |tls: TlsConfig| ClientBuilder::<Nothing>::new().node("https://x:9200").tls(tls).into_config().map(|_| ());
+        let pin_and_danger =
+            TlsConfig { pinned_sha256: Some([1; 32]), danger_accept_invalid_certs: true, ..TlsConfig::default() };
+        let msg = build(pin_and_danger).unwrap_err().to_string();
+        assert!(msg.contains("pinned") && msg.contains("danger_accept_invalid_certs"), "{msg}");
+        let native_and_custom = TlsConfig {
+            native_roots: true,
+            only_custom_roots: true,
+            ca_pem: Some(b"x".to_vec()),
+            ..TlsConfig::default()
+        };
+        let msg = build(native_and_custom).unwrap_err().to_string();
+        assert!(msg.contains("native_roots") && msg.contains("only_custom_roots"), "{msg}");
+        let empty = TlsConfig { only_custom_roots: true, ..TlsConfig::default() };
+        assert!(build(empty).unwrap_err().to_string().contains("empty"));
+        // Each alone is fine.
+        assert!(build(TlsConfig { pinned_sha256: Some([1; 32]), ..TlsConfig::default() }).is_ok());
+        assert!(build(TlsConfig { danger_accept_invalid_certs: true, ..TlsConfig::default() }).is_ok());
+        assert!(build(TlsConfig { native_roots: true, ..TlsConfig::default() }).is_ok());
+        let custom = TlsConfig { only_custom_roots: true, ca_pem: Some(b"x".to_vec()), ..TlsConfig::default() };
+        assert!(build(custom).is_ok());
     }
 
     #[test]
