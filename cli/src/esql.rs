@@ -149,7 +149,7 @@ pub fn build_request(query: &str, params: &[(String, Value)]) -> CliResult<EsqlQ
             eprintln!("elastik esql: --param {name} is not used by the query");
         }
     }
-    Ok(EsqlQuery::new(Rendered { query: query.to_owned(), params: bound }))
+    Ok(EsqlQuery::new(Rendered { query: query.to_owned(), params: bound, positional: Vec::new() }))
 }
 
 /// A cell as text: strings as they are, null empty, the rest as JSON.
