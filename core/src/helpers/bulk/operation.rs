@@ -266,6 +266,9 @@ impl BulkOperation {
 
     /// The NDJSON lines of this operation (each ending in `\n`), or why it
     /// cannot be sent.
+    // The error is the one a failed operation's outcome carries; it is built
+    // once per invalid operation, so its size costs nothing on the hot path.
+    #[allow(clippy::result_large_err)]
     pub fn to_lines(&self) -> Result<Bytes, BulkError> {
         if let Some(why) = &self.invalid {
             return Err(BulkError::Serialize(why.clone()));
