@@ -16,15 +16,18 @@ if [ -z "${ELASTICSEARCH_URL:-}" ]; then
 fi
 export ELASTICSEARCH_URL
 
-# The same features as `cargo test --workspace --all-features`: nothing is rebuilt.
-cargo build --quiet --all-features --examples -p elastik-client
+# The same packages and features as `cargo test --workspace --all-features`, so
+# that after it nothing is compiled again (`-p elastik-client --all-features`
+# alone unifies features differently and rebuilt elastik-types).
+cargo build --quiet --workspace --all-features --examples
+target="${CARGO_TARGET_DIR:-target}"
 status=0
 for src in examples/*.rs; do
     name="$(basename "$src" .rs)"
     echo "examples.sh: $name" >&2
-    if ! "target/debug/examples/$name" >"target/example-$name.log" 2>&1; then
+    if ! "$target/debug/examples/$name" >"$target/example-$name.log" 2>&1; then
         echo "examples.sh: $name FAILED:" >&2
-        sed 's/^/  /' "target/example-$name.log" >&2
+        sed 's/^/  /' "$target/example-$name.log" >&2
         status=1
     fi
 done

@@ -194,6 +194,11 @@ pub use elastik_async_std as async_std;
 #[cfg(feature = "blocking")]
 pub use elastik_blocking as blocking;
 
+/// Recorded exchanges for tests without a server: `ReplayExecutor` answers
+/// from fixture files, `RecordingExecutor` writes them (the feature `replay`).
+#[cfg(feature = "replay")]
+pub use elastik_replay as replay;
+
 pub mod guide;
 
 /// The README's code blocks, compiled as doctests.

@@ -1,11 +1,12 @@
-//! Recorded exchanges ([`Cassette`]) and the request equivalence of
-//! `FORMAT.md` ([`Cassette::find`], [`RecordedRequest::diff`]).
+//! Recorded exchanges ([`Cassette`]), read from and written to the fixture
+//! files of [`crate::format`], and the request equivalence replay matches by
+//! ([`Cassette::find`], [`RecordedRequest::diff`]).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use bytes::Bytes;
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
 /// One request/response pair as recorded.
 #[derive(Clone, Debug, PartialEq)]
@@ -141,7 +142,7 @@ impl Cassette {
         Ok(())
     }
 
-    /// Adds one fixture object (`FORMAT.md`); `default_name` names it when it has no `name`.
+    /// Adds one fixture object ([`crate::format`]); `default_name` names it when it has no `name`.
     pub fn push_fixture(&mut self, fixture: &Value, default_name: &str) -> Result<(), String> {
         let name = fixture.get("name").and_then(Value::as_str).unwrap_or(default_name).to_owned();
         if fixture.get("kind").and_then(Value::as_str) == Some("scenario") {
@@ -157,6 +158,23 @@ impl Cassette {
     /// Adds an exchange.
     pub fn push(&mut self, exchange: Exchange) {
         self.exchanges.push(exchange);
+    }
+
+    /// Writes every exchange to `path` as JSON Lines, one fixture object
+    /// ([`Exchange::to_json`]) per line, for [`Cassette::load`] to read back.
+    /// `path` must end in `.jsonl`: a `.json` file is read as one fixture.
+    /// What was served is not saved.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), String> {
+        let path = path.as_ref();
+        if path.extension().is_none_or(|x| x != "jsonl") {
+            return Err(format!("{}: a cassette is saved as JSON Lines, in a .jsonl file", path.display()));
+        }
+        let mut text = String::new();
+        for x in &self.exchanges {
+            text.push_str(&x.to_json().to_string());
+            text.push('\n');
+        }
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// The exchanges in order.
@@ -244,11 +262,36 @@ impl Exchange {
             },
         })
     }
+
+    /// This exchange as the fixture object [`Exchange::from_json`] reads back:
+    /// `name`, `request` (with the `accept` and `content-type` headers when
+    /// known) and `response`. A query parameter given twice keeps one value.
+    pub fn to_json(&self) -> Value {
+        let (req, resp) = (&self.request, &self.response);
+        let request_headers: Map<String, Value> = [("accept", &req.accept), ("content-type", &req.content_type)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_deref().map(|v| (k.to_owned(), Value::from(v))))
+            .collect();
+        let query: Map<String, Value> = req.query.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+        let response_headers: Map<String, Value> =
+            resp.headers.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+        json!({
+            "name": self.name,
+            "request": {
+                "method": req.method,
+                "path": req.path,
+                "query": query,
+                "headers": request_headers,
+                "body": req.body,
+            },
+            "response": {"status": resp.status, "headers": response_headers, "body": resp.body},
+        })
+    }
 }
 
 impl RecordedRequest {
     /// The differences between this recorded request and `observed` under
-    /// the equivalence of `FORMAT.md`; empty when they are equivalent.
+    /// the equivalence described in [`crate::format`]; empty when they are equivalent.
     pub fn diff(&self, observed: &ObservedRequest) -> Vec<String> {
         let mut d = Vec::new();
         if !self.method.eq_ignore_ascii_case(&observed.method) {
@@ -257,15 +300,7 @@ impl RecordedRequest {
         if !same_path(&self.path, &observed.path) {
             d.push(format!("path: {} != recorded {}", observed.path, self.path));
         }
-        let query: BTreeSet<(String, String)> = observed
-            .query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (percent_decode(k, true), percent_decode(v, true))
-            })
-            .collect();
+        let query = query_pairs(&observed.query);
         for extra in query.difference(&self.query) {
             d.push(format!("query: sent {}={} not recorded", extra.0, extra.1));
         }
@@ -327,7 +362,19 @@ fn query_string(v: &Value) -> String {
     }
 }
 
-fn body_diff(recorded: Option<&Value>, sent: &Bytes) -> Option<String> {
+/// The name/value pairs of a raw query string (without `?`), decoded.
+pub(crate) fn query_pairs(query: &str) -> BTreeSet<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k, true), percent_decode(v, true))
+        })
+        .collect()
+}
+
+pub(crate) fn body_diff(recorded: Option<&Value>, sent: &Bytes) -> Option<String> {
     let text = String::from_utf8_lossy(sent);
     match recorded {
         None if sent.is_empty() => None,
@@ -431,7 +478,7 @@ pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
 }
 
 /// Media type essences, the compatibility forms mapped to the plain ones.
-fn essences(v: &str) -> BTreeSet<String> {
+pub(crate) fn essences(v: &str) -> BTreeSet<String> {
     v.split(',')
         .map(|m| {
             let e = m.split(';').next().unwrap_or("").trim().to_ascii_lowercase();

@@ -5,13 +5,13 @@
 //! `Client<ReplayExecutor>` with the recorded response of the matching
 //! exchange, and remembers every request that matched none.
 //!
-//! Exchanges are fixture files in the format of `shared/fixtures/FORMAT.md`
-//! (one JSON object per `.json` file, or one per line in `.jsonl`; scenario
-//! fixtures contribute each of their exchanges). A request matches a recorded
-//! one when the method is equal, the paths are equal after percent-decoding,
-//! the query parameters are equal as a set, the bodies are equal as JSON (NDJSON
-//! line by line, text by bytes), and `accept`/`content-type` name the same
-//! media type (the `compatible-with` version may differ).
+//! Exchanges are fixture files, described in [`format`](mod@format) (one JSON object per
+//! `.json` file, or one per line in `.jsonl`; scenario fixtures contribute
+//! each of their exchanges). A request matches a recorded one when the method
+//! is equal, the paths are equal after percent-decoding, the query parameters
+//! are equal as a set, the bodies are equal as JSON (NDJSON line by line, text
+//! by bytes), and `accept`/`content-type` name the same media type (the
+//! `compatible-with` version may differ).
 //!
 //! ```
 //! use elastik_api::Client;
@@ -40,6 +40,44 @@
 //! after an update) are served in recording order: the search for a match
 //! starts after the last exchange served.
 //!
+//! ## Recording
+//!
+//! A [`RecordingExecutor`] wraps any executor, in real use a live runtime's,
+//! and records every call that gets a response; [`RecordingExecutor::save`]
+//! writes them as a `.jsonl` cassette that [`Cassette::load`] reads back. No
+//! credential is written (see [`RecordingExecutor`] for what is kept).
+//!
+//! ```
+//! use elastik_api::{Client, Ping};
+//! use elastik_replay::{RecordingExecutor, ReplayExecutor};
+//! # use elastik_replay::Cassette;
+//! # let dir = std::env::temp_dir().join(format!("elastik-replay-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let mut server = Cassette::new();
+//! # server.push_fixture(&serde_json::json!({
+//! #     "request": {"method": "HEAD", "path": "/"},
+//! #     "response": {"status": 200, "headers": {"x-elastic-product": "Elasticsearch"}}
+//! # }), "ping").unwrap();
+//! # let live = Client::from_executor(ReplayExecutor::new(server));
+//! // `live` stands for a client of a real runtime, such as
+//! // `elastik::tokio::Client::new("http://localhost:9200")?` (whose calls
+//! // take an `.await`). Its executor holds its connections and settings.
+//! let recorder = RecordingExecutor::new(live.executor().clone());
+//! let client = Client::from_executor(recorder.clone());
+//! assert!(client.send(Ping::new()).unwrap());
+//! recorder.save(dir.join("ping.jsonl")).unwrap();
+//!
+//! // Later, without a server:
+//! let replay = ReplayExecutor::load(dir.join("ping.jsonl")).unwrap();
+//! assert!(Client::from_executor(replay.clone()).send(Ping::new()).unwrap());
+//! assert_eq!(replay.served(), ["ping/0"]);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+//!
+//! `Client::<RecordingExecutor<X>>::builder()` also works: it builds the
+//! runtime's executor `X` from the settings and wraps it, and
+//! `client.executor()` is then the recorder.
+//!
 //! What it does not do: the transport's work. No node selection, retries,
 //! compression, product check or compatibility headers: the executor sees the
 //! request as the endpoint built it (plain media types, which match the
@@ -49,6 +87,8 @@
 //! conformance runner's `fixtures DIR --runtime R` does).
 
 mod cassette;
+pub mod format;
+mod record;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -59,6 +99,7 @@ pub use cassette::{
     first_json_diff, json_eq, percent_decode, Cassette, Exchange, Mismatch, ObservedRequest, RecordedRequest,
     RecordedResponse,
 };
+pub use record::RecordingExecutor;
 
 /// An [`Executor`] that serves a [`Cassette`]. Clones share the cassette and
 /// the mismatch log. Its output is the value itself (`Output<T> = T`).

@@ -1,7 +1,7 @@
 //! # elastik-blocking
 //!
 //! The blocking runtime of elastik: the sans-IO core driven on the calling
-//! thread, HTTP/1.1 through [ureq] 3, TLS through rustls (ring, no OpenSSL).
+//! thread, HTTP/1.1 through [ureq] 3, TLS through rustls (aws-lc-rs or *ring*, no OpenSSL).
 //!
 //! ```no_run
 //! use elastik_blocking::{Body, Client, Method};

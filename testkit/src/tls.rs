@@ -28,6 +28,7 @@ pub struct TlsServer {
     leaf_sha256: String,
     client_pem: (String, String),
     requests: Arc<AtomicUsize>,
+    groups: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
     connections: Arc<Mutex<Vec<TcpStream>>>,
 }
@@ -55,11 +56,12 @@ impl TlsServer {
         leaf_params.distinguished_name.push(DnType::CommonName, "localhost");
         let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).expect("a leaf certificate");
 
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        // The client's own provider (the same features decide both sides).
+        let provider = elastik_driver::tls::crypto_provider().expect("a TLS crypto provider");
         let chain: Vec<CertificateDer<'static>> = vec![leaf.der().clone()];
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
-        let leaf_sha256 = ring::digest::digest(&ring::digest::SHA256, leaf.der().as_ref())
-            .as_ref()
+        let leaf_sha256 = elastik_driver::tls::sha256(&provider, leaf.der().as_ref())
+            .expect("SHA-256")
             .iter()
             .map(|b| format!("{b:02X}"))
             .collect::<Vec<_>>()
@@ -88,9 +90,11 @@ impl TlsServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let requests = Arc::new(AtomicUsize::new(0));
+        let groups = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let connections = Arc::new(Mutex::new(Vec::new()));
         let (count, accept_stop, kept) = (Arc::clone(&requests), Arc::clone(&stop), Arc::clone(&connections));
+        let seen = Arc::clone(&groups);
         thread::spawn(move || {
             for stream in listener.incoming() {
                 if accept_stop.load(Ordering::SeqCst) {
@@ -100,11 +104,11 @@ impl TlsServer {
                 if let Ok(clone) = stream.try_clone() {
                     lock(&kept).push(clone);
                 }
-                let (config, count) = (Arc::clone(&config), Arc::clone(&count));
-                thread::spawn(move || serve(stream, config, &count));
+                let (config, count, seen) = (Arc::clone(&config), Arc::clone(&count), Arc::clone(&seen));
+                thread::spawn(move || serve(stream, config, &count, &seen));
             }
         });
-        TlsServer { addr, ca_pem: ca.pem(), leaf_sha256, client_pem, requests, stop, connections }
+        TlsServer { addr, ca_pem: ca.pem(), leaf_sha256, client_pem, requests, groups, stop, connections }
     }
 
     /// `https://localhost:PORT`.
@@ -137,6 +141,12 @@ impl TlsServer {
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
     }
+
+    /// The key exchange group of each completed handshake so far, in order
+    /// (rustls' names: `X25519MLKEM768`, `X25519`, `secp256r1`, …).
+    pub fn key_exchange_groups(&self) -> Vec<String> {
+        lock(&self.groups).clone()
+    }
 }
 
 impl Drop for TlsServer {
@@ -149,9 +159,18 @@ impl Drop for TlsServer {
     }
 }
 
-fn serve(stream: TcpStream, config: Arc<ServerConfig>, count: &AtomicUsize) {
+fn serve(stream: TcpStream, config: Arc<ServerConfig>, count: &AtomicUsize, groups: &Mutex<Vec<String>>) {
     let Ok(conn) = ServerConnection::new(config) else { return };
-    let mut reader = BufReader::new(StreamOwned::new(conn, stream));
+    let mut tls = StreamOwned::new(conn, stream);
+    while tls.conn.is_handshaking() {
+        if tls.conn.complete_io(&mut tls.sock).is_err() {
+            return;
+        }
+    }
+    if let Some(group) = tls.conn.negotiated_key_exchange_group() {
+        lock(groups).push(format!("{:?}", group.name()));
+    }
+    let mut reader = BufReader::new(tls);
     while let Ok(Some(head)) = read_head(&mut reader) {
         if read_body(&mut reader, request_framing(&head)).is_err() {
             return;
@@ -280,6 +299,16 @@ macro_rules! tls_matrix {
                 build_failure(call(Client::builder().node(&server.url()).tls(tls), 1), &["empty"]);
                 let tls = TlsConfig { ca_pem: Some(b"no certificate here".to_vec()), ..TlsConfig::default() };
                 build_failure(call(Client::builder().node(&server.url()).tls(tls), 1), &["no certificate"]);
+            }
+
+            #[test]
+            fn the_key_exchange_is_post_quantum_with_aws_lc() {
+                let server = TlsServer::start();
+                call(Client::builder().node(&server.url()).ca_certificate_pem(server.ca_pem().as_bytes()), 1).unwrap();
+                // The runtime crate's features pick the provider (aws-lc-rs wins when both are on).
+                let want = if cfg!(feature = "tls-aws-lc") { "X25519MLKEM768" } else { "X25519" };
+                assert_eq!(server.key_exchange_groups(), vec![want.to_owned()]);
+                eprintln!("{}: negotiated key exchange group {want}", stringify!($krate));
             }
 
             #[test]

@@ -450,9 +450,9 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Timeout of each attempt; `None` waits forever.
-    pub fn request_timeout(mut self, t: Option<Duration>) -> Self {
-        self.config.request_timeout = t;
+    /// Timeout of each attempt (default 30 s): a `Duration`, or `None` to wait forever.
+    pub fn request_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.request_timeout = t.into();
         self
     }
 
@@ -518,9 +518,10 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Sniff before requests when `interval` has passed since the last sniff.
-    pub fn sniff_before_requests(mut self, interval: Option<Duration>) -> Self {
-        self.config.sniff.before_requests = interval;
+    /// Sniff before requests when `interval` has passed since the last sniff
+    /// (a `Duration`; `None`, the default, turns it off).
+    pub fn sniff_before_requests(mut self, interval: impl Into<Option<Duration>>) -> Self {
+        self.config.sniff.before_requests = interval.into();
         self
     }
 

@@ -162,9 +162,9 @@ impl BulkConfig {
         self
     }
 
-    /// Age of a partial chunk that sends it (`None`: never by age).
-    pub fn flush_interval(mut self, interval: Option<Duration>) -> Self {
-        self.flush_interval = interval;
+    /// Age of a partial chunk that sends it: a `Duration`, or `None` (never by age).
+    pub fn flush_interval(mut self, interval: impl Into<Option<Duration>>) -> Self {
+        self.flush_interval = interval.into();
         self
     }
 
