@@ -93,6 +93,9 @@ fi
 if [ "${ELASTIK_TEST_NO_LINT:-0}" != 1 ]; then
     bash scripts/lint.sh || status=1
 fi
+# The official Python client's HTTP method per endpoint, read from its source
+# (core/api/tests/methods.rs compares elastik's choice with it).
+bash scripts/official-methods.sh || { echo "test.sh: scripts/official-methods.sh failed" >&2; status=1; }
 cargo test --workspace --all-features --no-fail-fast "$@" || status=$?
 echo "test.sh: cargo test exited with $status" >&2
 # Every example program, against the first noida-db (each checks its own results).

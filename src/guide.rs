@@ -245,8 +245,8 @@ pub mod from_python {
     //! | `es.info()` | `client.info().send().await?` |
     //! | `es.index(index="i", id="1", document=doc)` | `client.index("i").id("1").body(doc).send().await?` |
     //! | `es.get(index="i", id="1")` | `client.get("i", "1").send().await?` |
-    //! | `es.search(index="i", query=q, size=20)` | `client.search().index("i").size(20).json_body(&json!({"query": q})).send().await?` |
-    //! | `es.indices.create(index="i", mappings=m)` | `client.indices().create("i").json_body(&json!({"mappings": m})).send().await?` |
+    //! | `es.search(index="i", query=q, size=20)` | `client.search().index("i").query(q).size(20).send().await?` (body fields are setters; `q` a DSL `Query`) |
+    //! | `es.indices.create(index="i", mappings=m)` | `client.indices().create("i").mappings(m).send().await?` (`m` a `TypeMapping`; JSON goes through `.json_body(&json!({"mappings": m}))`) |
     //! | `except NotFoundError` | `Err(e) if e.is_not_found()` (also `is_conflict()`, `status()`, …), or `.ignore_status([404])` |
     //! | `helpers.bulk(es, actions)` | `BulkIndexer::new(&client, BulkConfig::new().index("i"))`, `add(…)`, `close().await` |
     //! | `helpers.scan(es, index="i")` | `client.scan::<T>(ScanConfig::new("i"))` |
@@ -259,6 +259,7 @@ pub mod from_python {
     //! ```no_run
     //! use std::time::Duration;
     //!
+    //! use elastik::dsl::Query;
     //! use elastik::tokio::Client;
     //! use serde_json::json;
     //!
@@ -277,8 +278,8 @@ pub mod from_python {
     //! client.info().send().await?;
     //! client.index("i").id("1").body(json!({"title": "Dune"})).send().await?;
     //! client.get("i", "1").send().await?;
-    //! let q = json!({"term": {"user.id": "kimchy"}});
-    //! client.search().index("i").size(20).json_body(&json!({ "query": q })).send().await?;
+    //! let q = Query::term("user.id", "kimchy");
+    //! client.search().index("i").query(q).from(40).size(20).send().await?;
     //! let m = json!({"properties": {"title": {"type": "text"}}});
     //! client.indices().create("i").json_body(&json!({ "mappings": m })).send().await?;
     //! match client.get("i", "missing").send().await {

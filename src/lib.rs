@@ -43,7 +43,8 @@
 //! client.indices().refresh().index("books").send().await?;
 //!
 //! let query = Query::bool().must(Query::match_("title", "dune")).filter(Query::range("year").gte(1960));
-//! let found = client.search().index("books").json_body(&json!({ "query": query })).send().await?;
+//! let found = client.search().index("books").query(query).size(20).send().await?;
+//! println!("{:?} matching", found.hits.total_value());
 //! for hit in &found.hits.hits {
 //!     println!("{:?} {:?}", hit._id, hit._source);
 //! }

@@ -10,7 +10,7 @@ use crate::custom;
 use crate::model::Model;
 use crate::names::{bare, pascal, raw_if_keyword, snake, unique};
 use crate::schema::{BodyDef, Endpoint, Property, RequestDef, TypeDef, ValueOf};
-use crate::types_gen::builtin;
+use crate::types_gen::{builtin, Cx};
 use crate::{header, Files};
 
 /// How a path part or query parameter is passed and rendered.
@@ -30,8 +30,10 @@ pub enum Kind {
     Enum(String),
     /// `impl IntoList`, comma-joined.
     List,
-    /// `impl Display` (unions of scalars such as durations).
-    Display,
+    /// `impl IntoDuration`: `std::time::Duration` or the server's notation (`"30s"`).
+    Duration,
+    /// `impl ParamValue`: a union of scalars (`TrackHits`: `true` or `10_000`).
+    Union,
 }
 
 impl Kind {
@@ -44,7 +46,8 @@ impl Kind {
             Kind::Str => "impl Into<String>".into(),
             Kind::Enum(p) => p.clone(),
             Kind::List => "impl crate::IntoList".into(),
-            Kind::Display => "impl std::fmt::Display".into(),
+            Kind::Duration => "impl crate::IntoDuration".into(),
+            Kind::Union => "impl crate::ParamValue".into(),
         }
     }
 
@@ -52,6 +55,8 @@ impl Kind {
         match self {
             Kind::Str => format!("{v}.into()"),
             Kind::List => format!("{v}.into_list()"),
+            Kind::Duration => format!("{v}.into_duration()"),
+            Kind::Union => format!("{v}.param_value()"),
             _ => format!("{v}.to_string()"),
         }
     }
@@ -63,7 +68,7 @@ impl Kind {
             Kind::Int => "crate::args::to_i64".into(),
             Kind::UInt => "crate::args::to_u64".into(),
             Kind::Float => "crate::args::to_f64".into(),
-            Kind::Str | Kind::Display => "crate::args::to_string".into(),
+            Kind::Str | Kind::Duration | Kind::Union => "crate::args::to_string".into(),
             Kind::Enum(_) => "crate::args::to_enum".into(),
             Kind::List => "crate::args::to_list".into(),
         }
@@ -82,6 +87,11 @@ struct Ep<'s> {
 
 impl<'s> Model<'s> {
     fn kind(&self, v: &ValueOf) -> Kind {
+        if let ValueOf::InstanceOf { ty, .. } = v {
+            if ty.namespace == "_types" && ty.name == "Duration" {
+                return Kind::Duration;
+            }
+        }
         // Follow plain aliases one step at a time: `_types.integer` is an
         // alias of `_builtins.number`, and must stay an integer (`i64`).
         let mut cur = v;
@@ -101,7 +111,7 @@ impl<'s> Model<'s> {
                 Some("i64") => Kind::Int,
                 Some("u64") => Kind::UInt,
                 Some("f64") => Kind::Float,
-                Some(_) => Kind::Display,
+                Some(_) => Kind::Union,
                 None => match self.def(ty) {
                     Some(TypeDef::Enum(_)) => {
                         Kind::Enum(self.path_of(ty, "elastik_types").unwrap_or_else(|| "String".into()))
@@ -110,10 +120,10 @@ impl<'s> Model<'s> {
                         if let ValueOf::UnionOf { .. } = a.ty {
                             self.kind(&a.ty)
                         } else {
-                            Kind::Display
+                            Kind::Union
                         }
                     }
-                    _ => Kind::Display,
+                    _ => Kind::Union,
                 },
             },
             ValueOf::ArrayOf { .. } => Kind::List,
@@ -124,11 +134,11 @@ impl<'s> Model<'s> {
                 } else if kinds.iter().all(|k| *k == kinds[0]) {
                     kinds[0].clone()
                 } else {
-                    Kind::Display
+                    Kind::Union
                 }
             }
             ValueOf::LiteralValue { value } if value.is_string() => Kind::Str,
-            _ => Kind::Display,
+            _ => Kind::Union,
         }
     }
 
@@ -186,13 +196,26 @@ struct Rendered {
     code: String,
 }
 
-/// The request's required part parameters, optional part setters and query setters.
-fn params(model: &Model<'_>, ep: &Ep<'_>) -> (Vec<Param>, Vec<Param>, Vec<Param>) {
+/// One body-field setter: the member `wire` of a JSON object body.
+struct BodyField {
+    wire: String,
+    ident: String,
+    /// The Rust type the setter takes `impl IntoField<…>` of: the field's
+    /// type, or for a map (`aggregations`) the type of one entry.
+    ty: String,
+    /// A map field: the setter adds one entry (`(name, value)`).
+    entry: bool,
+    doc: String,
+}
+
+/// The request's required part parameters, optional part setters, query
+/// setters and body-field setters.
+fn params(model: &Model<'_>, ep: &Ep<'_>) -> (Vec<Param>, Vec<Param>, Vec<Param>, Vec<BodyField>) {
     let mut required = Vec::new();
     let mut optional = Vec::new();
     let mut query = Vec::new();
     let mut used: BTreeSet<String> =
-        ["new", "path", "body", "body_bytes", "method", "params"].iter().map(|s| s.to_string()).collect();
+        ["new", "path", "body", "body_bytes", "method"].iter().map(|s| s.to_string()).collect();
     let url_parts: BTreeSet<String> = ep.e.urls.iter().flat_map(|u| parts_of(&u.path)).collect();
     let path_props: Vec<Property> = ep.req.map(|r| r.path.clone()).unwrap_or_default();
     let mut seen_parts = BTreeSet::new();
@@ -201,7 +224,7 @@ fn params(model: &Model<'_>, ep: &Ep<'_>) -> (Vec<Param>, Vec<Param>, Vec<Param>
             continue;
         }
         seen_parts.insert(p.name.clone());
-        let ident = unique(snake(&p.name), &mut used);
+        let ident = unique(setter_ident(&p.name), &mut used);
         let param = Param {
             wire: p.name.clone(),
             ident,
@@ -221,7 +244,7 @@ fn params(model: &Model<'_>, ep: &Ep<'_>) -> (Vec<Param>, Vec<Param>, Vec<Param>
     required.sort_by_key(|p: &Param| template.find(&format!("{{{}}}", p.wire)).unwrap_or(usize::MAX));
     for part in &url_parts {
         if !seen_parts.contains(part) {
-            let ident = unique(snake(part), &mut used);
+            let ident = unique(setter_ident(part), &mut used);
             optional.push(Param { wire: part.clone(), ident, kind: Kind::Str, doc: format!("Path part `{part}`.") });
         }
     }
@@ -250,15 +273,87 @@ fn params(model: &Model<'_>, ep: &Ep<'_>) -> (Vec<Param>, Vec<Param>, Vec<Param>
             query_props.push((name.to_owned(), kind, spec.to_owned()));
         }
     }
+    // Body fields take their names before the query parameters: where both
+    // have one (`from`, `size`, `sort`, `_source`), the body field wins, as
+    // in the Python client, and the parameter is `…_param`.
+    let mut body = Vec::new();
+    for (wire, ty, entry, spec) in body_props(model, ep) {
+        let mut ident = setter_ident(&wire);
+        if used.contains(&ident) {
+            ident = format!("{}_body", bare(&ident));
+        }
+        let ident = unique(ident, &mut used);
+        let doc = if entry {
+            format!("Adds one entry to the body field `{wire}` (`{spec}`).")
+        } else {
+            format!("Body field `{wire}` (`{spec}`).")
+        };
+        body.push(BodyField { wire, ident, ty, entry, doc });
+    }
+    for (wire, alias) in custom::ENTRY_ALIASES {
+        if let Some(f) = body.iter().find(|f| f.wire == *wire && f.entry) {
+            if used.insert((*alias).to_owned()) {
+                let doc = format!("Adds one entry to the body field `{wire}`; the same as [`Self::{}`].", f.ident);
+                body.push(BodyField {
+                    wire: f.wire.clone(),
+                    ident: (*alias).to_owned(),
+                    ty: f.ty.clone(),
+                    entry: true,
+                    doc,
+                });
+            }
+        }
+    }
     for (name, kind, spec) in query_props {
-        let mut ident = snake(&name);
+        let mut ident = setter_ident(&name);
         if used.contains(&ident) {
             ident = format!("{}_param", bare(&ident));
         }
         let ident = unique(ident, &mut used);
         query.push(Param { wire: name.clone(), ident, kind, doc: format!("Query parameter `{name}` (`{spec}`).") });
     }
-    (required, optional, query)
+    (required, optional, query, body)
+}
+
+/// The members of an endpoint's JSON object body, as `(wire name, setter
+/// type, is a map, spec type)`; none for other bodies (NDJSON, a whole value,
+/// generic ones). Aliases (`aggs`) get no setter of their own.
+fn body_props(model: &Model<'_>, ep: &Ep<'_>) -> Vec<(String, String, bool, String)> {
+    let Some(req) = ep.req else { return Vec::new() };
+    let BodyMode::Json(Some(_)) = body_mode(model, ep) else { return Vec::new() };
+    let BodyDef::Properties { properties } = &req.body else { return Vec::new() };
+    let cx = model.cx(&req.name, &req.generics, "elastik_types");
+    let mut out = Vec::new();
+    for p in properties {
+        let (ty, entry) = match &p.ty {
+            ValueOf::DictionaryOf { value, .. } => (model.rust_type(value, &cx, &p.name, false), true),
+            other => (model.rust_type(other, &cx, &p.name, false), false),
+        };
+        let ty = qualify(strip_option(&ty));
+        out.push((p.name.clone(), ty, entry, model.spec_type(&p.ty)));
+    }
+    out
+}
+
+/// A generated type expression as written outside elastik-types.
+fn qualify(ty: &str) -> String {
+    ty.replace("BTreeMap<", "std::collections::BTreeMap<")
+}
+
+/// `Option<T>` → `T`.
+fn strip_option(ty: &str) -> &str {
+    ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')).unwrap_or(ty)
+}
+
+/// A setter's name for a wire name: snake case without leading underscores
+/// (`_source` → `source`, `_source_includes` → `source_includes`).
+fn setter_ident(wire: &str) -> String {
+    let s = snake(wire);
+    let trimmed = bare(&s).trim_start_matches('_');
+    if trimmed.is_empty() || trimmed.starts_with(|c: char| c.is_ascii_digit()) {
+        return s;
+    }
+    raw_if_keyword(trimmed.to_owned())
 }
 
 fn parts_of(path: &str) -> Vec<String> {
@@ -327,7 +422,7 @@ fn stability(ep: &Ep<'_>) -> String {
 }
 
 fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
-    let (required, optional, query) = params(model, ep);
+    let (required, optional, query, body_fields) = params(model, ep);
     let id = &ep.ident;
     let path_ident = format!("{id}Path");
     let mut s = String::new();
@@ -345,7 +440,10 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
         let _ = write!(doc, "\n\nDocumentation: <{url}>");
     }
     let _ = writeln!(s, "use elastik_base::endpoint::{{build_request, PathBuilder}};\nuse elastik_base::{{Body, Endpoint, Error}};\nuse elastik_base::bytes::Bytes;");
-    let _ = writeln!(s, "#[allow(unused_imports)]\nuse crate::IntoList;\nuse crate::support::{{BodySlot, Params}};\n");
+    let _ = writeln!(
+        s,
+        "#[allow(unused_imports)]\nuse crate::{{IntoField, IntoList}};\nuse crate::support::{{BodySlot, Params}};\n"
+    );
     // Path enum.
     let mut variant_names = BTreeSet::new();
     let mut variants = Vec::new();
@@ -521,10 +619,28 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
         );
         setters.push((p.ident.clone(), format!("v: {}", p.kind.arg_type()), "v".to_owned()));
     }
+    for f in &body_fields {
+        let arg = format!("v: impl crate::IntoField<{}>", f.ty);
+        if f.entry {
+            let _ = writeln!(
+                s,
+                "#[doc = {:?}]\npub fn {}(mut self, name: impl Into<String>, {arg}) -> Self {{\nself.body.entry({:?}, name.into(), v.into_field());\nself\n}}\n",
+                f.doc, f.ident, f.wire
+            );
+            setters.push((f.ident.clone(), format!("name: impl Into<String>, {arg}"), "name, v".to_owned()));
+        } else {
+            let _ = writeln!(
+                s,
+                "#[doc = {:?}]\npub fn {}(mut self, {arg}) -> Self {{\nself.body.field({:?}, v.into_field());\nself\n}}\n",
+                f.doc, f.ident, f.wire
+            );
+            setters.push((f.ident.clone(), arg, "v".to_owned()));
+        }
+    }
     match &bmode {
         BodyMode::None => {}
         BodyMode::Json(Some(ty)) => {
-            let _ = writeln!(s, "/// The JSON body (`{ty}`).\npub fn body(mut self, body: {ty}) -> Self {{\nself.body.json(&body);\nself\n}}\n");
+            let _ = writeln!(s, "/// The whole JSON body (`{ty}`), replacing every body field set before; a body-field setter after it changes that field.\npub fn body(mut self, body: {ty}) -> Self {{\nself.body.json(&body);\nself\n}}\n");
             setters.push(("body".into(), format!("body: {ty}"), "body".into()));
         }
         BodyMode::Json(None) | BodyMode::Generic => {
@@ -593,7 +709,7 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
     };
     let _ = writeln!(
         s,
-        "impl Endpoint for {id} {{\ntype Response = {resp_ty};\n\nfn id(&self) -> &'static str {{\n{:?}\n}}\n\nfn to_request(&self) -> Result<http::Request<Body>, Error> {{\nlet body = {body_expr};\nlet path = self.path();\nlet method = crate::support::pick_method(path.methods(), {body_capable});\nlet mut request = build_request(method, &path.render(), &self.params.query(), {accept}, body)?;\n{content_type}elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);\nOk(request)\n}}\n\nfn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {{\n{decode}\n}}\n}}\n",
+        "impl Endpoint for {id} {{\ntype Response = {resp_ty};\n\nfn id(&self) -> &'static str {{\n{:?}\n}}\n\nfn to_request(&self) -> Result<http::Request<Body>, Error> {{\nlet body = {body_expr};\nlet path = self.path();\nlet method = crate::support::pick_method(path.methods());\nlet mut request = build_request(method, &path.render(), &self.params.query(), {accept}, body)?;\n{content_type}elastik_base::endpoint::UrlMethods(path.methods()).attach(&mut request);\nOk(request)\n}}\n\nfn decode(&self, response: &http::Response<Bytes>) -> Result<Self::Response, Error> {{\n{decode}\n}}\n}}\n",
         ep.e.name
     );
     let _ = body_capable;
@@ -619,6 +735,165 @@ fn render_endpoint(model: &Model<'_>, ep: &Ep<'_>) -> Rendered {
     Rendered { code: s }
 }
 
+/// The conversions body-field setters accept for the generated unions of
+/// alternatives their fields name (`impl IntoField<TrackHits> for bool`):
+/// each alternative, through nested unions, plain aliases (`Field` is a
+/// `String`, so `&str` too) and short forms (`SourceFilter`'s field list),
+/// serializes as the union does.
+fn field_impls(model: &Model<'_>, eps: &[Ep<'_>]) -> String {
+    let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut generic_vec: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut work: Vec<Union> = Vec::new();
+    for ep in eps {
+        let Some(req) = ep.req else { continue };
+        let BodyMode::Json(Some(_)) = body_mode(model, ep) else { continue };
+        let BodyDef::Properties { properties } = &req.body else { continue };
+        let cx = model.cx(&req.name, &req.generics, "elastik_types");
+        for p in properties {
+            let v = match &p.ty {
+                ValueOf::DictionaryOf { value, .. } => value.as_ref(),
+                other => other,
+            };
+            if let Some(u) = union_of(model, v, &cx, &p.name) {
+                work.push(u);
+            }
+        }
+    }
+    while let Some(u) = work.pop() {
+        if !seen.insert(u.path.clone()) || u.path.contains('<') {
+            continue;
+        }
+        let mut leaves: BTreeSet<String> = BTreeSet::new();
+        let mut stack: Vec<(ValueOf, Cx, String, usize)> =
+            u.items.iter().map(|i| (i.clone(), u.cx.clone(), u.slot.clone(), 0)).collect();
+        while let Some((item, icx, islot, depth)) = stack.pop() {
+            if depth > 4 {
+                continue;
+            }
+            let item = resolve_plain_alias(model, &item).clone();
+            match &item {
+                ValueOf::UnionOf { items } => {
+                    stack.extend(items.iter().map(|i| (i.clone(), icx.clone(), islot.clone(), depth)));
+                    continue;
+                }
+                ValueOf::LiteralValue { .. } => continue,
+                ValueOf::ArrayOf { value } => {
+                    let inner = resolve_plain_alias(model, value).clone();
+                    let ty = model.rust_type(&inner, &icx, &islot, false);
+                    leaves.insert(format!("Vec<{ty}>"));
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(inner) = union_of(model, &item, &icx, &islot) {
+                stack.extend(inner.items.iter().map(|i| (i.clone(), inner.cx.clone(), inner.slot.clone(), depth + 1)));
+                leaves.insert(inner.path.clone());
+                work.push(inner);
+                continue;
+            }
+            if let ValueOf::InstanceOf { ty, .. } = &item {
+                if let Some(TypeDef::Interface(i)) = model.def(ty) {
+                    if let (Some(sp), Some(path)) = (&i.shortcut_property, model.path_of(ty, "elastik_types")) {
+                        // A short form: the full struct, and what the short form takes.
+                        if let Some((p, _)) = model.all_props(i).into_iter().find(|(p, _)| &p.name == sp) {
+                            let scx = model.cx(&i.name, &i.generics, "elastik_types");
+                            stack.push((p.ty.clone(), scx, p.name.clone(), depth + 1));
+                        }
+                        leaves.insert(path);
+                    }
+                }
+            }
+            let ty = model.rust_type(&item, &icx, &islot, false);
+            if ty == "()" || ty.starts_with("Option<") {
+                continue;
+            }
+            match ty.as_str() {
+                "String" => leaves.extend(["String".to_owned(), "&str".to_owned()]),
+                "i64" | "u64" => leaves.extend([ty.clone(), "i32".to_owned()]),
+                _ => {
+                    leaves.insert(ty);
+                }
+            }
+        }
+        leaves.remove(&u.path);
+        let vecs: Vec<&String> = leaves.iter().filter(|l| l.starts_with("Vec<")).collect();
+        let one_vec = if vecs.len() == 1 { Some(vecs[0].clone()) } else { None };
+        for l in &leaves {
+            if Some(l) == one_vec.as_ref() {
+                generic_vec.insert((u.path.clone(), qualify(&l["Vec<".len()..l.len() - 1])));
+            } else if !l.contains("support::Shortcut<") {
+                pairs.insert((u.path.clone(), qualify(l)));
+            }
+        }
+    }
+    let mut s = String::from("//! What body-field setters accept for the generated unions: each alternative.\n\nuse serde_json::Value;\n\nuse crate::IntoField;\n\n");
+    for (union, leaf) in &pairs {
+        let _ = writeln!(s, "impl IntoField<{union}> for {leaf} {{\nfn into_field(self) -> Result<Value, serde_json::Error> {{\nserde_json::to_value(self)\n}}\n}}\n");
+    }
+    for (union, inner) in &generic_vec {
+        let _ = writeln!(s, "impl<V: IntoField<{inner}>> IntoField<{union}> for Vec<V> {{\nfn into_field(self) -> Result<Value, serde_json::Error> {{\nself.into_iter().map(IntoField::into_field).collect::<Result<Vec<Value>, _>>().map(Value::Array)\n}}\n}}\n");
+    }
+    s
+}
+
+/// A generated union of alternatives: its path, alternatives and their context.
+struct Union {
+    path: String,
+    items: Vec<ValueOf>,
+    cx: Cx,
+    slot: String,
+}
+
+/// Follows aliases of one other type (`Field` → `string`), not of unions.
+fn resolve_plain_alias<'v>(model: &Model<'v>, v: &'v ValueOf) -> &'v ValueOf {
+    let mut cur = v;
+    for _ in 0..16 {
+        match cur {
+            ValueOf::InstanceOf { ty, .. } if builtin(ty).is_none() => match model.def(ty) {
+                Some(TypeDef::TypeAlias(a))
+                    if a.generics.is_empty() && a.variants.is_none() && !matches!(a.ty, ValueOf::UnionOf { .. }) =>
+                {
+                    cur = &a.ty
+                }
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    cur
+}
+
+/// The generated union of alternatives behind `v` (an inline union, or an
+/// alias of one without a tag).
+fn union_of(model: &Model<'_>, v: &ValueOf, cx: &Cx, slot: &str) -> Option<Union> {
+    match v {
+        ValueOf::UnionOf { items } => {
+            let path = model.rust_type(v, cx, slot, false);
+            path.starts_with("elastik_types::").then(|| Union {
+                path,
+                items: items.clone(),
+                cx: cx.clone(),
+                slot: slot.to_owned(),
+            })
+        }
+        ValueOf::InstanceOf { ty, .. } => match model.def(ty) {
+            Some(TypeDef::TypeAlias(a)) if a.generics.is_empty() && a.variants.is_none() => match &a.ty {
+                ValueOf::UnionOf { items } => Some(Union {
+                    path: model.path_of(ty, "elastik_types")?,
+                    items: items.clone(),
+                    cx: model.cx(&a.name, &a.generics, "elastik_types"),
+                    slot: "value".to_owned(),
+                }),
+                inner @ ValueOf::InstanceOf { .. } => union_of(model, inner, cx, slot),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Writes `core/api/src/generated/**`.
 pub fn api_files(model: &Model<'_>, version: &str, files: &mut Files) {
     let root = Path::new("core/api/src/generated");
@@ -629,7 +904,10 @@ pub fn api_files(model: &Model<'_>, version: &str, files: &mut Files) {
     }
     let mut top = header(version);
     top.push_str("//! Generated endpoints: root endpoints here, the others in one module per namespace.\n\n");
-    top.push_str("use elastik_base::Executor;\n\nuse crate::{Client, Request};\n\n");
+    top.push_str("use elastik_base::Executor;\n\nuse crate::{Client, Request};\n\nmod fields;\n\n");
+    let mut fields = header(version);
+    fields.push_str(&field_impls(model, &eps));
+    files.insert(root.join("fields.rs"), fields);
     let mut client_methods = String::new();
     for (ns, list) in &by_ns {
         let mut accessor_methods = String::new();
@@ -647,7 +925,7 @@ pub fn api_files(model: &Model<'_>, version: &str, files: &mut Files) {
             };
             let _ = writeln!(mods, "mod {modname};\npub use {modname}::*;");
             // Accessor method with required args.
-            let (required, _, _) = params(model, ep);
+            let (required, _, _, _) = params(model, ep);
             let args: Vec<String> = required.iter().map(|p| format!("{}: {}", p.ident, p.kind.arg_type())).collect();
             let names: Vec<String> = required.iter().map(|p| p.ident.clone()).collect();
             let mut mname = snake(&ep.short);
@@ -725,7 +1003,7 @@ pub fn dispatch_file(model: &Model<'_>, version: &str, files: &mut Files) {
     }
     s.push_str("];\n\n");
     for ep in &eps {
-        let (required, optional, query) = params(model, ep);
+        let (required, optional, query, _) = params(model, ep);
         let path = ep.module_path.replace("crate::", "elastik_api::");
         let _ = writeln!(s, "fn {}(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {{", fn_name(ep));
         let req_args: Vec<String> =

@@ -89,3 +89,7 @@ pub const DEFAULT_TAG_OMITTED: &[(&str, &str)] = &[("_types.mapping", "Property"
 ///   (`"slice": {"id": 0, "max": 2}`), and the .NET client types it so.
 pub const PROPERTY_TYPES: &[(&str, &str, &str, (&str, &str))] =
     &[("_types", "SlicedScroll", "id", ("_types", "integer"))];
+
+/// Body map fields that get a second, singular setter adding one entry:
+/// `(wire name, setter)`, so `.aggregation("by_tag", …)` reads as it does.
+pub const ENTRY_ALIASES: &[(&str, &str)] = &[("aggregations", "aggregation")];

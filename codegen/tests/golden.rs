@@ -35,7 +35,10 @@ fn output_is_deterministic_and_marked() {
     }
     let search = &a[Path::new("core/api/src/generated/search.rs")];
     assert!(search.contains("pub enum SearchPath"));
-    assert!(search.contains("pub fn size(mut self, v: i64) -> Self"));
+    // `size` is both a body member and a query parameter: the body member
+    // gets the setter, the parameter stays reachable as `size_param`.
+    assert!(search.contains("pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self"), "{search}");
+    assert!(search.contains("pub fn size_param(mut self, v: i64) -> Self"), "{search}");
     let exists = &a[Path::new("core/api/src/generated/indices/exists.rs")];
     assert!(exists.contains("type Response = bool;"));
     // Recursion through a container is boxed.

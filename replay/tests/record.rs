@@ -25,7 +25,7 @@ macro_rules! calls {
         let found = client
             .search()
             .index("books")
-            .size(2)
+            .size_param(2)
             .json_body(&json!({"query": {"match": {"title": "dune"}}}))
             .send()
             .unwrap();

@@ -33,6 +33,16 @@ async fn kinds_of_errors_are_predicates() {
     assert!(none.is_none());
     let some = client.get(&index, "1").ignore_status([404]).send_opt().await.unwrap();
     assert!(some.is_some_and(|g| g.found));
+
+    // An error body is never read as an answer, ignored status or not: the
+    // missing index stays an index_not_found_exception, not `found: false`
+    // or `acknowledged: false`.
+    let gone = format!("{index}-nope");
+    let e = client.get(&gone, "2").ignore_status([404]).send().await.unwrap_err();
+    assert!(e.is_not_found() && e.error_type() == Some("index_not_found_exception"), "{e:?}");
+    let e = client.indices().delete(&gone).ignore_status([404]).send().await.unwrap_err();
+    assert_eq!(e.error_type(), Some("index_not_found_exception"), "{e:?}");
+    assert!(client.indices().delete(&gone).ignore_status([404]).send_opt().await.unwrap().is_none());
 }
 
 #[tokio::test]

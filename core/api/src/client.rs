@@ -197,20 +197,26 @@ impl<'a, X: Executor, E: Endpoint> Request<'a, X, E> {
     /// Treats these error statuses as answers, like Python's `ignore=[404]`:
     /// [`Request::send_opt`] returns `Ok(None)` for them, [`Request::send`]
     /// decodes their body when it is the typed answer (a missing document's
-    /// `get` or `delete`), [`Request::send_raw`] returns them as is. See
+    /// `get` or `delete`) and returns the [`Error::Api`] when the body is an
+    /// Elasticsearch error (a missing index), [`Request::send_raw`] returns
+    /// them as is. See
     /// [`RequestOptions::ignore_status`].
     pub fn ignore_status(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {
         self.options.ignore_status = statuses.into_iter().collect();
         self
     }
 
-    /// Sends this body instead of the typed one (escape hatch).
+    /// Sends this body instead of the typed one (escape hatch): it replaces
+    /// the whole body, body-field setters called before included.
     pub fn raw_body(mut self, body: Body) -> Self {
         self.body = Some(Ok(body));
         self
     }
 
     /// Sends any serializable value as the JSON body instead of the typed one.
+    /// It replaces the whole body, body-field setters included, whatever
+    /// their order (`.size(20).json_body(&q)` sends `q` only); use the
+    /// setters, or the endpoint's `.body(…)` followed by setters, to combine.
     /// A value that cannot be serialized makes `send` fail with
     /// [`Error::Build`](elastik_base::Error::Build); nothing is sent.
     pub fn json_body<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
@@ -245,11 +251,19 @@ fn mark_ignored(options: &RequestOptions, response: &mut http::Response<Bytes>) 
 }
 
 /// The typed answer of an ignored status when its body is one, else the
-/// [`Error::Api`] it would have been (never a decoding error that hides the kind).
+/// [`Error::Api`] it would have been (never a decoding error that hides the
+/// kind). An Elasticsearch error body (`{"error": …}`) is never an answer,
+/// whatever the status: read as a typed response it would become a plausible
+/// value (`acknowledged: false`, `found: false` with an empty id) and the
+/// error's kind would be lost.
 fn decode_ignored<T>(
     response: &mut http::Response<Bytes>,
     decode: impl FnOnce(&http::Response<Bytes>) -> Result<T, Error>,
 ) -> Result<T, Error> {
+    let error = elastik_base::endpoint::api_error(response);
+    if error.as_api().is_some_and(|api| api.cause().is_some()) {
+        return Err(error);
+    }
     match decode(response) {
         Ok(answer) => Ok(answer),
         Err(Error::Decode(_)) => {

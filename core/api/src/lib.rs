@@ -15,6 +15,7 @@
 //! `elastik-proto` supplies the transport. Body types live in `elastik-types`.
 
 mod client;
+pub mod fields;
 #[allow(clippy::all)]
 #[rustfmt::skip]
 mod generated;
@@ -25,5 +26,6 @@ pub use client::{Client, Request};
 /// (`types::global::SearchResponse<T>`, …), request bodies and the enums
 /// that parameter setters take (`types::types::Refresh`, …).
 pub use elastik_types as types;
+pub use fields::IntoField;
 pub use generated::*;
-pub use support::{BinaryBody, CatResponse, IntoList};
+pub use support::{BinaryBody, CatResponse, IntoDuration, IntoList, ParamValue};

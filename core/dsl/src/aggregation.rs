@@ -526,6 +526,20 @@ impl Serialize for Aggregation {
     }
 }
 
+/// An aggregation goes into any body field of type `AggregationContainer`
+/// (`.aggregation("name", …)`) as its JSON, exactly as built.
+impl elastik_api::IntoField<AggregationContainer> for Aggregation {
+    fn into_field(self) -> Result<Value, serde_json::Error> {
+        Ok(self.to_json())
+    }
+}
+
+impl elastik_api::IntoField<AggregationContainer> for &Aggregation {
+    fn into_field(self) -> Result<Value, serde_json::Error> {
+        Ok(self.to_json())
+    }
+}
+
 impl From<AggregationContainer> for Aggregation {
     /// Reads a generated container back; its first kind key is the kind.
     fn from(c: AggregationContainer) -> Self {

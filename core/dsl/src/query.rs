@@ -589,6 +589,34 @@ impl From<QueryContainer> for Query {
 
 /// The wire JSON, for APIs that take a query as JSON (the scan helper's
 /// `ScanConfig::query(q.into())`, hand-built bodies).
+/// A query goes into any body field of type `QueryContainer` (`.query(…)`,
+/// `.post_filter(…)`) as its JSON, exactly as built: no conversion through
+/// the generated type, so a shape the specification does not model is sent
+/// as written.
+impl elastik_api::IntoField<QueryContainer> for Query {
+    fn into_field(self) -> Result<Value, serde_json::Error> {
+        Ok(self.0)
+    }
+}
+
+impl elastik_api::IntoField<QueryContainer> for &Query {
+    fn into_field(self) -> Result<Value, serde_json::Error> {
+        Ok(self.0.clone())
+    }
+}
+
+impl elastik_api::IntoField<QueryContainer> for Bool {
+    fn into_field(self) -> Result<Value, serde_json::Error> {
+        Ok(Query::from(self).0)
+    }
+}
+
+impl elastik_api::IntoField<QueryContainer> for Range {
+    fn into_field(self) -> Result<Value, serde_json::Error> {
+        Ok(Query::from(self).0)
+    }
+}
+
 impl From<Query> for Value {
     fn from(q: Query) -> Self {
         q.0

@@ -9,9 +9,13 @@
 //! unions and containers fall back to a `serde_json::Value` variant.
 //!
 //! What it does not do: build requests or talk to a server (`elastik-api`).
-//! Hand-written code here is limited to [`support`].
+//! Hand-written code here is limited to [`support`] and [`read`] (accessors
+//! such as `hits.total_value()`, `hit.id()`, `hit.source()`).
 
+pub mod read;
 pub mod support;
+
+pub use read::OrEmpty;
 
 #[allow(missing_docs, clippy::all)]
 #[rustfmt::skip]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -101,7 +101,16 @@ impl ClearScroll {
         self
     }
 
-    /// The JSON body (`elastik_types::global::ClearScrollRequestBody`).
+    #[doc = "Body field `scroll_id` (`ScrollIds`)."]
+    pub fn scroll_id_body(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ScrollIds>,
+    ) -> Self {
+        self.body.field("scroll_id", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::ClearScrollRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::ClearScrollRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +127,7 @@ impl Endpoint for ClearScroll {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -160,6 +169,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClearScroll> {
     #[doc = "See [`ClearScroll::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ClearScroll::scroll_id_body`]."]
+    pub fn scroll_id_body(self, v: impl crate::IntoField<elastik_types::types::ScrollIds>) -> Self {
+        self.map(move |e| e.scroll_id_body(v))
     }
 
     #[doc = "See [`ClearScroll::body`]."]

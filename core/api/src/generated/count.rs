@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -157,7 +157,7 @@ impl Count {
     }
 
     #[doc = "Query parameter `_slice` (`string`)."]
-    pub fn _slice(mut self, v: impl Into<String>) -> Self {
+    pub fn slice(mut self, v: impl Into<String>) -> Self {
         self.params.set("_slice", v.into());
         self
     }
@@ -198,7 +198,22 @@ impl Count {
         self
     }
 
-    /// The JSON body (`elastik_types::global::CountRequestBody`).
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::CountRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::CountRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -215,7 +230,7 @@ impl Endpoint for Count {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -304,9 +319,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Count> {
         self.map(move |e| e.stats(v))
     }
 
-    #[doc = "See [`Count::_slice`]."]
-    pub fn _slice(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e._slice(v))
+    #[doc = "See [`Count::slice`]."]
+    pub fn slice(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.slice(v))
     }
 
     #[doc = "See [`Count::terminate_after`]."]
@@ -337,6 +352,19 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Count> {
     #[doc = "See [`Count::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`Count::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`Count::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
     }
 
     #[doc = "See [`Count::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -108,8 +108,8 @@ impl Create {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -126,8 +126,8 @@ impl Create {
     }
 
     #[doc = "Query parameter `wait_for_active_shards` (`WaitForActiveShards`)."]
-    pub fn wait_for_active_shards(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_active_shards", v.to_string());
+    pub fn wait_for_active_shards(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("wait_for_active_shards", v.param_value());
         self
     }
 
@@ -172,7 +172,7 @@ impl Endpoint for Create {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -222,7 +222,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Create> {
     }
 
     #[doc = "See [`Create::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -237,7 +237,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Create> {
     }
 
     #[doc = "See [`Create::wait_for_active_shards`]."]
-    pub fn wait_for_active_shards(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_active_shards(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.wait_for_active_shards(v))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -126,7 +126,7 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `max_docs` (`long`)."]
-    pub fn max_docs(mut self, v: i64) -> Self {
+    pub fn max_docs_param(mut self, v: i64) -> Self {
         self.params.set("max_docs", v.to_string());
         self
     }
@@ -162,7 +162,7 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `_slice` (`string`)."]
-    pub fn _slice(mut self, v: impl Into<String>) -> Self {
+    pub fn slice_param(mut self, v: impl Into<String>) -> Self {
         self.params.set("_slice", v.into());
         self
     }
@@ -174,8 +174,8 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `scroll` (`Duration`)."]
-    pub fn scroll(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("scroll", v.to_string());
+    pub fn scroll(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("scroll", v.into_duration());
         self
     }
 
@@ -186,8 +186,8 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `search_timeout` (`Duration`)."]
-    pub fn search_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("search_timeout", v.to_string());
+    pub fn search_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("search_timeout", v.into_duration());
         self
     }
 
@@ -198,13 +198,13 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `slices` (`Slices`)."]
-    pub fn slices(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("slices", v.to_string());
+    pub fn slices(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("slices", v.param_value());
         self
     }
 
     #[doc = "Query parameter `sort` (`string[]`)."]
-    pub fn sort(mut self, v: impl crate::IntoList) -> Self {
+    pub fn sort_param(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("sort", v.into_list());
         self
     }
@@ -222,8 +222,8 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -234,8 +234,8 @@ impl DeleteByQuery {
     }
 
     #[doc = "Query parameter `wait_for_active_shards` (`WaitForActiveShards`)."]
-    pub fn wait_for_active_shards(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_active_shards", v.to_string());
+    pub fn wait_for_active_shards(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("wait_for_active_shards", v.param_value());
         self
     }
 
@@ -269,7 +269,31 @@ impl DeleteByQuery {
         self
     }
 
-    /// The JSON body (`elastik_types::global::DeleteByQueryRequestBody`).
+    #[doc = "Body field `max_docs` (`long`)."]
+    pub fn max_docs(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_docs", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `slice` (`SlicedScroll`)."]
+    pub fn slice(mut self, v: impl crate::IntoField<elastik_types::types::SlicedScroll>) -> Self {
+        self.body.field("slice", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sort` (`Sort`)."]
+    pub fn sort(mut self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.body.field("sort", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::DeleteByQueryRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::DeleteByQueryRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -286,7 +310,7 @@ impl Endpoint for DeleteByQuery {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -355,9 +379,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, DeleteByQuery> {
         self.map(move |e| e.lenient(v))
     }
 
-    #[doc = "See [`DeleteByQuery::max_docs`]."]
-    pub fn max_docs(self, v: i64) -> Self {
-        self.map(move |e| e.max_docs(v))
+    #[doc = "See [`DeleteByQuery::max_docs_param`]."]
+    pub fn max_docs_param(self, v: i64) -> Self {
+        self.map(move |e| e.max_docs_param(v))
     }
 
     #[doc = "See [`DeleteByQuery::preference`]."]
@@ -385,9 +409,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, DeleteByQuery> {
         self.map(move |e| e.routing(v))
     }
 
-    #[doc = "See [`DeleteByQuery::_slice`]."]
-    pub fn _slice(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e._slice(v))
+    #[doc = "See [`DeleteByQuery::slice_param`]."]
+    pub fn slice_param(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.slice_param(v))
     }
 
     #[doc = "See [`DeleteByQuery::q`]."]
@@ -396,7 +420,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, DeleteByQuery> {
     }
 
     #[doc = "See [`DeleteByQuery::scroll`]."]
-    pub fn scroll(self, v: impl std::fmt::Display) -> Self {
+    pub fn scroll(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.scroll(v))
     }
 
@@ -406,7 +430,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, DeleteByQuery> {
     }
 
     #[doc = "See [`DeleteByQuery::search_timeout`]."]
-    pub fn search_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn search_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.search_timeout(v))
     }
 
@@ -416,13 +440,13 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, DeleteByQuery> {
     }
 
     #[doc = "See [`DeleteByQuery::slices`]."]
-    pub fn slices(self, v: impl std::fmt::Display) -> Self {
+    pub fn slices(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.slices(v))
     }
 
-    #[doc = "See [`DeleteByQuery::sort`]."]
-    pub fn sort(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e.sort(v))
+    #[doc = "See [`DeleteByQuery::sort_param`]."]
+    pub fn sort_param(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.sort_param(v))
     }
 
     #[doc = "See [`DeleteByQuery::stats`]."]
@@ -436,7 +460,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, DeleteByQuery> {
     }
 
     #[doc = "See [`DeleteByQuery::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -446,7 +470,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, DeleteByQuery> {
     }
 
     #[doc = "See [`DeleteByQuery::wait_for_active_shards`]."]
-    pub fn wait_for_active_shards(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_active_shards(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.wait_for_active_shards(v))
     }
 
@@ -473,6 +497,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, DeleteByQuery> {
     #[doc = "See [`DeleteByQuery::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`DeleteByQuery::max_docs`]."]
+    pub fn max_docs(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_docs(v))
+    }
+
+    #[doc = "See [`DeleteByQuery::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`DeleteByQuery::slice`]."]
+    pub fn slice(self, v: impl crate::IntoField<elastik_types::types::SlicedScroll>) -> Self {
+        self.map(move |e| e.slice(v))
+    }
+
+    #[doc = "See [`DeleteByQuery::sort`]."]
+    pub fn sort(self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.map(move |e| e.sort(v))
     }
 
     #[doc = "See [`DeleteByQuery::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -94,19 +94,19 @@ impl Exists {
     }
 
     #[doc = "Query parameter `_source` (`SourceConfigParam`)."]
-    pub fn _source(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_excludes` (`Fields`)."]
-    pub fn _source_excludes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_excludes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_excludes", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_includes` (`Fields`)."]
-    pub fn _source_includes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_includes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_includes", v.into_list());
         self
     }
@@ -164,7 +164,7 @@ impl Endpoint for Exists {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -202,19 +202,19 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Exists> {
         self.map(move |e| e.routing(v))
     }
 
-    #[doc = "See [`Exists::_source`]."]
-    pub fn _source(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source(v))
+    #[doc = "See [`Exists::source`]."]
+    pub fn source(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source(v))
     }
 
-    #[doc = "See [`Exists::_source_excludes`]."]
-    pub fn _source_excludes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_excludes(v))
+    #[doc = "See [`Exists::source_excludes`]."]
+    pub fn source_excludes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_excludes(v))
     }
 
-    #[doc = "See [`Exists::_source_includes`]."]
-    pub fn _source_includes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_includes(v))
+    #[doc = "See [`Exists::source_includes`]."]
+    pub fn source_includes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_includes(v))
     }
 
     #[doc = "See [`Exists::stored_fields`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -91,7 +91,7 @@ impl FieldCaps {
     }
 
     #[doc = "Query parameter `fields` (`Fields`)."]
-    pub fn fields(mut self, v: impl crate::IntoList) -> Self {
+    pub fn fields_param(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("fields", v.into_list());
         self
     }
@@ -150,7 +150,40 @@ impl FieldCaps {
         self
     }
 
-    /// The JSON body (`elastik_types::global::FieldCapsRequestBody`).
+    #[doc = "Body field `fields` (`Fields`)."]
+    pub fn fields(mut self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.body.field("fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index_filter` (`QueryContainer`)."]
+    pub fn index_filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.body.field("index_filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `runtime_mappings` (`RuntimeFields`)."]
+    pub fn runtime_mappings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.body.field("runtime_mappings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::FieldCapsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::FieldCapsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -167,7 +200,7 @@ impl Endpoint for FieldCaps {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -201,9 +234,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FieldCaps> {
         self.map(move |e| e.expand_wildcards(v))
     }
 
-    #[doc = "See [`FieldCaps::fields`]."]
-    pub fn fields(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e.fields(v))
+    #[doc = "See [`FieldCaps::fields_param`]."]
+    pub fn fields_param(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.fields_param(v))
     }
 
     #[doc = "See [`FieldCaps::ignore_unavailable`]."]
@@ -249,6 +282,35 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FieldCaps> {
     #[doc = "See [`FieldCaps::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`FieldCaps::fields`]."]
+    pub fn fields(self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.map(move |e| e.fields(v))
+    }
+
+    #[doc = "See [`FieldCaps::index_filter`]."]
+    pub fn index_filter(
+        self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.map(move |e| e.index_filter(v))
+    }
+
+    #[doc = "See [`FieldCaps::runtime_mappings`]."]
+    pub fn runtime_mappings(
+        self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.map(move |e| e.runtime_mappings(v))
+    }
+
+    #[doc = "See [`FieldCaps::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
     }
 
     #[doc = "See [`FieldCaps::body`]."]

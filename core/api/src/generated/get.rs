@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -100,31 +100,31 @@ impl Get {
     }
 
     #[doc = "Query parameter `_slice` (`string`)."]
-    pub fn _slice(mut self, v: impl Into<String>) -> Self {
+    pub fn slice(mut self, v: impl Into<String>) -> Self {
         self.params.set("_slice", v.into());
         self
     }
 
     #[doc = "Query parameter `_source` (`SourceConfigParam`)."]
-    pub fn _source(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_excludes` (`Fields`)."]
-    pub fn _source_excludes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_excludes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_excludes", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_exclude_vectors` (`boolean`)."]
-    pub fn _source_exclude_vectors(mut self, v: bool) -> Self {
+    pub fn source_exclude_vectors(mut self, v: bool) -> Self {
         self.params.set("_source_exclude_vectors", v.to_string());
         self
     }
 
     #[doc = "Query parameter `_source_includes` (`Fields`)."]
-    pub fn _source_includes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_includes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_includes", v.into_list());
         self
     }
@@ -182,7 +182,7 @@ impl Endpoint for Get {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -225,29 +225,29 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Get> {
         self.map(move |e| e.routing(v))
     }
 
-    #[doc = "See [`Get::_slice`]."]
-    pub fn _slice(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e._slice(v))
+    #[doc = "See [`Get::slice`]."]
+    pub fn slice(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.slice(v))
     }
 
-    #[doc = "See [`Get::_source`]."]
-    pub fn _source(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source(v))
+    #[doc = "See [`Get::source`]."]
+    pub fn source(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source(v))
     }
 
-    #[doc = "See [`Get::_source_excludes`]."]
-    pub fn _source_excludes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_excludes(v))
+    #[doc = "See [`Get::source_excludes`]."]
+    pub fn source_excludes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_excludes(v))
     }
 
-    #[doc = "See [`Get::_source_exclude_vectors`]."]
-    pub fn _source_exclude_vectors(self, v: bool) -> Self {
-        self.map(move |e| e._source_exclude_vectors(v))
+    #[doc = "See [`Get::source_exclude_vectors`]."]
+    pub fn source_exclude_vectors(self, v: bool) -> Self {
+        self.map(move |e| e.source_exclude_vectors(v))
     }
 
-    #[doc = "See [`Get::_source_includes`]."]
-    pub fn _source_includes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_includes(v))
+    #[doc = "See [`Get::source_includes`]."]
+    pub fn source_includes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_includes(v))
     }
 
     #[doc = "See [`Get::stored_fields`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -95,7 +95,56 @@ impl KnnSearch {
         self
     }
 
-    /// The JSON body (`elastik_types::global::KnnSearchRequestBody`).
+    #[doc = "Body field `_source` (`SourceConfig`)."]
+    pub fn source(mut self, v: impl crate::IntoField<elastik_types::global::SourceConfig>) -> Self {
+        self.body.field("_source", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `docvalue_fields` (`FieldAndFormat[]`)."]
+    pub fn docvalue_fields(
+        mut self,
+        v: impl crate::IntoField<
+            Vec<
+                elastik_types::support::Shortcut<
+                    elastik_types::types::FieldAndFormat,
+                    elastik_types::types::Field,
+                >,
+            >,
+        >,
+    ) -> Self {
+        self.body.field("docvalue_fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `stored_fields` (`Fields`)."]
+    pub fn stored_fields(mut self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.body.field("stored_fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `fields` (`Fields`)."]
+    pub fn fields(mut self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.body.field("fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `filter` (`QueryContainer | QueryContainer[]`)."]
+    pub fn filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::global::KnnSearchRequestBodyFilter>,
+    ) -> Self {
+        self.body.field("filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `knn` (`KnnSearchQuery`)."]
+    pub fn knn(mut self, v: impl crate::IntoField<elastik_types::global::KnnSearchQuery>) -> Self {
+        self.body.field("knn", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::KnnSearchRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::KnnSearchRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -112,7 +161,7 @@ impl Endpoint for KnnSearch {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -154,6 +203,49 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, KnnSearch> {
     #[doc = "See [`KnnSearch::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`KnnSearch::source`]."]
+    pub fn source(self, v: impl crate::IntoField<elastik_types::global::SourceConfig>) -> Self {
+        self.map(move |e| e.source(v))
+    }
+
+    #[doc = "See [`KnnSearch::docvalue_fields`]."]
+    pub fn docvalue_fields(
+        self,
+        v: impl crate::IntoField<
+            Vec<
+                elastik_types::support::Shortcut<
+                    elastik_types::types::FieldAndFormat,
+                    elastik_types::types::Field,
+                >,
+            >,
+        >,
+    ) -> Self {
+        self.map(move |e| e.docvalue_fields(v))
+    }
+
+    #[doc = "See [`KnnSearch::stored_fields`]."]
+    pub fn stored_fields(self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.map(move |e| e.stored_fields(v))
+    }
+
+    #[doc = "See [`KnnSearch::fields`]."]
+    pub fn fields(self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.map(move |e| e.fields(v))
+    }
+
+    #[doc = "See [`KnnSearch::filter`]."]
+    pub fn filter(
+        self,
+        v: impl crate::IntoField<elastik_types::global::KnnSearchRequestBodyFilter>,
+    ) -> Self {
+        self.map(move |e| e.filter(v))
+    }
+
+    #[doc = "See [`KnnSearch::knn`]."]
+    pub fn knn(self, v: impl crate::IntoField<elastik_types::global::KnnSearchQuery>) -> Self {
+        self.map(move |e| e.knn(v))
     }
 
     #[doc = "See [`KnnSearch::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -109,25 +109,25 @@ impl Mget {
     }
 
     #[doc = "Query parameter `_slice` (`string`)."]
-    pub fn _slice(mut self, v: impl Into<String>) -> Self {
+    pub fn slice(mut self, v: impl Into<String>) -> Self {
         self.params.set("_slice", v.into());
         self
     }
 
     #[doc = "Query parameter `_source` (`SourceConfigParam`)."]
-    pub fn _source(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_excludes` (`Fields`)."]
-    pub fn _source_excludes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_excludes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_excludes", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_includes` (`Fields`)."]
-    pub fn _source_includes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_includes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_includes", v.into_list());
         self
     }
@@ -162,7 +162,22 @@ impl Mget {
         self
     }
 
-    /// The JSON body (`elastik_types::global::MgetRequestBody`).
+    #[doc = "Body field `docs` (`Operation[]`)."]
+    pub fn docs(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::global::MgetOperation>>,
+    ) -> Self {
+        self.body.field("docs", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ids` (`Ids`)."]
+    pub fn ids(mut self, v: impl crate::IntoField<elastik_types::types::Ids>) -> Self {
+        self.body.field("ids", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::MgetRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::MgetRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -179,7 +194,7 @@ impl Endpoint for Mget {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -228,24 +243,24 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Mget> {
         self.map(move |e| e.routing(v))
     }
 
-    #[doc = "See [`Mget::_slice`]."]
-    pub fn _slice(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e._slice(v))
+    #[doc = "See [`Mget::slice`]."]
+    pub fn slice(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.slice(v))
     }
 
-    #[doc = "See [`Mget::_source`]."]
-    pub fn _source(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source(v))
+    #[doc = "See [`Mget::source`]."]
+    pub fn source(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source(v))
     }
 
-    #[doc = "See [`Mget::_source_excludes`]."]
-    pub fn _source_excludes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_excludes(v))
+    #[doc = "See [`Mget::source_excludes`]."]
+    pub fn source_excludes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_excludes(v))
     }
 
-    #[doc = "See [`Mget::_source_includes`]."]
-    pub fn _source_includes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_includes(v))
+    #[doc = "See [`Mget::source_includes`]."]
+    pub fn source_includes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_includes(v))
     }
 
     #[doc = "See [`Mget::stored_fields`]."]
@@ -271,6 +286,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Mget> {
     #[doc = "See [`Mget::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`Mget::docs`]."]
+    pub fn docs(self, v: impl crate::IntoField<Vec<elastik_types::global::MgetOperation>>) -> Self {
+        self.map(move |e| e.docs(v))
+    }
+
+    #[doc = "See [`Mget::ids`]."]
+    pub fn ids(self, v: impl crate::IntoField<elastik_types::types::Ids>) -> Self {
+        self.map(move |e| e.ids(v))
     }
 
     #[doc = "See [`Mget::body`]."]

@@ -5,6 +5,8 @@ use elastik_base::Executor;
 
 use crate::{Client, Request};
 
+mod fields;
+
 mod bulk;
 pub use bulk::*;
 mod cancel_reindex;

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -79,7 +79,7 @@ impl Mtermvectors {
     }
 
     #[doc = "Query parameter `ids` (`Id[]`)."]
-    pub fn ids(mut self, v: impl crate::IntoList) -> Self {
+    pub fn ids_param(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("ids", v.into_list());
         self
     }
@@ -133,7 +133,7 @@ impl Mtermvectors {
     }
 
     #[doc = "Query parameter `_slice` (`string`)."]
-    pub fn _slice(mut self, v: impl Into<String>) -> Self {
+    pub fn slice(mut self, v: impl Into<String>) -> Self {
         self.params.set("_slice", v.into());
         self
     }
@@ -180,7 +180,22 @@ impl Mtermvectors {
         self
     }
 
-    /// The JSON body (`elastik_types::global::MtermvectorsRequestBody`).
+    #[doc = "Body field `docs` (`Operation[]`)."]
+    pub fn docs(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::global::MtermvectorsOperation>>,
+    ) -> Self {
+        self.body.field("docs", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ids` (`Id[]`)."]
+    pub fn ids(mut self, v: impl crate::IntoField<Vec<elastik_types::types::Id>>) -> Self {
+        self.body.field("ids", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::MtermvectorsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::MtermvectorsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -197,7 +212,7 @@ impl Endpoint for Mtermvectors {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -221,9 +236,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Mtermvectors> {
         self.map(move |e| e.index(v))
     }
 
-    #[doc = "See [`Mtermvectors::ids`]."]
-    pub fn ids(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e.ids(v))
+    #[doc = "See [`Mtermvectors::ids_param`]."]
+    pub fn ids_param(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.ids_param(v))
     }
 
     #[doc = "See [`Mtermvectors::fields`]."]
@@ -266,9 +281,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Mtermvectors> {
         self.map(move |e| e.routing(v))
     }
 
-    #[doc = "See [`Mtermvectors::_slice`]."]
-    pub fn _slice(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e._slice(v))
+    #[doc = "See [`Mtermvectors::slice`]."]
+    pub fn slice(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.slice(v))
     }
 
     #[doc = "See [`Mtermvectors::term_statistics`]."]
@@ -304,6 +319,19 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Mtermvectors> {
     #[doc = "See [`Mtermvectors::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`Mtermvectors::docs`]."]
+    pub fn docs(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::global::MtermvectorsOperation>>,
+    ) -> Self {
+        self.map(move |e| e.docs(v))
+    }
+
+    #[doc = "See [`Mtermvectors::ids`]."]
+    pub fn ids(self, v: impl crate::IntoField<Vec<elastik_types::types::Id>>) -> Self {
+        self.map(move |e| e.ids(v))
     }
 
     #[doc = "See [`Mtermvectors::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,8 +66,8 @@ impl OpenPointInTime {
     }
 
     #[doc = "Query parameter `keep_alive` (`Duration`)."]
-    pub fn keep_alive(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("keep_alive", v.to_string());
+    pub fn keep_alive(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("keep_alive", v.into_duration());
         self
     }
 
@@ -133,7 +133,25 @@ impl OpenPointInTime {
         self
     }
 
-    /// The JSON body (`elastik_types::global::OpenPointInTimeRequestBody`).
+    #[doc = "Body field `index_filter` (`QueryContainer`)."]
+    pub fn index_filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.body.field("index_filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::OpenPointInTimeRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::OpenPointInTimeRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -150,7 +168,7 @@ impl Endpoint for OpenPointInTime {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -170,7 +188,7 @@ impl Endpoint for OpenPointInTime {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, OpenPointInTime> {
     #[doc = "See [`OpenPointInTime::keep_alive`]."]
-    pub fn keep_alive(self, v: impl std::fmt::Display) -> Self {
+    pub fn keep_alive(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.keep_alive(v))
     }
 
@@ -222,6 +240,22 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, OpenPointInTime> {
     #[doc = "See [`OpenPointInTime::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`OpenPointInTime::index_filter`]."]
+    pub fn index_filter(
+        self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.map(move |e| e.index_filter(v))
+    }
+
+    #[doc = "See [`OpenPointInTime::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
     }
 
     #[doc = "See [`OpenPointInTime::body`]."]

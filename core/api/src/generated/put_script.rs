@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -96,14 +96,14 @@ impl PutScript {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -131,7 +131,13 @@ impl PutScript {
         self
     }
 
-    /// The JSON body (`elastik_types::global::PutScriptRequestBody`).
+    #[doc = "Body field `script` (`StoredScript`)."]
+    pub fn script(mut self, v: impl crate::IntoField<elastik_types::types::StoredScript>) -> Self {
+        self.body.field("script", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::PutScriptRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::PutScriptRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -148,7 +154,7 @@ impl Endpoint for PutScript {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -178,12 +184,12 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, PutScript> {
     }
 
     #[doc = "See [`PutScript::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`PutScript::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -205,6 +211,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, PutScript> {
     #[doc = "See [`PutScript::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`PutScript::script`]."]
+    pub fn script(self, v: impl crate::IntoField<elastik_types::types::StoredScript>) -> Self {
+        self.map(move |e| e.script(v))
     }
 
     #[doc = "See [`PutScript::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -126,7 +126,25 @@ impl RankEval {
         self
     }
 
-    /// The JSON body (`elastik_types::global::RankEvalRequestBody`).
+    #[doc = "Body field `requests` (`RankEvalRequestItem[]`)."]
+    pub fn requests(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::global::RankEvalRequestItem>>,
+    ) -> Self {
+        self.body.field("requests", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metric` (`RankEvalMetric`)."]
+    pub fn metric(
+        mut self,
+        v: impl crate::IntoField<elastik_types::global::RankEvalMetric>,
+    ) -> Self {
+        self.body.field("metric", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::RankEvalRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::RankEvalRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -143,7 +161,7 @@ impl Endpoint for RankEval {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -205,6 +223,19 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, RankEval> {
     #[doc = "See [`RankEval::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`RankEval::requests`]."]
+    pub fn requests(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::global::RankEvalRequestItem>>,
+    ) -> Self {
+        self.map(move |e| e.requests(v))
+    }
+
+    #[doc = "See [`RankEval::metric`]."]
+    pub fn metric(self, v: impl crate::IntoField<elastik_types::global::RankEvalMetric>) -> Self {
+        self.map(move |e| e.metric(v))
     }
 
     #[doc = "See [`RankEval::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -67,32 +67,32 @@ impl Reindex {
     }
 
     #[doc = "Query parameter `scroll` (`Duration`)."]
-    pub fn scroll(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("scroll", v.to_string());
+    pub fn scroll(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("scroll", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `slices` (`Slices`)."]
-    pub fn slices(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("slices", v.to_string());
+    pub fn slices(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("slices", v.param_value());
         self
     }
 
     #[doc = "Query parameter `max_docs` (`integer`)."]
-    pub fn max_docs(mut self, v: i64) -> Self {
+    pub fn max_docs_param(mut self, v: i64) -> Self {
         self.params.set("max_docs", v.to_string());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `wait_for_active_shards` (`WaitForActiveShards`)."]
-    pub fn wait_for_active_shards(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_active_shards", v.to_string());
+    pub fn wait_for_active_shards(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("wait_for_active_shards", v.param_value());
         self
     }
 
@@ -132,7 +132,45 @@ impl Reindex {
         self
     }
 
-    /// The JSON body (`elastik_types::global::ReindexRequestBody`).
+    #[doc = "Body field `conflicts` (`Conflicts`)."]
+    pub fn conflicts(mut self, v: impl crate::IntoField<elastik_types::types::Conflicts>) -> Self {
+        self.body.field("conflicts", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `dest` (`Destination`)."]
+    pub fn dest(mut self, v: impl crate::IntoField<elastik_types::global::Destination>) -> Self {
+        self.body.field("dest", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_docs` (`long`)."]
+    pub fn max_docs(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_docs", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `script` (`Script`)."]
+    pub fn script(
+        mut self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::types::Script,
+                elastik_types::types::ScriptSource,
+            >,
+        >,
+    ) -> Self {
+        self.body.field("script", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `source` (`Source`)."]
+    pub fn source(mut self, v: impl crate::IntoField<elastik_types::global::Source>) -> Self {
+        self.body.field("source", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::ReindexRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::ReindexRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -149,7 +187,7 @@ impl Endpoint for Reindex {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -179,27 +217,27 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Reindex> {
     }
 
     #[doc = "See [`Reindex::scroll`]."]
-    pub fn scroll(self, v: impl std::fmt::Display) -> Self {
+    pub fn scroll(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.scroll(v))
     }
 
     #[doc = "See [`Reindex::slices`]."]
-    pub fn slices(self, v: impl std::fmt::Display) -> Self {
+    pub fn slices(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.slices(v))
     }
 
-    #[doc = "See [`Reindex::max_docs`]."]
-    pub fn max_docs(self, v: i64) -> Self {
-        self.map(move |e| e.max_docs(v))
+    #[doc = "See [`Reindex::max_docs_param`]."]
+    pub fn max_docs_param(self, v: i64) -> Self {
+        self.map(move |e| e.max_docs_param(v))
     }
 
     #[doc = "See [`Reindex::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
     #[doc = "See [`Reindex::wait_for_active_shards`]."]
-    pub fn wait_for_active_shards(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_active_shards(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.wait_for_active_shards(v))
     }
 
@@ -231,6 +269,39 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Reindex> {
     #[doc = "See [`Reindex::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`Reindex::conflicts`]."]
+    pub fn conflicts(self, v: impl crate::IntoField<elastik_types::types::Conflicts>) -> Self {
+        self.map(move |e| e.conflicts(v))
+    }
+
+    #[doc = "See [`Reindex::dest`]."]
+    pub fn dest(self, v: impl crate::IntoField<elastik_types::global::Destination>) -> Self {
+        self.map(move |e| e.dest(v))
+    }
+
+    #[doc = "See [`Reindex::max_docs`]."]
+    pub fn max_docs(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_docs(v))
+    }
+
+    #[doc = "See [`Reindex::script`]."]
+    pub fn script(
+        self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::types::Script,
+                elastik_types::types::ScriptSource,
+            >,
+        >,
+    ) -> Self {
+        self.map(move |e| e.script(v))
+    }
+
+    #[doc = "See [`Reindex::source`]."]
+    pub fn source(self, v: impl crate::IntoField<elastik_types::global::Source>) -> Self {
+        self.map(move |e| e.source(v))
     }
 
     #[doc = "See [`Reindex::body`]."]

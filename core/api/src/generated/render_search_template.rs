@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -101,7 +101,35 @@ impl RenderSearchTemplate {
         self
     }
 
-    /// The JSON body (`elastik_types::global::RenderSearchTemplateRequestBody`).
+    #[doc = "Body field `id` (`Id`)."]
+    pub fn id_body(mut self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.body.field("id", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `file` (`string`)."]
+    pub fn file(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("file", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `params` (`Dictionary<string, any>`)."]
+    pub fn params(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("params", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `source` (`ScriptSource`)."]
+    pub fn source(mut self, v: impl crate::IntoField<elastik_types::types::ScriptSource>) -> Self {
+        self.body.field("source", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::RenderSearchTemplateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::RenderSearchTemplateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +146,7 @@ impl Endpoint for RenderSearchTemplate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -160,6 +188,30 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, RenderSearchTemplate> {
     #[doc = "See [`RenderSearchTemplate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`RenderSearchTemplate::id_body`]."]
+    pub fn id_body(self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.map(move |e| e.id_body(v))
+    }
+
+    #[doc = "See [`RenderSearchTemplate::file`]."]
+    pub fn file(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.file(v))
+    }
+
+    #[doc = "See [`RenderSearchTemplate::params`]."]
+    pub fn params(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.params(name, v))
+    }
+
+    #[doc = "See [`RenderSearchTemplate::source`]."]
+    pub fn source(self, v: impl crate::IntoField<elastik_types::types::ScriptSource>) -> Self {
+        self.map(move |e| e.source(v))
     }
 
     #[doc = "See [`RenderSearchTemplate::body`]."]

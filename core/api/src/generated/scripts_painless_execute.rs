@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,39 @@ impl ScriptsPainlessExecute {
         self
     }
 
-    /// The JSON body (`elastik_types::global::ScriptsPainlessExecuteRequestBody`).
+    #[doc = "Body field `context` (`PainlessContext`)."]
+    pub fn context(
+        mut self,
+        v: impl crate::IntoField<elastik_types::global::PainlessContext>,
+    ) -> Self {
+        self.body.field("context", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `context_setup` (`PainlessContextSetup`)."]
+    pub fn context_setup(
+        mut self,
+        v: impl crate::IntoField<elastik_types::global::PainlessContextSetup>,
+    ) -> Self {
+        self.body.field("context_setup", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `script` (`Script`)."]
+    pub fn script(
+        mut self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::types::Script,
+                elastik_types::types::ScriptSource,
+            >,
+        >,
+    ) -> Self {
+        self.body.field("script", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::ScriptsPainlessExecuteRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::ScriptsPainlessExecuteRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +129,7 @@ impl Endpoint for ScriptsPainlessExecute {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +166,32 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ScriptsPainlessExecute> {
     #[doc = "See [`ScriptsPainlessExecute::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ScriptsPainlessExecute::context`]."]
+    pub fn context(self, v: impl crate::IntoField<elastik_types::global::PainlessContext>) -> Self {
+        self.map(move |e| e.context(v))
+    }
+
+    #[doc = "See [`ScriptsPainlessExecute::context_setup`]."]
+    pub fn context_setup(
+        self,
+        v: impl crate::IntoField<elastik_types::global::PainlessContextSetup>,
+    ) -> Self {
+        self.map(move |e| e.context_setup(v))
+    }
+
+    #[doc = "See [`ScriptsPainlessExecute::script`]."]
+    pub fn script(
+        self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::types::Script,
+                elastik_types::types::ScriptSource,
+            >,
+        >,
+    ) -> Self {
+        self.map(move |e| e.script(v))
     }
 
     #[doc = "See [`ScriptsPainlessExecute::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -78,8 +78,8 @@ impl Scroll {
     }
 
     #[doc = "Query parameter `scroll` (`Duration`)."]
-    pub fn scroll(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("scroll", v.to_string());
+    pub fn scroll_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("scroll", v.into_duration());
         self
     }
 
@@ -119,7 +119,22 @@ impl Scroll {
         self
     }
 
-    /// The JSON body (`elastik_types::global::ScrollRequestBody`).
+    #[doc = "Body field `scroll` (`Duration`)."]
+    pub fn scroll(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("scroll", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `scroll_id` (`ScrollId`)."]
+    pub fn scroll_id_body(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ScrollId>,
+    ) -> Self {
+        self.body.field("scroll_id", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::ScrollRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::ScrollRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -136,7 +151,7 @@ impl Endpoint for Scroll {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -160,9 +175,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Scroll> {
         self.map(move |e| e.scroll_id(v))
     }
 
-    #[doc = "See [`Scroll::scroll`]."]
-    pub fn scroll(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.scroll(v))
+    #[doc = "See [`Scroll::scroll_param`]."]
+    pub fn scroll_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.scroll_param(v))
     }
 
     #[doc = "See [`Scroll::scroll_id_param`]."]
@@ -193,6 +208,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Scroll> {
     #[doc = "See [`Scroll::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`Scroll::scroll`]."]
+    pub fn scroll(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.scroll(v))
+    }
+
+    #[doc = "See [`Scroll::scroll_id_body`]."]
+    pub fn scroll_id_body(self, v: impl crate::IntoField<elastik_types::types::ScrollId>) -> Self {
+        self.map(move |e| e.scroll_id_body(v))
     }
 
     #[doc = "See [`Scroll::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -105,49 +105,49 @@ impl SearchMvt {
     }
 
     #[doc = "Query parameter `exact_bounds` (`boolean`)."]
-    pub fn exact_bounds(mut self, v: bool) -> Self {
+    pub fn exact_bounds_param(mut self, v: bool) -> Self {
         self.params.set("exact_bounds", v.to_string());
         self
     }
 
     #[doc = "Query parameter `extent` (`integer`)."]
-    pub fn extent(mut self, v: i64) -> Self {
+    pub fn extent_param(mut self, v: i64) -> Self {
         self.params.set("extent", v.to_string());
         self
     }
 
     #[doc = "Query parameter `grid_agg` (`GridAggregationType`)."]
-    pub fn grid_agg(mut self, v: elastik_types::global::GridAggregationType) -> Self {
+    pub fn grid_agg_param(mut self, v: elastik_types::global::GridAggregationType) -> Self {
         self.params.set("grid_agg", v.to_string());
         self
     }
 
     #[doc = "Query parameter `grid_precision` (`integer`)."]
-    pub fn grid_precision(mut self, v: i64) -> Self {
+    pub fn grid_precision_param(mut self, v: i64) -> Self {
         self.params.set("grid_precision", v.to_string());
         self
     }
 
     #[doc = "Query parameter `grid_type` (`GridType`)."]
-    pub fn grid_type(mut self, v: elastik_types::global::GridType) -> Self {
+    pub fn grid_type_param(mut self, v: elastik_types::global::GridType) -> Self {
         self.params.set("grid_type", v.to_string());
         self
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: i64) -> Self {
+    pub fn size_param(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
 
     #[doc = "Query parameter `track_total_hits` (`TrackHits`)."]
-    pub fn track_total_hits(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("track_total_hits", v.to_string());
+    pub fn track_total_hits_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("track_total_hits", v.param_value());
         self
     }
 
     #[doc = "Query parameter `with_labels` (`boolean`)."]
-    pub fn with_labels(mut self, v: bool) -> Self {
+    pub fn with_labels_param(mut self, v: bool) -> Self {
         self.params.set("with_labels", v.to_string());
         self
     }
@@ -176,7 +176,113 @@ impl SearchMvt {
         self
     }
 
-    /// The JSON body (`elastik_types::global::SearchMvtRequestBody`).
+    #[doc = "Adds one entry to the body field `aggs` (`Dictionary<string, AggregationContainer>`)."]
+    pub fn aggs(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.body.entry("aggs", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `buffer` (`integer`)."]
+    pub fn buffer(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("buffer", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `exact_bounds` (`boolean`)."]
+    pub fn exact_bounds(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("exact_bounds", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `extent` (`integer`)."]
+    pub fn extent(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("extent", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `fields` (`Fields`)."]
+    pub fn fields(mut self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.body.field("fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `grid_agg` (`GridAggregationType`)."]
+    pub fn grid_agg(
+        mut self,
+        v: impl crate::IntoField<elastik_types::global::GridAggregationType>,
+    ) -> Self {
+        self.body.field("grid_agg", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `grid_precision` (`integer`)."]
+    pub fn grid_precision(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("grid_precision", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `grid_type` (`GridType`)."]
+    pub fn grid_type(mut self, v: impl crate::IntoField<elastik_types::global::GridType>) -> Self {
+        self.body.field("grid_type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `runtime_mappings` (`RuntimeFields`)."]
+    pub fn runtime_mappings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.body.field("runtime_mappings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`integer`)."]
+    pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sort` (`Sort`)."]
+    pub fn sort(mut self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.body.field("sort", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `track_total_hits` (`TrackHits`)."]
+    pub fn track_total_hits(
+        mut self,
+        v: impl crate::IntoField<elastik_types::global::TrackHits>,
+    ) -> Self {
+        self.body.field("track_total_hits", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `with_labels` (`boolean`)."]
+    pub fn with_labels(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("with_labels", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::SearchMvtRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::SearchMvtRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -193,7 +299,7 @@ impl Endpoint for SearchMvt {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -212,44 +318,44 @@ impl Endpoint for SearchMvt {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, SearchMvt> {
-    #[doc = "See [`SearchMvt::exact_bounds`]."]
-    pub fn exact_bounds(self, v: bool) -> Self {
-        self.map(move |e| e.exact_bounds(v))
+    #[doc = "See [`SearchMvt::exact_bounds_param`]."]
+    pub fn exact_bounds_param(self, v: bool) -> Self {
+        self.map(move |e| e.exact_bounds_param(v))
     }
 
-    #[doc = "See [`SearchMvt::extent`]."]
-    pub fn extent(self, v: i64) -> Self {
-        self.map(move |e| e.extent(v))
+    #[doc = "See [`SearchMvt::extent_param`]."]
+    pub fn extent_param(self, v: i64) -> Self {
+        self.map(move |e| e.extent_param(v))
     }
 
-    #[doc = "See [`SearchMvt::grid_agg`]."]
-    pub fn grid_agg(self, v: elastik_types::global::GridAggregationType) -> Self {
-        self.map(move |e| e.grid_agg(v))
+    #[doc = "See [`SearchMvt::grid_agg_param`]."]
+    pub fn grid_agg_param(self, v: elastik_types::global::GridAggregationType) -> Self {
+        self.map(move |e| e.grid_agg_param(v))
     }
 
-    #[doc = "See [`SearchMvt::grid_precision`]."]
-    pub fn grid_precision(self, v: i64) -> Self {
-        self.map(move |e| e.grid_precision(v))
+    #[doc = "See [`SearchMvt::grid_precision_param`]."]
+    pub fn grid_precision_param(self, v: i64) -> Self {
+        self.map(move |e| e.grid_precision_param(v))
     }
 
-    #[doc = "See [`SearchMvt::grid_type`]."]
-    pub fn grid_type(self, v: elastik_types::global::GridType) -> Self {
-        self.map(move |e| e.grid_type(v))
+    #[doc = "See [`SearchMvt::grid_type_param`]."]
+    pub fn grid_type_param(self, v: elastik_types::global::GridType) -> Self {
+        self.map(move |e| e.grid_type_param(v))
     }
 
-    #[doc = "See [`SearchMvt::size`]."]
-    pub fn size(self, v: i64) -> Self {
-        self.map(move |e| e.size(v))
+    #[doc = "See [`SearchMvt::size_param`]."]
+    pub fn size_param(self, v: i64) -> Self {
+        self.map(move |e| e.size_param(v))
     }
 
-    #[doc = "See [`SearchMvt::track_total_hits`]."]
-    pub fn track_total_hits(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.track_total_hits(v))
+    #[doc = "See [`SearchMvt::track_total_hits_param`]."]
+    pub fn track_total_hits_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.track_total_hits_param(v))
     }
 
-    #[doc = "See [`SearchMvt::with_labels`]."]
-    pub fn with_labels(self, v: bool) -> Self {
-        self.map(move |e| e.with_labels(v))
+    #[doc = "See [`SearchMvt::with_labels_param`]."]
+    pub fn with_labels_param(self, v: bool) -> Self {
+        self.map(move |e| e.with_labels_param(v))
     }
 
     #[doc = "See [`SearchMvt::error_trace`]."]
@@ -270,6 +376,97 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchMvt> {
     #[doc = "See [`SearchMvt::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SearchMvt::aggs`]."]
+    pub fn aggs(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.map(move |e| e.aggs(name, v))
+    }
+
+    #[doc = "See [`SearchMvt::buffer`]."]
+    pub fn buffer(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.buffer(v))
+    }
+
+    #[doc = "See [`SearchMvt::exact_bounds`]."]
+    pub fn exact_bounds(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.exact_bounds(v))
+    }
+
+    #[doc = "See [`SearchMvt::extent`]."]
+    pub fn extent(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.extent(v))
+    }
+
+    #[doc = "See [`SearchMvt::fields`]."]
+    pub fn fields(self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.map(move |e| e.fields(v))
+    }
+
+    #[doc = "See [`SearchMvt::grid_agg`]."]
+    pub fn grid_agg(
+        self,
+        v: impl crate::IntoField<elastik_types::global::GridAggregationType>,
+    ) -> Self {
+        self.map(move |e| e.grid_agg(v))
+    }
+
+    #[doc = "See [`SearchMvt::grid_precision`]."]
+    pub fn grid_precision(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.grid_precision(v))
+    }
+
+    #[doc = "See [`SearchMvt::grid_type`]."]
+    pub fn grid_type(self, v: impl crate::IntoField<elastik_types::global::GridType>) -> Self {
+        self.map(move |e| e.grid_type(v))
+    }
+
+    #[doc = "See [`SearchMvt::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`SearchMvt::runtime_mappings`]."]
+    pub fn runtime_mappings(
+        self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.map(move |e| e.runtime_mappings(v))
+    }
+
+    #[doc = "See [`SearchMvt::size`]."]
+    pub fn size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.size(v))
+    }
+
+    #[doc = "See [`SearchMvt::sort`]."]
+    pub fn sort(self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.map(move |e| e.sort(v))
+    }
+
+    #[doc = "See [`SearchMvt::track_total_hits`]."]
+    pub fn track_total_hits(
+        self,
+        v: impl crate::IntoField<elastik_types::global::TrackHits>,
+    ) -> Self {
+        self.map(move |e| e.track_total_hits(v))
+    }
+
+    #[doc = "See [`SearchMvt::with_labels`]."]
+    pub fn with_labels(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.with_labels(v))
+    }
+
+    #[doc = "See [`SearchMvt::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
     }
 
     #[doc = "See [`SearchMvt::body`]."]

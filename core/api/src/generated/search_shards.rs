@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -101,8 +101,8 @@ impl SearchShards {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -119,7 +119,7 @@ impl SearchShards {
     }
 
     #[doc = "Query parameter `_slice` (`string`)."]
-    pub fn _slice(mut self, v: impl Into<String>) -> Self {
+    pub fn slice(mut self, v: impl Into<String>) -> Self {
         self.params.set("_slice", v.into());
         self
     }
@@ -159,7 +159,7 @@ impl Endpoint for SearchShards {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -203,7 +203,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchShards> {
     }
 
     #[doc = "See [`SearchShards::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -217,9 +217,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchShards> {
         self.map(move |e| e.routing(v))
     }
 
-    #[doc = "See [`SearchShards::_slice`]."]
-    pub fn _slice(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e._slice(v))
+    #[doc = "See [`SearchShards::slice`]."]
+    pub fn slice(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.slice(v))
     }
 
     #[doc = "See [`SearchShards::error_trace`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -97,7 +97,7 @@ impl SearchTemplate {
     }
 
     #[doc = "Query parameter `explain` (`boolean`)."]
-    pub fn explain(mut self, v: bool) -> Self {
+    pub fn explain_param(mut self, v: bool) -> Self {
         self.params.set("explain", v.to_string());
         self
     }
@@ -121,7 +121,7 @@ impl SearchTemplate {
     }
 
     #[doc = "Query parameter `profile` (`boolean`)."]
-    pub fn profile(mut self, v: bool) -> Self {
+    pub fn profile_param(mut self, v: bool) -> Self {
         self.params.set("profile", v.to_string());
         self
     }
@@ -133,8 +133,8 @@ impl SearchTemplate {
     }
 
     #[doc = "Query parameter `scroll` (`Duration`)."]
-    pub fn scroll(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("scroll", v.to_string());
+    pub fn scroll(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("scroll", v.into_duration());
         self
     }
 
@@ -180,7 +180,50 @@ impl SearchTemplate {
         self
     }
 
-    /// The JSON body (`elastik_types::global::SearchTemplateRequestBody`).
+    #[doc = "Body field `explain` (`boolean`)."]
+    pub fn explain(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("explain", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `id` (`Id`)."]
+    pub fn id(mut self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.body.field("id", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `params` (`Dictionary<string, any>`)."]
+    pub fn params(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("params", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `profile` (`boolean`)."]
+    pub fn profile(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("profile", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `source` (`ScriptSource`)."]
+    pub fn source(mut self, v: impl crate::IntoField<elastik_types::types::ScriptSource>) -> Self {
+        self.body.field("source", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::SearchTemplateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::SearchTemplateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -197,7 +240,7 @@ impl Endpoint for SearchTemplate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -236,9 +279,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchTemplate> {
         self.map(move |e| e.expand_wildcards(v))
     }
 
-    #[doc = "See [`SearchTemplate::explain`]."]
-    pub fn explain(self, v: bool) -> Self {
-        self.map(move |e| e.explain(v))
+    #[doc = "See [`SearchTemplate::explain_param`]."]
+    pub fn explain_param(self, v: bool) -> Self {
+        self.map(move |e| e.explain_param(v))
     }
 
     #[doc = "See [`SearchTemplate::ignore_throttled`]."]
@@ -256,9 +299,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchTemplate> {
         self.map(move |e| e.preference(v))
     }
 
-    #[doc = "See [`SearchTemplate::profile`]."]
-    pub fn profile(self, v: bool) -> Self {
-        self.map(move |e| e.profile(v))
+    #[doc = "See [`SearchTemplate::profile_param`]."]
+    pub fn profile_param(self, v: bool) -> Self {
+        self.map(move |e| e.profile_param(v))
     }
 
     #[doc = "See [`SearchTemplate::routing`]."]
@@ -267,7 +310,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchTemplate> {
     }
 
     #[doc = "See [`SearchTemplate::scroll`]."]
-    pub fn scroll(self, v: impl std::fmt::Display) -> Self {
+    pub fn scroll(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.scroll(v))
     }
 
@@ -304,6 +347,43 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchTemplate> {
     #[doc = "See [`SearchTemplate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SearchTemplate::explain`]."]
+    pub fn explain(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.explain(v))
+    }
+
+    #[doc = "See [`SearchTemplate::id`]."]
+    pub fn id(self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.map(move |e| e.id(v))
+    }
+
+    #[doc = "See [`SearchTemplate::params`]."]
+    pub fn params(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.params(name, v))
+    }
+
+    #[doc = "See [`SearchTemplate::profile`]."]
+    pub fn profile(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.profile(v))
+    }
+
+    #[doc = "See [`SearchTemplate::source`]."]
+    pub fn source(self, v: impl crate::IntoField<elastik_types::types::ScriptSource>) -> Self {
+        self.map(move |e| e.source(v))
+    }
+
+    #[doc = "See [`SearchTemplate::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
     }
 
     #[doc = "See [`SearchTemplate::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,61 @@ impl TermsEnum {
         self
     }
 
-    /// The JSON body (`elastik_types::global::TermsEnumRequestBody`).
+    #[doc = "Body field `field` (`Field`)."]
+    pub fn field(mut self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.body.field("field", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`integer`)."]
+    pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `timeout` (`Duration`)."]
+    pub fn timeout(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("timeout", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `case_insensitive` (`boolean`)."]
+    pub fn case_insensitive(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("case_insensitive", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index_filter` (`QueryContainer`)."]
+    pub fn index_filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.body.field("index_filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `string` (`string`)."]
+    pub fn string(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("string", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `search_after` (`string`)."]
+    pub fn search_after(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("search_after", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::TermsEnumRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::TermsEnumRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +160,7 @@ impl Endpoint for TermsEnum {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +197,52 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, TermsEnum> {
     #[doc = "See [`TermsEnum::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`TermsEnum::field`]."]
+    pub fn field(self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.map(move |e| e.field(v))
+    }
+
+    #[doc = "See [`TermsEnum::size`]."]
+    pub fn size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.size(v))
+    }
+
+    #[doc = "See [`TermsEnum::timeout`]."]
+    pub fn timeout(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.timeout(v))
+    }
+
+    #[doc = "See [`TermsEnum::case_insensitive`]."]
+    pub fn case_insensitive(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.case_insensitive(v))
+    }
+
+    #[doc = "See [`TermsEnum::index_filter`]."]
+    pub fn index_filter(
+        self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.map(move |e| e.index_filter(v))
+    }
+
+    #[doc = "See [`TermsEnum::string`]."]
+    pub fn string(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.string(v))
+    }
+
+    #[doc = "See [`TermsEnum::search_after`]."]
+    pub fn search_after(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.search_after(v))
+    }
+
+    #[doc = "See [`TermsEnum::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
     }
 
     #[doc = "See [`TermsEnum::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -120,37 +120,37 @@ impl Update {
     }
 
     #[doc = "Query parameter `_slice` (`string`)."]
-    pub fn _slice(mut self, v: impl Into<String>) -> Self {
+    pub fn slice(mut self, v: impl Into<String>) -> Self {
         self.params.set("_slice", v.into());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `wait_for_active_shards` (`WaitForActiveShards`)."]
-    pub fn wait_for_active_shards(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_active_shards", v.to_string());
+    pub fn wait_for_active_shards(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("wait_for_active_shards", v.param_value());
         self
     }
 
     #[doc = "Query parameter `_source` (`SourceConfigParam`)."]
-    pub fn _source(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_excludes` (`Fields`)."]
-    pub fn _source_excludes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_excludes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_excludes", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_includes` (`Fields`)."]
-    pub fn _source_includes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_includes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_includes", v.into_list());
         self
     }
@@ -196,7 +196,7 @@ impl Endpoint for Update {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -255,34 +255,34 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Update> {
         self.map(move |e| e.routing(v))
     }
 
-    #[doc = "See [`Update::_slice`]."]
-    pub fn _slice(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e._slice(v))
+    #[doc = "See [`Update::slice`]."]
+    pub fn slice(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.slice(v))
     }
 
     #[doc = "See [`Update::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
     #[doc = "See [`Update::wait_for_active_shards`]."]
-    pub fn wait_for_active_shards(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_active_shards(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.wait_for_active_shards(v))
     }
 
-    #[doc = "See [`Update::_source`]."]
-    pub fn _source(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source(v))
+    #[doc = "See [`Update::source`]."]
+    pub fn source(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source(v))
     }
 
-    #[doc = "See [`Update::_source_excludes`]."]
-    pub fn _source_excludes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_excludes(v))
+    #[doc = "See [`Update::source_excludes`]."]
+    pub fn source_excludes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_excludes(v))
     }
 
-    #[doc = "See [`Update::_source_includes`]."]
-    pub fn _source_includes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_includes(v))
+    #[doc = "See [`Update::source_includes`]."]
+    pub fn source_includes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_includes(v))
     }
 
     #[doc = "See [`Update::error_trace`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -84,7 +84,7 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `conflicts` (`Conflicts`)."]
-    pub fn conflicts(mut self, v: elastik_types::types::Conflicts) -> Self {
+    pub fn conflicts_param(mut self, v: elastik_types::types::Conflicts) -> Self {
         self.params.set("conflicts", v.to_string());
         self
     }
@@ -126,7 +126,7 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `max_docs` (`long`)."]
-    pub fn max_docs(mut self, v: i64) -> Self {
+    pub fn max_docs_param(mut self, v: i64) -> Self {
         self.params.set("max_docs", v.to_string());
         self
     }
@@ -174,14 +174,14 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `_slice` (`string`)."]
-    pub fn _slice(mut self, v: impl Into<String>) -> Self {
+    pub fn slice_param(mut self, v: impl Into<String>) -> Self {
         self.params.set("_slice", v.into());
         self
     }
 
     #[doc = "Query parameter `scroll` (`Duration`)."]
-    pub fn scroll(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("scroll", v.to_string());
+    pub fn scroll(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("scroll", v.into_duration());
         self
     }
 
@@ -192,8 +192,8 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `search_timeout` (`Duration`)."]
-    pub fn search_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("search_timeout", v.to_string());
+    pub fn search_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("search_timeout", v.into_duration());
         self
     }
 
@@ -204,8 +204,8 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `slices` (`Slices`)."]
-    pub fn slices(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("slices", v.to_string());
+    pub fn slices(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("slices", v.param_value());
         self
     }
 
@@ -228,8 +228,8 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -246,8 +246,8 @@ impl UpdateByQuery {
     }
 
     #[doc = "Query parameter `wait_for_active_shards` (`WaitForActiveShards`)."]
-    pub fn wait_for_active_shards(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_active_shards", v.to_string());
+    pub fn wait_for_active_shards(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("wait_for_active_shards", v.param_value());
         self
     }
 
@@ -281,7 +281,45 @@ impl UpdateByQuery {
         self
     }
 
-    /// The JSON body (`elastik_types::global::UpdateByQueryRequestBody`).
+    #[doc = "Body field `max_docs` (`long`)."]
+    pub fn max_docs(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_docs", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `script` (`Script`)."]
+    pub fn script(
+        mut self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::types::Script,
+                elastik_types::types::ScriptSource,
+            >,
+        >,
+    ) -> Self {
+        self.body.field("script", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `slice` (`SlicedScroll`)."]
+    pub fn slice(mut self, v: impl crate::IntoField<elastik_types::types::SlicedScroll>) -> Self {
+        self.body.field("slice", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `conflicts` (`Conflicts`)."]
+    pub fn conflicts(mut self, v: impl crate::IntoField<elastik_types::types::Conflicts>) -> Self {
+        self.body.field("conflicts", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::UpdateByQueryRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::UpdateByQueryRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -298,7 +336,7 @@ impl Endpoint for UpdateByQuery {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -332,9 +370,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, UpdateByQuery> {
         self.map(move |e| e.analyze_wildcard(v))
     }
 
-    #[doc = "See [`UpdateByQuery::conflicts`]."]
-    pub fn conflicts(self, v: elastik_types::types::Conflicts) -> Self {
-        self.map(move |e| e.conflicts(v))
+    #[doc = "See [`UpdateByQuery::conflicts_param`]."]
+    pub fn conflicts_param(self, v: elastik_types::types::Conflicts) -> Self {
+        self.map(move |e| e.conflicts_param(v))
     }
 
     #[doc = "See [`UpdateByQuery::default_operator`]."]
@@ -367,9 +405,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, UpdateByQuery> {
         self.map(move |e| e.lenient(v))
     }
 
-    #[doc = "See [`UpdateByQuery::max_docs`]."]
-    pub fn max_docs(self, v: i64) -> Self {
-        self.map(move |e| e.max_docs(v))
+    #[doc = "See [`UpdateByQuery::max_docs_param`]."]
+    pub fn max_docs_param(self, v: i64) -> Self {
+        self.map(move |e| e.max_docs_param(v))
     }
 
     #[doc = "See [`UpdateByQuery::pipeline`]."]
@@ -407,13 +445,13 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, UpdateByQuery> {
         self.map(move |e| e.routing(v))
     }
 
-    #[doc = "See [`UpdateByQuery::_slice`]."]
-    pub fn _slice(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e._slice(v))
+    #[doc = "See [`UpdateByQuery::slice_param`]."]
+    pub fn slice_param(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.slice_param(v))
     }
 
     #[doc = "See [`UpdateByQuery::scroll`]."]
-    pub fn scroll(self, v: impl std::fmt::Display) -> Self {
+    pub fn scroll(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.scroll(v))
     }
 
@@ -423,7 +461,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, UpdateByQuery> {
     }
 
     #[doc = "See [`UpdateByQuery::search_timeout`]."]
-    pub fn search_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn search_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.search_timeout(v))
     }
 
@@ -433,7 +471,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, UpdateByQuery> {
     }
 
     #[doc = "See [`UpdateByQuery::slices`]."]
-    pub fn slices(self, v: impl std::fmt::Display) -> Self {
+    pub fn slices(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.slices(v))
     }
 
@@ -453,7 +491,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, UpdateByQuery> {
     }
 
     #[doc = "See [`UpdateByQuery::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -468,7 +506,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, UpdateByQuery> {
     }
 
     #[doc = "See [`UpdateByQuery::wait_for_active_shards`]."]
-    pub fn wait_for_active_shards(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_active_shards(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.wait_for_active_shards(v))
     }
 
@@ -495,6 +533,39 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, UpdateByQuery> {
     #[doc = "See [`UpdateByQuery::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`UpdateByQuery::max_docs`]."]
+    pub fn max_docs(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_docs(v))
+    }
+
+    #[doc = "See [`UpdateByQuery::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`UpdateByQuery::script`]."]
+    pub fn script(
+        self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::types::Script,
+                elastik_types::types::ScriptSource,
+            >,
+        >,
+    ) -> Self {
+        self.map(move |e| e.script(v))
+    }
+
+    #[doc = "See [`UpdateByQuery::slice`]."]
+    pub fn slice(self, v: impl crate::IntoField<elastik_types::types::SlicedScroll>) -> Self {
+        self.map(move |e| e.slice(v))
+    }
+
+    #[doc = "See [`UpdateByQuery::conflicts`]."]
+    pub fn conflicts(self, v: impl crate::IntoField<elastik_types::types::Conflicts>) -> Self {
+        self.map(move |e| e.conflicts(v))
     }
 
     #[doc = "See [`UpdateByQuery::body`]."]

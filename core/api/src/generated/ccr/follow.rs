@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,14 +66,14 @@ impl CcrFollow {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `wait_for_active_shards` (`WaitForActiveShards`)."]
-    pub fn wait_for_active_shards(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_active_shards", v.to_string());
+    pub fn wait_for_active_shards(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("wait_for_active_shards", v.param_value());
         self
     }
 
@@ -101,7 +101,116 @@ impl CcrFollow {
         self
     }
 
-    /// The JSON body (`elastik_types::ccr::FollowRequestBody`).
+    #[doc = "Body field `data_stream_name` (`string`)."]
+    pub fn data_stream_name(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("data_stream_name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `leader_index` (`IndexName`)."]
+    pub fn leader_index(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndexName>,
+    ) -> Self {
+        self.body.field("leader_index", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_outstanding_read_requests` (`long`)."]
+    pub fn max_outstanding_read_requests(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_outstanding_read_requests", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_outstanding_write_requests` (`integer`)."]
+    pub fn max_outstanding_write_requests(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_outstanding_write_requests", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_read_request_operation_count` (`integer`)."]
+    pub fn max_read_request_operation_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_read_request_operation_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_read_request_size` (`ByteSize`)."]
+    pub fn max_read_request_size(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.body.field("max_read_request_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_retry_delay` (`Duration`)."]
+    pub fn max_retry_delay(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("max_retry_delay", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_buffer_count` (`integer`)."]
+    pub fn max_write_buffer_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_write_buffer_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_buffer_size` (`ByteSize`)."]
+    pub fn max_write_buffer_size(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.body.field("max_write_buffer_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_request_operation_count` (`integer`)."]
+    pub fn max_write_request_operation_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_write_request_operation_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_request_size` (`ByteSize`)."]
+    pub fn max_write_request_size(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.body.field("max_write_request_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `read_poll_timeout` (`Duration`)."]
+    pub fn read_poll_timeout(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("read_poll_timeout", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `remote_cluster` (`string`)."]
+    pub fn remote_cluster(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("remote_cluster", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `settings` (`IndexSettings`)."]
+    pub fn settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::indices::IndexSettings>,
+    ) -> Self {
+        self.body.field("settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ccr::FollowRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ccr::FollowRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +227,7 @@ impl Endpoint for CcrFollow {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -138,12 +247,12 @@ impl Endpoint for CcrFollow {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, CcrFollow> {
     #[doc = "See [`CcrFollow::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`CcrFollow::wait_for_active_shards`]."]
-    pub fn wait_for_active_shards(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_active_shards(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.wait_for_active_shards(v))
     }
 
@@ -165,6 +274,88 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, CcrFollow> {
     #[doc = "See [`CcrFollow::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`CcrFollow::data_stream_name`]."]
+    pub fn data_stream_name(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.data_stream_name(v))
+    }
+
+    #[doc = "See [`CcrFollow::leader_index`]."]
+    pub fn leader_index(self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.map(move |e| e.leader_index(v))
+    }
+
+    #[doc = "See [`CcrFollow::max_outstanding_read_requests`]."]
+    pub fn max_outstanding_read_requests(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_outstanding_read_requests(v))
+    }
+
+    #[doc = "See [`CcrFollow::max_outstanding_write_requests`]."]
+    pub fn max_outstanding_write_requests(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_outstanding_write_requests(v))
+    }
+
+    #[doc = "See [`CcrFollow::max_read_request_operation_count`]."]
+    pub fn max_read_request_operation_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_read_request_operation_count(v))
+    }
+
+    #[doc = "See [`CcrFollow::max_read_request_size`]."]
+    pub fn max_read_request_size(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.map(move |e| e.max_read_request_size(v))
+    }
+
+    #[doc = "See [`CcrFollow::max_retry_delay`]."]
+    pub fn max_retry_delay(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.max_retry_delay(v))
+    }
+
+    #[doc = "See [`CcrFollow::max_write_buffer_count`]."]
+    pub fn max_write_buffer_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_write_buffer_count(v))
+    }
+
+    #[doc = "See [`CcrFollow::max_write_buffer_size`]."]
+    pub fn max_write_buffer_size(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.map(move |e| e.max_write_buffer_size(v))
+    }
+
+    #[doc = "See [`CcrFollow::max_write_request_operation_count`]."]
+    pub fn max_write_request_operation_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_write_request_operation_count(v))
+    }
+
+    #[doc = "See [`CcrFollow::max_write_request_size`]."]
+    pub fn max_write_request_size(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.map(move |e| e.max_write_request_size(v))
+    }
+
+    #[doc = "See [`CcrFollow::read_poll_timeout`]."]
+    pub fn read_poll_timeout(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.map(move |e| e.read_poll_timeout(v))
+    }
+
+    #[doc = "See [`CcrFollow::remote_cluster`]."]
+    pub fn remote_cluster(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.remote_cluster(v))
+    }
+
+    #[doc = "See [`CcrFollow::settings`]."]
+    pub fn settings(self, v: impl crate::IntoField<elastik_types::indices::IndexSettings>) -> Self {
+        self.map(move |e| e.settings(v))
     }
 
     #[doc = "See [`CcrFollow::body`]."]

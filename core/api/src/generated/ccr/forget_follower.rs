@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,8 +66,8 @@ impl CcrForgetFollower {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -95,7 +95,37 @@ impl CcrForgetFollower {
         self
     }
 
-    /// The JSON body (`elastik_types::ccr::ForgetFollowerRequestBody`).
+    #[doc = "Body field `follower_cluster` (`string`)."]
+    pub fn follower_cluster(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("follower_cluster", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `follower_index` (`IndexName`)."]
+    pub fn follower_index(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndexName>,
+    ) -> Self {
+        self.body.field("follower_index", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `follower_index_uuid` (`Uuid`)."]
+    pub fn follower_index_uuid(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Uuid>,
+    ) -> Self {
+        self.body.field("follower_index_uuid", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `leader_remote_cluster` (`string`)."]
+    pub fn leader_remote_cluster(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("leader_remote_cluster", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ccr::ForgetFollowerRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ccr::ForgetFollowerRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -112,7 +142,7 @@ impl Endpoint for CcrForgetFollower {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -132,7 +162,7 @@ impl Endpoint for CcrForgetFollower {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, CcrForgetFollower> {
     #[doc = "See [`CcrForgetFollower::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -154,6 +184,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, CcrForgetFollower> {
     #[doc = "See [`CcrForgetFollower::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`CcrForgetFollower::follower_cluster`]."]
+    pub fn follower_cluster(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.follower_cluster(v))
+    }
+
+    #[doc = "See [`CcrForgetFollower::follower_index`]."]
+    pub fn follower_index(self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.map(move |e| e.follower_index(v))
+    }
+
+    #[doc = "See [`CcrForgetFollower::follower_index_uuid`]."]
+    pub fn follower_index_uuid(self, v: impl crate::IntoField<elastik_types::types::Uuid>) -> Self {
+        self.map(move |e| e.follower_index_uuid(v))
+    }
+
+    #[doc = "See [`CcrForgetFollower::leader_remote_cluster`]."]
+    pub fn leader_remote_cluster(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.leader_remote_cluster(v))
     }
 
     #[doc = "See [`CcrForgetFollower::body`]."]

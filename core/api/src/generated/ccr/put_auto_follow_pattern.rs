@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,8 +65,8 @@ impl CcrPutAutoFollowPattern {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -94,7 +94,130 @@ impl CcrPutAutoFollowPattern {
         self
     }
 
-    /// The JSON body (`elastik_types::ccr::PutAutoFollowPatternRequestBody`).
+    #[doc = "Body field `remote_cluster` (`string`)."]
+    pub fn remote_cluster(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("remote_cluster", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `follow_index_pattern` (`IndexPattern`)."]
+    pub fn follow_index_pattern(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndexPattern>,
+    ) -> Self {
+        self.body.field("follow_index_pattern", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `leader_index_patterns` (`IndexPatterns`)."]
+    pub fn leader_index_patterns(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndexPatterns>,
+    ) -> Self {
+        self.body.field("leader_index_patterns", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `leader_index_exclusion_patterns` (`IndexPatterns`)."]
+    pub fn leader_index_exclusion_patterns(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndexPatterns>,
+    ) -> Self {
+        self.body
+            .field("leader_index_exclusion_patterns", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_outstanding_read_requests` (`integer`)."]
+    pub fn max_outstanding_read_requests(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_outstanding_read_requests", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `settings` (`Dictionary<string, any>`)."]
+    pub fn settings(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("settings", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_outstanding_write_requests` (`integer`)."]
+    pub fn max_outstanding_write_requests(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_outstanding_write_requests", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `read_poll_timeout` (`Duration`)."]
+    pub fn read_poll_timeout(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("read_poll_timeout", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_read_request_operation_count` (`integer`)."]
+    pub fn max_read_request_operation_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_read_request_operation_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_read_request_size` (`ByteSize`)."]
+    pub fn max_read_request_size(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.body.field("max_read_request_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_retry_delay` (`Duration`)."]
+    pub fn max_retry_delay(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("max_retry_delay", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_buffer_count` (`integer`)."]
+    pub fn max_write_buffer_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_write_buffer_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_buffer_size` (`ByteSize`)."]
+    pub fn max_write_buffer_size(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.body.field("max_write_buffer_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_request_operation_count` (`integer`)."]
+    pub fn max_write_request_operation_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_write_request_operation_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_request_size` (`ByteSize`)."]
+    pub fn max_write_request_size(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.body.field("max_write_request_size", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ccr::PutAutoFollowPatternRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ccr::PutAutoFollowPatternRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -111,7 +234,7 @@ impl Endpoint for CcrPutAutoFollowPattern {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -131,7 +254,7 @@ impl Endpoint for CcrPutAutoFollowPattern {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, CcrPutAutoFollowPattern> {
     #[doc = "See [`CcrPutAutoFollowPattern::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -153,6 +276,106 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, CcrPutAutoFollowPattern> {
     #[doc = "See [`CcrPutAutoFollowPattern::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::remote_cluster`]."]
+    pub fn remote_cluster(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.remote_cluster(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::follow_index_pattern`]."]
+    pub fn follow_index_pattern(
+        self,
+        v: impl crate::IntoField<elastik_types::types::IndexPattern>,
+    ) -> Self {
+        self.map(move |e| e.follow_index_pattern(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::leader_index_patterns`]."]
+    pub fn leader_index_patterns(
+        self,
+        v: impl crate::IntoField<elastik_types::types::IndexPatterns>,
+    ) -> Self {
+        self.map(move |e| e.leader_index_patterns(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::leader_index_exclusion_patterns`]."]
+    pub fn leader_index_exclusion_patterns(
+        self,
+        v: impl crate::IntoField<elastik_types::types::IndexPatterns>,
+    ) -> Self {
+        self.map(move |e| e.leader_index_exclusion_patterns(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::max_outstanding_read_requests`]."]
+    pub fn max_outstanding_read_requests(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_outstanding_read_requests(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::settings`]."]
+    pub fn settings(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.settings(name, v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::max_outstanding_write_requests`]."]
+    pub fn max_outstanding_write_requests(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_outstanding_write_requests(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::read_poll_timeout`]."]
+    pub fn read_poll_timeout(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.map(move |e| e.read_poll_timeout(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::max_read_request_operation_count`]."]
+    pub fn max_read_request_operation_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_read_request_operation_count(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::max_read_request_size`]."]
+    pub fn max_read_request_size(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.map(move |e| e.max_read_request_size(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::max_retry_delay`]."]
+    pub fn max_retry_delay(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.max_retry_delay(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::max_write_buffer_count`]."]
+    pub fn max_write_buffer_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_write_buffer_count(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::max_write_buffer_size`]."]
+    pub fn max_write_buffer_size(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.map(move |e| e.max_write_buffer_size(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::max_write_request_operation_count`]."]
+    pub fn max_write_request_operation_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_write_request_operation_count(v))
+    }
+
+    #[doc = "See [`CcrPutAutoFollowPattern::max_write_request_size`]."]
+    pub fn max_write_request_size(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ByteSize>,
+    ) -> Self {
+        self.map(move |e| e.max_write_request_size(v))
     }
 
     #[doc = "See [`CcrPutAutoFollowPattern::body`]."]

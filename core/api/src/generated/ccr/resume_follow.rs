@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,8 +66,8 @@ impl CcrResumeFollow {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -95,7 +95,77 @@ impl CcrResumeFollow {
         self
     }
 
-    /// The JSON body (`elastik_types::ccr::ResumeFollowRequestBody`).
+    #[doc = "Body field `max_outstanding_read_requests` (`long`)."]
+    pub fn max_outstanding_read_requests(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_outstanding_read_requests", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_outstanding_write_requests` (`long`)."]
+    pub fn max_outstanding_write_requests(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_outstanding_write_requests", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_read_request_operation_count` (`long`)."]
+    pub fn max_read_request_operation_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_read_request_operation_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_read_request_size` (`string`)."]
+    pub fn max_read_request_size(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("max_read_request_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_retry_delay` (`Duration`)."]
+    pub fn max_retry_delay(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("max_retry_delay", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_buffer_count` (`long`)."]
+    pub fn max_write_buffer_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_write_buffer_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_buffer_size` (`string`)."]
+    pub fn max_write_buffer_size(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("max_write_buffer_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_request_operation_count` (`long`)."]
+    pub fn max_write_request_operation_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("max_write_request_operation_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_write_request_size` (`string`)."]
+    pub fn max_write_request_size(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("max_write_request_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `read_poll_timeout` (`Duration`)."]
+    pub fn read_poll_timeout(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("read_poll_timeout", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ccr::ResumeFollowRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ccr::ResumeFollowRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -112,7 +182,7 @@ impl Endpoint for CcrResumeFollow {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -132,7 +202,7 @@ impl Endpoint for CcrResumeFollow {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, CcrResumeFollow> {
     #[doc = "See [`CcrResumeFollow::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -154,6 +224,59 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, CcrResumeFollow> {
     #[doc = "See [`CcrResumeFollow::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::max_outstanding_read_requests`]."]
+    pub fn max_outstanding_read_requests(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_outstanding_read_requests(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::max_outstanding_write_requests`]."]
+    pub fn max_outstanding_write_requests(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_outstanding_write_requests(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::max_read_request_operation_count`]."]
+    pub fn max_read_request_operation_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_read_request_operation_count(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::max_read_request_size`]."]
+    pub fn max_read_request_size(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.max_read_request_size(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::max_retry_delay`]."]
+    pub fn max_retry_delay(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.max_retry_delay(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::max_write_buffer_count`]."]
+    pub fn max_write_buffer_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_write_buffer_count(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::max_write_buffer_size`]."]
+    pub fn max_write_buffer_size(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.max_write_buffer_size(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::max_write_request_operation_count`]."]
+    pub fn max_write_request_operation_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_write_request_operation_count(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::max_write_request_size`]."]
+    pub fn max_write_request_size(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.max_write_request_size(v))
+    }
+
+    #[doc = "See [`CcrResumeFollow::read_poll_timeout`]."]
+    pub fn read_poll_timeout(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.map(move |e| e.read_poll_timeout(v))
     }
 
     #[doc = "See [`CcrResumeFollow::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -57,25 +57,25 @@ impl ClusterAllocationExplain {
     }
 
     #[doc = "Query parameter `index` (`IndexName`)."]
-    pub fn index(mut self, v: impl Into<String>) -> Self {
+    pub fn index_param(mut self, v: impl Into<String>) -> Self {
         self.params.set("index", v.into());
         self
     }
 
     #[doc = "Query parameter `shard` (`integer`)."]
-    pub fn shard(mut self, v: i64) -> Self {
+    pub fn shard_param(mut self, v: i64) -> Self {
         self.params.set("shard", v.to_string());
         self
     }
 
     #[doc = "Query parameter `primary` (`boolean`)."]
-    pub fn primary(mut self, v: bool) -> Self {
+    pub fn primary_param(mut self, v: bool) -> Self {
         self.params.set("primary", v.to_string());
         self
     }
 
     #[doc = "Query parameter `current_node` (`NodeId`)."]
-    pub fn current_node(mut self, v: impl Into<String>) -> Self {
+    pub fn current_node_param(mut self, v: impl Into<String>) -> Self {
         self.params.set("current_node", v.into());
         self
     }
@@ -93,8 +93,8 @@ impl ClusterAllocationExplain {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -122,7 +122,31 @@ impl ClusterAllocationExplain {
         self
     }
 
-    /// The JSON body (`elastik_types::cluster::AllocationExplainRequestBody`).
+    #[doc = "Body field `index` (`IndexName`)."]
+    pub fn index(mut self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.body.field("index", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `shard` (`integer`)."]
+    pub fn shard(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("shard", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `primary` (`boolean`)."]
+    pub fn primary(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("primary", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `current_node` (`NodeId`)."]
+    pub fn current_node(mut self, v: impl crate::IntoField<elastik_types::types::NodeId>) -> Self {
+        self.body.field("current_node", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::cluster::AllocationExplainRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::cluster::AllocationExplainRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -139,7 +163,7 @@ impl Endpoint for ClusterAllocationExplain {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -158,24 +182,24 @@ impl Endpoint for ClusterAllocationExplain {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterAllocationExplain> {
-    #[doc = "See [`ClusterAllocationExplain::index`]."]
-    pub fn index(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e.index(v))
+    #[doc = "See [`ClusterAllocationExplain::index_param`]."]
+    pub fn index_param(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.index_param(v))
     }
 
-    #[doc = "See [`ClusterAllocationExplain::shard`]."]
-    pub fn shard(self, v: i64) -> Self {
-        self.map(move |e| e.shard(v))
+    #[doc = "See [`ClusterAllocationExplain::shard_param`]."]
+    pub fn shard_param(self, v: i64) -> Self {
+        self.map(move |e| e.shard_param(v))
     }
 
-    #[doc = "See [`ClusterAllocationExplain::primary`]."]
-    pub fn primary(self, v: bool) -> Self {
-        self.map(move |e| e.primary(v))
+    #[doc = "See [`ClusterAllocationExplain::primary_param`]."]
+    pub fn primary_param(self, v: bool) -> Self {
+        self.map(move |e| e.primary_param(v))
     }
 
-    #[doc = "See [`ClusterAllocationExplain::current_node`]."]
-    pub fn current_node(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e.current_node(v))
+    #[doc = "See [`ClusterAllocationExplain::current_node_param`]."]
+    pub fn current_node_param(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.current_node_param(v))
     }
 
     #[doc = "See [`ClusterAllocationExplain::include_disk_info`]."]
@@ -189,7 +213,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterAllocationExplain> 
     }
 
     #[doc = "See [`ClusterAllocationExplain::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -211,6 +235,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterAllocationExplain> 
     #[doc = "See [`ClusterAllocationExplain::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ClusterAllocationExplain::index`]."]
+    pub fn index(self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.map(move |e| e.index(v))
+    }
+
+    #[doc = "See [`ClusterAllocationExplain::shard`]."]
+    pub fn shard(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.shard(v))
+    }
+
+    #[doc = "See [`ClusterAllocationExplain::primary`]."]
+    pub fn primary(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.primary(v))
+    }
+
+    #[doc = "See [`ClusterAllocationExplain::current_node`]."]
+    pub fn current_node(self, v: impl crate::IntoField<elastik_types::types::NodeId>) -> Self {
+        self.map(move |e| e.current_node(v))
     }
 
     #[doc = "See [`ClusterAllocationExplain::body`]."]

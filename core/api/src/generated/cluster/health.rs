@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -94,20 +94,20 @@ impl ClusterHealth {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `wait_for_active_shards` (`WaitForActiveShards`)."]
-    pub fn wait_for_active_shards(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_active_shards", v.to_string());
+    pub fn wait_for_active_shards(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("wait_for_active_shards", v.param_value());
         self
     }
 
@@ -118,8 +118,8 @@ impl ClusterHealth {
     }
 
     #[doc = "Query parameter `wait_for_nodes` (`WaitForNodes`)."]
-    pub fn wait_for_nodes(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_nodes", v.to_string());
+    pub fn wait_for_nodes(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("wait_for_nodes", v.param_value());
         self
     }
 
@@ -178,7 +178,7 @@ impl Endpoint for ClusterHealth {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -217,17 +217,17 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterHealth> {
     }
 
     #[doc = "See [`ClusterHealth::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`ClusterHealth::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
     #[doc = "See [`ClusterHealth::wait_for_active_shards`]."]
-    pub fn wait_for_active_shards(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_active_shards(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.wait_for_active_shards(v))
     }
 
@@ -237,7 +237,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterHealth> {
     }
 
     #[doc = "See [`ClusterHealth::wait_for_nodes`]."]
-    pub fn wait_for_nodes(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_nodes(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.wait_for_nodes(v))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -77,8 +77,8 @@ impl ClusterPutComponentTemplate {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -106,7 +106,37 @@ impl ClusterPutComponentTemplate {
         self
     }
 
-    /// The JSON body (`elastik_types::cluster::PutComponentTemplateRequestBody`).
+    #[doc = "Body field `template` (`IndexTemplateMapping`)."]
+    pub fn template(
+        mut self,
+        v: impl crate::IntoField<elastik_types::indices::IndexTemplateMapping>,
+    ) -> Self {
+        self.body.field("template", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `version` (`VersionNumber`)."]
+    pub fn version(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::VersionNumber>,
+    ) -> Self {
+        self.body.field("version", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_meta` (`Metadata`)."]
+    pub fn meta(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("_meta", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `deprecated` (`boolean`)."]
+    pub fn deprecated(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("deprecated", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::cluster::PutComponentTemplateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::cluster::PutComponentTemplateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -123,7 +153,7 @@ impl Endpoint for ClusterPutComponentTemplate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -153,7 +183,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterPutComponentTemplat
     }
 
     #[doc = "See [`ClusterPutComponentTemplate::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -175,6 +205,29 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterPutComponentTemplat
     #[doc = "See [`ClusterPutComponentTemplate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ClusterPutComponentTemplate::template`]."]
+    pub fn template(
+        self,
+        v: impl crate::IntoField<elastik_types::indices::IndexTemplateMapping>,
+    ) -> Self {
+        self.map(move |e| e.template(v))
+    }
+
+    #[doc = "See [`ClusterPutComponentTemplate::version`]."]
+    pub fn version(self, v: impl crate::IntoField<elastik_types::types::VersionNumber>) -> Self {
+        self.map(move |e| e.version(v))
+    }
+
+    #[doc = "See [`ClusterPutComponentTemplate::meta`]."]
+    pub fn meta(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.meta(v))
+    }
+
+    #[doc = "See [`ClusterPutComponentTemplate::deprecated`]."]
+    pub fn deprecated(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.deprecated(v))
     }
 
     #[doc = "See [`ClusterPutComponentTemplate::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -63,14 +63,14 @@ impl ClusterPutSettings {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -98,7 +98,27 @@ impl ClusterPutSettings {
         self
     }
 
-    /// The JSON body (`elastik_types::cluster::PutSettingsRequestBody`).
+    #[doc = "Adds one entry to the body field `persistent` (`Dictionary<string, any>`)."]
+    pub fn persistent(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("persistent", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `transient` (`Dictionary<string, any>`)."]
+    pub fn transient(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("transient", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::cluster::PutSettingsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::cluster::PutSettingsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -115,7 +135,7 @@ impl Endpoint for ClusterPutSettings {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -140,12 +160,12 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterPutSettings> {
     }
 
     #[doc = "See [`ClusterPutSettings::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`ClusterPutSettings::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -167,6 +187,24 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterPutSettings> {
     #[doc = "See [`ClusterPutSettings::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ClusterPutSettings::persistent`]."]
+    pub fn persistent(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.persistent(name, v))
+    }
+
+    #[doc = "See [`ClusterPutSettings::transient`]."]
+    pub fn transient(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.transient(name, v))
     }
 
     #[doc = "See [`ClusterPutSettings::body`]."]

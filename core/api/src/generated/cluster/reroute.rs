@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -79,14 +79,14 @@ impl ClusterReroute {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -114,7 +114,16 @@ impl ClusterReroute {
         self
     }
 
-    /// The JSON body (`elastik_types::cluster::RerouteRequestBody`).
+    #[doc = "Body field `commands` (`Command[]`)."]
+    pub fn commands(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::cluster::Command>>,
+    ) -> Self {
+        self.body.field("commands", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::cluster::RerouteRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::cluster::RerouteRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -131,7 +140,7 @@ impl Endpoint for ClusterReroute {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -171,12 +180,12 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterReroute> {
     }
 
     #[doc = "See [`ClusterReroute::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`ClusterReroute::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -198,6 +207,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterReroute> {
     #[doc = "See [`ClusterReroute::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ClusterReroute::commands`]."]
+    pub fn commands(self, v: impl crate::IntoField<Vec<elastik_types::cluster::Command>>) -> Self {
+        self.map(move |e| e.commands(v))
     }
 
     #[doc = "See [`ClusterReroute::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -134,8 +134,8 @@ impl ClusterState {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -146,8 +146,8 @@ impl ClusterState {
     }
 
     #[doc = "Query parameter `wait_for_timeout` (`Duration`)."]
-    pub fn wait_for_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_timeout", v.to_string());
+    pub fn wait_for_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("wait_for_timeout", v.into_duration());
         self
     }
 
@@ -186,7 +186,7 @@ impl Endpoint for ClusterState {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -240,7 +240,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterState> {
     }
 
     #[doc = "See [`ClusterState::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -250,7 +250,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ClusterState> {
     }
 
     #[doc = "See [`ClusterState::wait_for_timeout`]."]
-    pub fn wait_for_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.wait_for_timeout(v))
     }
 

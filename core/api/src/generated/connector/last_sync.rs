@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,100 @@ impl ConnectorLastSync {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::LastSyncRequestBody`).
+    #[doc = "Body field `last_access_control_sync_error` (`string`)."]
+    pub fn last_access_control_sync_error(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body
+            .field("last_access_control_sync_error", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_access_control_sync_scheduled_at` (`DateTime`)."]
+    pub fn last_access_control_sync_scheduled_at(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::DateTime>,
+    ) -> Self {
+        self.body
+            .field("last_access_control_sync_scheduled_at", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_access_control_sync_status` (`SyncStatus`)."]
+    pub fn last_access_control_sync_status(
+        mut self,
+        v: impl crate::IntoField<elastik_types::connector::SyncStatus>,
+    ) -> Self {
+        self.body
+            .field("last_access_control_sync_status", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_deleted_document_count` (`long`)."]
+    pub fn last_deleted_document_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("last_deleted_document_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_incremental_sync_scheduled_at` (`DateTime`)."]
+    pub fn last_incremental_sync_scheduled_at(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::DateTime>,
+    ) -> Self {
+        self.body
+            .field("last_incremental_sync_scheduled_at", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_indexed_document_count` (`long`)."]
+    pub fn last_indexed_document_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("last_indexed_document_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_seen` (`DateTime`)."]
+    pub fn last_seen(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("last_seen", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_sync_error` (`string`)."]
+    pub fn last_sync_error(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("last_sync_error", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_sync_scheduled_at` (`DateTime`)."]
+    pub fn last_sync_scheduled_at(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::DateTime>,
+    ) -> Self {
+        self.body.field("last_sync_scheduled_at", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_sync_status` (`SyncStatus`)."]
+    pub fn last_sync_status(
+        mut self,
+        v: impl crate::IntoField<elastik_types::connector::SyncStatus>,
+    ) -> Self {
+        self.body.field("last_sync_status", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_synced` (`DateTime`)."]
+    pub fn last_synced(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("last_synced", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sync_cursor` (`any`)."]
+    pub fn sync_cursor(mut self, v: impl crate::IntoField<serde_json::Value>) -> Self {
+        self.body.field("sync_cursor", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::LastSyncRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::LastSyncRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +199,7 @@ impl Endpoint for ConnectorLastSync {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +236,81 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorLastSync> {
     #[doc = "See [`ConnectorLastSync::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_access_control_sync_error`]."]
+    pub fn last_access_control_sync_error(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.last_access_control_sync_error(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_access_control_sync_scheduled_at`]."]
+    pub fn last_access_control_sync_scheduled_at(
+        self,
+        v: impl crate::IntoField<elastik_types::types::DateTime>,
+    ) -> Self {
+        self.map(move |e| e.last_access_control_sync_scheduled_at(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_access_control_sync_status`]."]
+    pub fn last_access_control_sync_status(
+        self,
+        v: impl crate::IntoField<elastik_types::connector::SyncStatus>,
+    ) -> Self {
+        self.map(move |e| e.last_access_control_sync_status(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_deleted_document_count`]."]
+    pub fn last_deleted_document_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.last_deleted_document_count(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_incremental_sync_scheduled_at`]."]
+    pub fn last_incremental_sync_scheduled_at(
+        self,
+        v: impl crate::IntoField<elastik_types::types::DateTime>,
+    ) -> Self {
+        self.map(move |e| e.last_incremental_sync_scheduled_at(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_indexed_document_count`]."]
+    pub fn last_indexed_document_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.last_indexed_document_count(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_seen`]."]
+    pub fn last_seen(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.last_seen(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_sync_error`]."]
+    pub fn last_sync_error(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.last_sync_error(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_sync_scheduled_at`]."]
+    pub fn last_sync_scheduled_at(
+        self,
+        v: impl crate::IntoField<elastik_types::types::DateTime>,
+    ) -> Self {
+        self.map(move |e| e.last_sync_scheduled_at(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_sync_status`]."]
+    pub fn last_sync_status(
+        self,
+        v: impl crate::IntoField<elastik_types::connector::SyncStatus>,
+    ) -> Self {
+        self.map(move |e| e.last_sync_status(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::last_synced`]."]
+    pub fn last_synced(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.last_synced(v))
+    }
+
+    #[doc = "See [`ConnectorLastSync::sync_cursor`]."]
+    pub fn sync_cursor(self, v: impl crate::IntoField<serde_json::Value>) -> Self {
+        self.map(move |e| e.sync_cursor(v))
     }
 
     #[doc = "See [`ConnectorLastSync::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -78,7 +78,43 @@ impl ConnectorPost {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::PostRequestBody`).
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index_name` (`IndexName`)."]
+    pub fn index_name(mut self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.body.field("index_name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `is_native` (`boolean`)."]
+    pub fn is_native(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("is_native", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `language` (`string`)."]
+    pub fn language(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("language", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `name` (`string`)."]
+    pub fn name(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `service_type` (`string`)."]
+    pub fn service_type(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("service_type", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::PostRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::PostRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -95,7 +131,7 @@ impl Endpoint for ConnectorPost {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -132,6 +168,36 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorPost> {
     #[doc = "See [`ConnectorPost::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorPost::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`ConnectorPost::index_name`]."]
+    pub fn index_name(self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.map(move |e| e.index_name(v))
+    }
+
+    #[doc = "See [`ConnectorPost::is_native`]."]
+    pub fn is_native(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.is_native(v))
+    }
+
+    #[doc = "See [`ConnectorPost::language`]."]
+    pub fn language(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.language(v))
+    }
+
+    #[doc = "See [`ConnectorPost::name`]."]
+    pub fn name(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.name(v))
+    }
+
+    #[doc = "See [`ConnectorPost::service_type`]."]
+    pub fn service_type(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.service_type(v))
     }
 
     #[doc = "See [`ConnectorPost::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,13 @@ impl ConnectorSecretPost {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::SecretPostRequestBody`).
+    #[doc = "Body field `value` (`string`)."]
+    pub fn value(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("value", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::SecretPostRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::SecretPostRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +103,7 @@ impl Endpoint for ConnectorSecretPost {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +140,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorSecretPost> {
     #[doc = "See [`ConnectorSecretPost::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorSecretPost::value`]."]
+    pub fn value(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.value(v))
     }
 
     #[doc = "See [`ConnectorSecretPost::body`]."]

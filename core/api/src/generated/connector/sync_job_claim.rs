@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -91,7 +91,19 @@ impl ConnectorSyncJobClaim {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::SyncJobClaimRequestBody`).
+    #[doc = "Body field `sync_cursor` (`any`)."]
+    pub fn sync_cursor(mut self, v: impl crate::IntoField<serde_json::Value>) -> Self {
+        self.body.field("sync_cursor", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `worker_hostname` (`string`)."]
+    pub fn worker_hostname(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("worker_hostname", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::SyncJobClaimRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::SyncJobClaimRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -108,7 +120,7 @@ impl Endpoint for ConnectorSyncJobClaim {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -145,6 +157,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorSyncJobClaim> {
     #[doc = "See [`ConnectorSyncJobClaim::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobClaim::sync_cursor`]."]
+    pub fn sync_cursor(self, v: impl crate::IntoField<serde_json::Value>) -> Self {
+        self.map(move |e| e.sync_cursor(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobClaim::worker_hostname`]."]
+    pub fn worker_hostname(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.worker_hostname(v))
     }
 
     #[doc = "See [`ConnectorSyncJobClaim::body`]."]

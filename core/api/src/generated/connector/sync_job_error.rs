@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -91,7 +91,13 @@ impl ConnectorSyncJobError {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::SyncJobErrorRequestBody`).
+    #[doc = "Body field `error` (`string`)."]
+    pub fn error(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("error", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::SyncJobErrorRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::SyncJobErrorRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -108,7 +114,7 @@ impl Endpoint for ConnectorSyncJobError {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -145,6 +151,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorSyncJobError> {
     #[doc = "See [`ConnectorSyncJobError::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobError::error`]."]
+    pub fn error(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.error(v))
     }
 
     #[doc = "See [`ConnectorSyncJobError::body`]."]

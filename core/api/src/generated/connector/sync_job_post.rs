@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,31 @@ impl ConnectorSyncJobPost {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::SyncJobPostRequestBody`).
+    #[doc = "Body field `id` (`Id`)."]
+    pub fn id(mut self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.body.field("id", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `job_type` (`SyncJobType`)."]
+    pub fn job_type(
+        mut self,
+        v: impl crate::IntoField<elastik_types::connector::SyncJobType>,
+    ) -> Self {
+        self.body.field("job_type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `trigger_method` (`SyncJobTriggerMethod`)."]
+    pub fn trigger_method(
+        mut self,
+        v: impl crate::IntoField<elastik_types::connector::SyncJobTriggerMethod>,
+    ) -> Self {
+        self.body.field("trigger_method", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::SyncJobPostRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::SyncJobPostRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +121,7 @@ impl Endpoint for ConnectorSyncJobPost {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +158,24 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorSyncJobPost> {
     #[doc = "See [`ConnectorSyncJobPost::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobPost::id`]."]
+    pub fn id(self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.map(move |e| e.id(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobPost::job_type`]."]
+    pub fn job_type(self, v: impl crate::IntoField<elastik_types::connector::SyncJobType>) -> Self {
+        self.map(move |e| e.job_type(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobPost::trigger_method`]."]
+    pub fn trigger_method(
+        self,
+        v: impl crate::IntoField<elastik_types::connector::SyncJobTriggerMethod>,
+    ) -> Self {
+        self.map(move |e| e.trigger_method(v))
     }
 
     #[doc = "See [`ConnectorSyncJobPost::body`]."]

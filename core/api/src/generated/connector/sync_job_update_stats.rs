@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -91,7 +91,43 @@ impl ConnectorSyncJobUpdateStats {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::SyncJobUpdateStatsRequestBody`).
+    #[doc = "Body field `deleted_document_count` (`long`)."]
+    pub fn deleted_document_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("deleted_document_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `indexed_document_count` (`long`)."]
+    pub fn indexed_document_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("indexed_document_count", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `indexed_document_volume` (`long`)."]
+    pub fn indexed_document_volume(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("indexed_document_volume", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `last_seen` (`Duration`)."]
+    pub fn last_seen(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("last_seen", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`Metadata`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `total_document_count` (`integer`)."]
+    pub fn total_document_count(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("total_document_count", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::SyncJobUpdateStatsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::SyncJobUpdateStatsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -108,7 +144,7 @@ impl Endpoint for ConnectorSyncJobUpdateStats {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -145,6 +181,36 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorSyncJobUpdateStat
     #[doc = "See [`ConnectorSyncJobUpdateStats::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobUpdateStats::deleted_document_count`]."]
+    pub fn deleted_document_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.deleted_document_count(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobUpdateStats::indexed_document_count`]."]
+    pub fn indexed_document_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.indexed_document_count(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobUpdateStats::indexed_document_volume`]."]
+    pub fn indexed_document_volume(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.indexed_document_volume(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobUpdateStats::last_seen`]."]
+    pub fn last_seen(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.last_seen(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobUpdateStats::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.metadata(v))
+    }
+
+    #[doc = "See [`ConnectorSyncJobUpdateStats::total_document_count`]."]
+    pub fn total_document_count(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.total_document_count(v))
     }
 
     #[doc = "See [`ConnectorSyncJobUpdateStats::body`]."]

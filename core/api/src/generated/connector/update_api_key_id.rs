@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,19 @@ impl ConnectorUpdateApiKeyId {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::UpdateApiKeyIdRequestBody`).
+    #[doc = "Body field `api_key_id` (`string`)."]
+    pub fn api_key_id(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("api_key_id", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `api_key_secret_id` (`string`)."]
+    pub fn api_key_secret_id(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("api_key_secret_id", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::UpdateApiKeyIdRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::UpdateApiKeyIdRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +118,7 @@ impl Endpoint for ConnectorUpdateApiKeyId {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +155,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorUpdateApiKeyId> {
     #[doc = "See [`ConnectorUpdateApiKeyId::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateApiKeyId::api_key_id`]."]
+    pub fn api_key_id(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.api_key_id(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateApiKeyId::api_key_secret_id`]."]
+    pub fn api_key_secret_id(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.api_key_secret_id(v))
     }
 
     #[doc = "See [`ConnectorUpdateApiKeyId::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,26 @@ impl ConnectorUpdateConfiguration {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::UpdateConfigurationRequestBody`).
+    #[doc = "Body field `configuration` (`ConnectorConfiguration`)."]
+    pub fn configuration(
+        mut self,
+        v: impl crate::IntoField<elastik_types::connector::ConnectorConfiguration>,
+    ) -> Self {
+        self.body.field("configuration", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `values` (`Dictionary<string, any>`)."]
+    pub fn values(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("values", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::UpdateConfigurationRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::UpdateConfigurationRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +125,7 @@ impl Endpoint for ConnectorUpdateConfiguration {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +162,23 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorUpdateConfigurati
     #[doc = "See [`ConnectorUpdateConfiguration::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateConfiguration::configuration`]."]
+    pub fn configuration(
+        self,
+        v: impl crate::IntoField<elastik_types::connector::ConnectorConfiguration>,
+    ) -> Self {
+        self.map(move |e| e.configuration(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateConfiguration::values`]."]
+    pub fn values(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.values(name, v))
     }
 
     #[doc = "See [`ConnectorUpdateConfiguration::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,16 @@ impl ConnectorUpdateError {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::UpdateErrorRequestBody`).
+    #[doc = "Body field `error` (`WithNullValue`)."]
+    pub fn error(
+        mut self,
+        v: impl crate::IntoField<elastik_types::spec_utils::WithNullValue<String>>,
+    ) -> Self {
+        self.body.field("error", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::UpdateErrorRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::UpdateErrorRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +115,7 @@ impl Endpoint for ConnectorUpdateError {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +152,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorUpdateError> {
     #[doc = "See [`ConnectorUpdateError::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateError::error`]."]
+    pub fn error(
+        self,
+        v: impl crate::IntoField<elastik_types::spec_utils::WithNullValue<String>>,
+    ) -> Self {
+        self.map(move |e| e.error(v))
     }
 
     #[doc = "See [`ConnectorUpdateError::body`]."]

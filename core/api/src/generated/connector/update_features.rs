@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,16 @@ impl ConnectorUpdateFeatures {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::UpdateFeaturesRequestBody`).
+    #[doc = "Body field `features` (`ConnectorFeatures`)."]
+    pub fn features(
+        mut self,
+        v: impl crate::IntoField<elastik_types::connector::ConnectorFeatures>,
+    ) -> Self {
+        self.body.field("features", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::UpdateFeaturesRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::UpdateFeaturesRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +115,7 @@ impl Endpoint for ConnectorUpdateFeatures {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +152,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorUpdateFeatures> {
     #[doc = "See [`ConnectorUpdateFeatures::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateFeatures::features`]."]
+    pub fn features(
+        self,
+        v: impl crate::IntoField<elastik_types::connector::ConnectorFeatures>,
+    ) -> Self {
+        self.map(move |e| e.features(v))
     }
 
     #[doc = "See [`ConnectorUpdateFeatures::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,34 @@ impl ConnectorUpdateFiltering {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::UpdateFilteringRequestBody`).
+    #[doc = "Body field `filtering` (`FilteringConfig[]`)."]
+    pub fn filtering(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::connector::FilteringConfig>>,
+    ) -> Self {
+        self.body.field("filtering", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `rules` (`FilteringRule[]`)."]
+    pub fn rules(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::connector::FilteringRule>>,
+    ) -> Self {
+        self.body.field("rules", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `advanced_snippet` (`FilteringAdvancedSnippet`)."]
+    pub fn advanced_snippet(
+        mut self,
+        v: impl crate::IntoField<elastik_types::connector::FilteringAdvancedSnippet>,
+    ) -> Self {
+        self.body.field("advanced_snippet", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::UpdateFilteringRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::UpdateFilteringRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +133,7 @@ impl Endpoint for ConnectorUpdateFiltering {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +170,30 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorUpdateFiltering> 
     #[doc = "See [`ConnectorUpdateFiltering::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateFiltering::filtering`]."]
+    pub fn filtering(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::connector::FilteringConfig>>,
+    ) -> Self {
+        self.map(move |e| e.filtering(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateFiltering::rules`]."]
+    pub fn rules(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::connector::FilteringRule>>,
+    ) -> Self {
+        self.map(move |e| e.rules(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateFiltering::advanced_snippet`]."]
+    pub fn advanced_snippet(
+        self,
+        v: impl crate::IntoField<elastik_types::connector::FilteringAdvancedSnippet>,
+    ) -> Self {
+        self.map(move |e| e.advanced_snippet(v))
     }
 
     #[doc = "See [`ConnectorUpdateFiltering::body`]."]

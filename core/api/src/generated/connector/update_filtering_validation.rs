@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -91,7 +91,16 @@ impl ConnectorUpdateFilteringValidation {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::UpdateFilteringValidationRequestBody`).
+    #[doc = "Body field `validation` (`FilteringRulesValidation`)."]
+    pub fn validation(
+        mut self,
+        v: impl crate::IntoField<elastik_types::connector::FilteringRulesValidation>,
+    ) -> Self {
+        self.body.field("validation", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::UpdateFilteringValidationRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(
         mut self,
         body: elastik_types::connector::UpdateFilteringValidationRequestBody,
@@ -111,7 +120,7 @@ impl Endpoint for ConnectorUpdateFilteringValidation {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -148,6 +157,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorUpdateFilteringVa
     #[doc = "See [`ConnectorUpdateFilteringValidation::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateFilteringValidation::validation`]."]
+    pub fn validation(
+        self,
+        v: impl crate::IntoField<elastik_types::connector::FilteringRulesValidation>,
+    ) -> Self {
+        self.map(move |e| e.validation(v))
     }
 
     #[doc = "See [`ConnectorUpdateFilteringValidation::body`]."]

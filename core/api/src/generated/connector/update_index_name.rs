@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,18 @@ impl ConnectorUpdateIndexName {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::UpdateIndexNameRequestBody`).
+    #[doc = "Body field `index_name` (`WithNullValue`)."]
+    pub fn index_name(
+        mut self,
+        v: impl crate::IntoField<
+            elastik_types::spec_utils::WithNullValue<elastik_types::types::IndexName>,
+        >,
+    ) -> Self {
+        self.body.field("index_name", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::UpdateIndexNameRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::UpdateIndexNameRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +117,7 @@ impl Endpoint for ConnectorUpdateIndexName {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +154,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorUpdateIndexName> 
     #[doc = "See [`ConnectorUpdateIndexName::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateIndexName::index_name`]."]
+    pub fn index_name(
+        self,
+        v: impl crate::IntoField<
+            elastik_types::spec_utils::WithNullValue<elastik_types::types::IndexName>,
+        >,
+    ) -> Self {
+        self.map(move |e| e.index_name(v))
     }
 
     #[doc = "See [`ConnectorUpdateIndexName::body`]."]

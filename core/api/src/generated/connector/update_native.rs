@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,13 @@ impl ConnectorUpdateNative {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::UpdateNativeRequestBody`).
+    #[doc = "Body field `is_native` (`boolean`)."]
+    pub fn is_native(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("is_native", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::UpdateNativeRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::UpdateNativeRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +112,7 @@ impl Endpoint for ConnectorUpdateNative {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +149,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorUpdateNative> {
     #[doc = "See [`ConnectorUpdateNative::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateNative::is_native`]."]
+    pub fn is_native(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.is_native(v))
     }
 
     #[doc = "See [`ConnectorUpdateNative::body`]."]

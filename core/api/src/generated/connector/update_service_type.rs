@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,13 @@ impl ConnectorUpdateServiceType {
         self
     }
 
-    /// The JSON body (`elastik_types::connector::UpdateServiceTypeRequestBody`).
+    #[doc = "Body field `service_type` (`string`)."]
+    pub fn service_type(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("service_type", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::connector::UpdateServiceTypeRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::connector::UpdateServiceTypeRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +112,7 @@ impl Endpoint for ConnectorUpdateServiceType {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +149,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ConnectorUpdateServiceType
     #[doc = "See [`ConnectorUpdateServiceType::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ConnectorUpdateServiceType::service_type`]."]
+    pub fn service_type(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.service_type(v))
     }
 
     #[doc = "See [`ConnectorUpdateServiceType::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,8 +65,8 @@ impl EnrichPutPolicy {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -94,7 +94,25 @@ impl EnrichPutPolicy {
         self
     }
 
-    /// The JSON body (`elastik_types::enrich::PutPolicyRequestBody`).
+    #[doc = "Body field `geo_match` (`Policy`)."]
+    pub fn geo_match(mut self, v: impl crate::IntoField<elastik_types::enrich::Policy>) -> Self {
+        self.body.field("geo_match", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `match` (`Policy`)."]
+    pub fn r#match(mut self, v: impl crate::IntoField<elastik_types::enrich::Policy>) -> Self {
+        self.body.field("match", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `range` (`Policy`)."]
+    pub fn range(mut self, v: impl crate::IntoField<elastik_types::enrich::Policy>) -> Self {
+        self.body.field("range", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::enrich::PutPolicyRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::enrich::PutPolicyRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -111,7 +129,7 @@ impl Endpoint for EnrichPutPolicy {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -131,7 +149,7 @@ impl Endpoint for EnrichPutPolicy {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, EnrichPutPolicy> {
     #[doc = "See [`EnrichPutPolicy::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -153,6 +171,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, EnrichPutPolicy> {
     #[doc = "See [`EnrichPutPolicy::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`EnrichPutPolicy::geo_match`]."]
+    pub fn geo_match(self, v: impl crate::IntoField<elastik_types::enrich::Policy>) -> Self {
+        self.map(move |e| e.geo_match(v))
+    }
+
+    #[doc = "See [`EnrichPutPolicy::match`]."]
+    pub fn r#match(self, v: impl crate::IntoField<elastik_types::enrich::Policy>) -> Self {
+        self.map(move |e| e.r#match(v))
+    }
+
+    #[doc = "See [`EnrichPutPolicy::range`]."]
+    pub fn range(self, v: impl crate::IntoField<elastik_types::enrich::Policy>) -> Self {
+        self.map(move |e| e.range(v))
     }
 
     #[doc = "See [`EnrichPutPolicy::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -63,15 +63,15 @@ impl EqlGet {
     }
 
     #[doc = "Query parameter `keep_alive` (`Duration`)."]
-    pub fn keep_alive(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("keep_alive", v.to_string());
+    pub fn keep_alive(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("keep_alive", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `wait_for_completion_timeout` (`Duration`)."]
-    pub fn wait_for_completion_timeout(mut self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_completion_timeout(mut self, v: impl crate::IntoDuration) -> Self {
         self.params
-            .set("wait_for_completion_timeout", v.to_string());
+            .set("wait_for_completion_timeout", v.into_duration());
         self
     }
 
@@ -110,7 +110,7 @@ impl Endpoint for EqlGet {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -129,12 +129,12 @@ impl Endpoint for EqlGet {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, EqlGet> {
     #[doc = "See [`EqlGet::keep_alive`]."]
-    pub fn keep_alive(self, v: impl std::fmt::Display) -> Self {
+    pub fn keep_alive(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.keep_alive(v))
     }
 
     #[doc = "See [`EqlGet::wait_for_completion_timeout`]."]
-    pub fn wait_for_completion_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_completion_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.wait_for_completion_timeout(v))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -72,14 +72,14 @@ impl EqlSearch {
     }
 
     #[doc = "Query parameter `allow_partial_search_results` (`boolean`)."]
-    pub fn allow_partial_search_results(mut self, v: bool) -> Self {
+    pub fn allow_partial_search_results_param(mut self, v: bool) -> Self {
         self.params
             .set("allow_partial_search_results", v.to_string());
         self
     }
 
     #[doc = "Query parameter `allow_partial_sequence_results` (`boolean`)."]
-    pub fn allow_partial_sequence_results(mut self, v: bool) -> Self {
+    pub fn allow_partial_sequence_results_param(mut self, v: bool) -> Self {
         self.params
             .set("allow_partial_sequence_results", v.to_string());
         self
@@ -104,21 +104,21 @@ impl EqlSearch {
     }
 
     #[doc = "Query parameter `keep_alive` (`Duration`)."]
-    pub fn keep_alive(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("keep_alive", v.to_string());
+    pub fn keep_alive_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("keep_alive", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `keep_on_completion` (`boolean`)."]
-    pub fn keep_on_completion(mut self, v: bool) -> Self {
+    pub fn keep_on_completion_param(mut self, v: bool) -> Self {
         self.params.set("keep_on_completion", v.to_string());
         self
     }
 
     #[doc = "Query parameter `wait_for_completion_timeout` (`Duration`)."]
-    pub fn wait_for_completion_timeout(mut self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_completion_timeout_param(mut self, v: impl crate::IntoDuration) -> Self {
         self.params
-            .set("wait_for_completion_timeout", v.to_string());
+            .set("wait_for_completion_timeout", v.into_duration());
         self
     }
 
@@ -146,7 +146,145 @@ impl EqlSearch {
         self
     }
 
-    /// The JSON body (`elastik_types::eql::SearchRequestBody`).
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`string`)."]
+    pub fn query(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `case_sensitive` (`boolean`)."]
+    pub fn case_sensitive(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("case_sensitive", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `event_category_field` (`Field`)."]
+    pub fn event_category_field(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Field>,
+    ) -> Self {
+        self.body.field("event_category_field", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `tiebreaker_field` (`Field`)."]
+    pub fn tiebreaker_field(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Field>,
+    ) -> Self {
+        self.body.field("tiebreaker_field", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `timestamp_field` (`Field`)."]
+    pub fn timestamp_field(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Field>,
+    ) -> Self {
+        self.body.field("timestamp_field", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `fetch_size` (`uint`)."]
+    pub fn fetch_size(mut self, v: impl crate::IntoField<u64>) -> Self {
+        self.body.field("fetch_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `filter` (`QueryContainer | QueryContainer[]`)."]
+    pub fn filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::eql::SearchRequestBodyFilter>,
+    ) -> Self {
+        self.body.field("filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `keep_alive` (`Duration`)."]
+    pub fn keep_alive(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("keep_alive", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `keep_on_completion` (`boolean`)."]
+    pub fn keep_on_completion(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("keep_on_completion", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `wait_for_completion_timeout` (`Duration`)."]
+    pub fn wait_for_completion_timeout(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body
+            .field("wait_for_completion_timeout", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `allow_partial_search_results` (`boolean`)."]
+    pub fn allow_partial_search_results(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body
+            .field("allow_partial_search_results", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `allow_partial_sequence_results` (`boolean`)."]
+    pub fn allow_partial_sequence_results(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body
+            .field("allow_partial_sequence_results", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`uint`)."]
+    pub fn size(mut self, v: impl crate::IntoField<u64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `fields` (`FieldAndFormat | FieldAndFormat[]`)."]
+    pub fn fields(
+        mut self,
+        v: impl crate::IntoField<elastik_types::eql::SearchRequestBodyFields>,
+    ) -> Self {
+        self.body.field("fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `result_position` (`ResultPosition`)."]
+    pub fn result_position(
+        mut self,
+        v: impl crate::IntoField<elastik_types::eql::ResultPosition>,
+    ) -> Self {
+        self.body.field("result_position", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `runtime_mappings` (`RuntimeFields`)."]
+    pub fn runtime_mappings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.body.field("runtime_mappings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_samples_per_key` (`integer`)."]
+    pub fn max_samples_per_key(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_samples_per_key", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::eql::SearchRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::eql::SearchRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -163,7 +301,7 @@ impl Endpoint for EqlSearch {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -187,14 +325,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, EqlSearch> {
         self.map(move |e| e.allow_no_indices(v))
     }
 
-    #[doc = "See [`EqlSearch::allow_partial_search_results`]."]
-    pub fn allow_partial_search_results(self, v: bool) -> Self {
-        self.map(move |e| e.allow_partial_search_results(v))
+    #[doc = "See [`EqlSearch::allow_partial_search_results_param`]."]
+    pub fn allow_partial_search_results_param(self, v: bool) -> Self {
+        self.map(move |e| e.allow_partial_search_results_param(v))
     }
 
-    #[doc = "See [`EqlSearch::allow_partial_sequence_results`]."]
-    pub fn allow_partial_sequence_results(self, v: bool) -> Self {
-        self.map(move |e| e.allow_partial_sequence_results(v))
+    #[doc = "See [`EqlSearch::allow_partial_sequence_results_param`]."]
+    pub fn allow_partial_sequence_results_param(self, v: bool) -> Self {
+        self.map(move |e| e.allow_partial_sequence_results_param(v))
     }
 
     #[doc = "See [`EqlSearch::expand_wildcards`]."]
@@ -212,19 +350,19 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, EqlSearch> {
         self.map(move |e| e.ignore_unavailable(v))
     }
 
-    #[doc = "See [`EqlSearch::keep_alive`]."]
-    pub fn keep_alive(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.keep_alive(v))
+    #[doc = "See [`EqlSearch::keep_alive_param`]."]
+    pub fn keep_alive_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.keep_alive_param(v))
     }
 
-    #[doc = "See [`EqlSearch::keep_on_completion`]."]
-    pub fn keep_on_completion(self, v: bool) -> Self {
-        self.map(move |e| e.keep_on_completion(v))
+    #[doc = "See [`EqlSearch::keep_on_completion_param`]."]
+    pub fn keep_on_completion_param(self, v: bool) -> Self {
+        self.map(move |e| e.keep_on_completion_param(v))
     }
 
-    #[doc = "See [`EqlSearch::wait_for_completion_timeout`]."]
-    pub fn wait_for_completion_timeout(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.wait_for_completion_timeout(v))
+    #[doc = "See [`EqlSearch::wait_for_completion_timeout_param`]."]
+    pub fn wait_for_completion_timeout_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.wait_for_completion_timeout_param(v))
     }
 
     #[doc = "See [`EqlSearch::error_trace`]."]
@@ -245,6 +383,117 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, EqlSearch> {
     #[doc = "See [`EqlSearch::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`EqlSearch::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
+    }
+
+    #[doc = "See [`EqlSearch::query`]."]
+    pub fn query(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`EqlSearch::case_sensitive`]."]
+    pub fn case_sensitive(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.case_sensitive(v))
+    }
+
+    #[doc = "See [`EqlSearch::event_category_field`]."]
+    pub fn event_category_field(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Field>,
+    ) -> Self {
+        self.map(move |e| e.event_category_field(v))
+    }
+
+    #[doc = "See [`EqlSearch::tiebreaker_field`]."]
+    pub fn tiebreaker_field(self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.map(move |e| e.tiebreaker_field(v))
+    }
+
+    #[doc = "See [`EqlSearch::timestamp_field`]."]
+    pub fn timestamp_field(self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.map(move |e| e.timestamp_field(v))
+    }
+
+    #[doc = "See [`EqlSearch::fetch_size`]."]
+    pub fn fetch_size(self, v: impl crate::IntoField<u64>) -> Self {
+        self.map(move |e| e.fetch_size(v))
+    }
+
+    #[doc = "See [`EqlSearch::filter`]."]
+    pub fn filter(
+        self,
+        v: impl crate::IntoField<elastik_types::eql::SearchRequestBodyFilter>,
+    ) -> Self {
+        self.map(move |e| e.filter(v))
+    }
+
+    #[doc = "See [`EqlSearch::keep_alive`]."]
+    pub fn keep_alive(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.keep_alive(v))
+    }
+
+    #[doc = "See [`EqlSearch::keep_on_completion`]."]
+    pub fn keep_on_completion(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.keep_on_completion(v))
+    }
+
+    #[doc = "See [`EqlSearch::wait_for_completion_timeout`]."]
+    pub fn wait_for_completion_timeout(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.map(move |e| e.wait_for_completion_timeout(v))
+    }
+
+    #[doc = "See [`EqlSearch::allow_partial_search_results`]."]
+    pub fn allow_partial_search_results(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_partial_search_results(v))
+    }
+
+    #[doc = "See [`EqlSearch::allow_partial_sequence_results`]."]
+    pub fn allow_partial_sequence_results(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_partial_sequence_results(v))
+    }
+
+    #[doc = "See [`EqlSearch::size`]."]
+    pub fn size(self, v: impl crate::IntoField<u64>) -> Self {
+        self.map(move |e| e.size(v))
+    }
+
+    #[doc = "See [`EqlSearch::fields`]."]
+    pub fn fields(
+        self,
+        v: impl crate::IntoField<elastik_types::eql::SearchRequestBodyFields>,
+    ) -> Self {
+        self.map(move |e| e.fields(v))
+    }
+
+    #[doc = "See [`EqlSearch::result_position`]."]
+    pub fn result_position(
+        self,
+        v: impl crate::IntoField<elastik_types::eql::ResultPosition>,
+    ) -> Self {
+        self.map(move |e| e.result_position(v))
+    }
+
+    #[doc = "See [`EqlSearch::runtime_mappings`]."]
+    pub fn runtime_mappings(
+        self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.map(move |e| e.runtime_mappings(v))
+    }
+
+    #[doc = "See [`EqlSearch::max_samples_per_key`]."]
+    pub fn max_samples_per_key(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_samples_per_key(v))
     }
 
     #[doc = "See [`EqlSearch::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -75,15 +75,15 @@ impl EsqlAsyncQueryGet {
     }
 
     #[doc = "Query parameter `keep_alive` (`Duration`)."]
-    pub fn keep_alive(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("keep_alive", v.to_string());
+    pub fn keep_alive(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("keep_alive", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `wait_for_completion_timeout` (`Duration`)."]
-    pub fn wait_for_completion_timeout(mut self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_completion_timeout(mut self, v: impl crate::IntoDuration) -> Self {
         self.params
-            .set("wait_for_completion_timeout", v.to_string());
+            .set("wait_for_completion_timeout", v.into_duration());
         self
     }
 
@@ -122,7 +122,7 @@ impl Endpoint for EsqlAsyncQueryGet {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -151,12 +151,12 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, EsqlAsyncQueryGet> {
     }
 
     #[doc = "See [`EsqlAsyncQueryGet::keep_alive`]."]
-    pub fn keep_alive(self, v: impl std::fmt::Display) -> Self {
+    pub fn keep_alive(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.keep_alive(v))
     }
 
     #[doc = "See [`EsqlAsyncQueryGet::wait_for_completion_timeout`]."]
-    pub fn wait_for_completion_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_completion_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.wait_for_completion_timeout(v))
     }
 

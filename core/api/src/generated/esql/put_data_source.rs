@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,14 +65,14 @@ impl EsqlPutDataSource {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -100,7 +100,29 @@ impl EsqlPutDataSource {
         self
     }
 
-    /// The JSON body (`elastik_types::esql::PutDataSourceRequestBody`).
+    #[doc = "Body field `type` (`string`)."]
+    pub fn r#type(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `settings` (`Dictionary<string, any>`)."]
+    pub fn settings(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("settings", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::esql::PutDataSourceRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::esql::PutDataSourceRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -117,7 +139,7 @@ impl Endpoint for EsqlPutDataSource {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,12 +159,12 @@ impl Endpoint for EsqlPutDataSource {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, EsqlPutDataSource> {
     #[doc = "See [`EsqlPutDataSource::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`EsqlPutDataSource::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -164,6 +186,25 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, EsqlPutDataSource> {
     #[doc = "See [`EsqlPutDataSource::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`EsqlPutDataSource::type`]."]
+    pub fn r#type(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.r#type(v))
+    }
+
+    #[doc = "See [`EsqlPutDataSource::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`EsqlPutDataSource::settings`]."]
+    pub fn settings(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.settings(name, v))
     }
 
     #[doc = "See [`EsqlPutDataSource::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,14 +65,14 @@ impl EsqlPutDataset {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -100,7 +100,44 @@ impl EsqlPutDataset {
         self
     }
 
-    /// The JSON body (`elastik_types::esql::PutDatasetRequestBody`).
+    #[doc = "Body field `data_source` (`Name`)."]
+    pub fn data_source(mut self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.body.field("data_source", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `resource` (`string`)."]
+    pub fn resource(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("resource", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `mappings` (`DatasetMapping`)."]
+    pub fn mappings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::esql::DatasetMapping>,
+    ) -> Self {
+        self.body.field("mappings", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `settings` (`Dictionary<string, any>`)."]
+    pub fn settings(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("settings", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::esql::PutDatasetRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::esql::PutDatasetRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -117,7 +154,7 @@ impl Endpoint for EsqlPutDataset {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,12 +174,12 @@ impl Endpoint for EsqlPutDataset {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, EsqlPutDataset> {
     #[doc = "See [`EsqlPutDataset::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`EsqlPutDataset::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -164,6 +201,35 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, EsqlPutDataset> {
     #[doc = "See [`EsqlPutDataset::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`EsqlPutDataset::data_source`]."]
+    pub fn data_source(self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.map(move |e| e.data_source(v))
+    }
+
+    #[doc = "See [`EsqlPutDataset::resource`]."]
+    pub fn resource(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.resource(v))
+    }
+
+    #[doc = "See [`EsqlPutDataset::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`EsqlPutDataset::mappings`]."]
+    pub fn mappings(self, v: impl crate::IntoField<elastik_types::esql::DatasetMapping>) -> Self {
+        self.map(move |e| e.mappings(v))
+    }
+
+    #[doc = "See [`EsqlPutDataset::settings`]."]
+    pub fn settings(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.settings(name, v))
     }
 
     #[doc = "See [`EsqlPutDataset::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -88,7 +88,19 @@ impl EsqlPutView {
         self
     }
 
-    /// The JSON body (`elastik_types::esql::PutViewRequestBody`).
+    #[doc = "Body field `query` (`string`)."]
+    pub fn query(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::esql::PutViewRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::esql::PutViewRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -105,7 +117,7 @@ impl Endpoint for EsqlPutView {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -142,6 +154,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, EsqlPutView> {
     #[doc = "See [`EsqlPutView::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`EsqlPutView::query`]."]
+    pub fn query(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`EsqlPutView::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
     }
 
     #[doc = "See [`EsqlPutView::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -102,7 +102,95 @@ impl EsqlQuery {
         self
     }
 
-    /// The JSON body (`elastik_types::esql::QueryRequestBody`).
+    #[doc = "Body field `columnar` (`boolean`)."]
+    pub fn columnar(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("columnar", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `filter` (`QueryContainer`)."]
+    pub fn filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.body.field("filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `time_zone` (`string`)."]
+    pub fn time_zone(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("time_zone", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `locale` (`string`)."]
+    pub fn locale(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("locale", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `params` (`ESQLParams`)."]
+    pub fn params(mut self, v: impl crate::IntoField<elastik_types::esql::ESQLParams>) -> Self {
+        self.body.field("params", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `profile` (`boolean`)."]
+    pub fn profile(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("profile", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`string`)."]
+    pub fn query(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `tables` (`Dictionary<string, Dictionary<string, TableValuesContainer>>`)."]
+    pub fn tables(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<
+            std::collections::BTreeMap<String, elastik_types::esql::TableValuesContainer>,
+        >,
+    ) -> Self {
+        self.body.entry("tables", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `include_ccs_metadata` (`boolean`)."]
+    pub fn include_ccs_metadata(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("include_ccs_metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `include_execution_metadata` (`boolean`)."]
+    pub fn include_execution_metadata(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body
+            .field("include_execution_metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `settings` (`EsqlQuerySettings`)."]
+    pub fn settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::esql::EsqlQuerySettings>,
+    ) -> Self {
+        self.body.field("settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::esql::QueryRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::esql::QueryRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -119,7 +207,7 @@ impl Endpoint for EsqlQuery {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -176,6 +264,78 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, EsqlQuery> {
     #[doc = "See [`EsqlQuery::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`EsqlQuery::columnar`]."]
+    pub fn columnar(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.columnar(v))
+    }
+
+    #[doc = "See [`EsqlQuery::filter`]."]
+    pub fn filter(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.filter(v))
+    }
+
+    #[doc = "See [`EsqlQuery::time_zone`]."]
+    pub fn time_zone(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.time_zone(v))
+    }
+
+    #[doc = "See [`EsqlQuery::locale`]."]
+    pub fn locale(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.locale(v))
+    }
+
+    #[doc = "See [`EsqlQuery::params`]."]
+    pub fn params(self, v: impl crate::IntoField<elastik_types::esql::ESQLParams>) -> Self {
+        self.map(move |e| e.params(v))
+    }
+
+    #[doc = "See [`EsqlQuery::profile`]."]
+    pub fn profile(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.profile(v))
+    }
+
+    #[doc = "See [`EsqlQuery::query`]."]
+    pub fn query(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`EsqlQuery::tables`]."]
+    pub fn tables(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<
+            std::collections::BTreeMap<String, elastik_types::esql::TableValuesContainer>,
+        >,
+    ) -> Self {
+        self.map(move |e| e.tables(name, v))
+    }
+
+    #[doc = "See [`EsqlQuery::include_ccs_metadata`]."]
+    pub fn include_ccs_metadata(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.include_ccs_metadata(v))
+    }
+
+    #[doc = "See [`EsqlQuery::include_execution_metadata`]."]
+    pub fn include_execution_metadata(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.include_execution_metadata(v))
+    }
+
+    #[doc = "See [`EsqlQuery::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
+    }
+
+    #[doc = "See [`EsqlQuery::settings`]."]
+    pub fn settings(
+        self,
+        v: impl crate::IntoField<elastik_types::esql::EsqlQuerySettings>,
+    ) -> Self {
+        self.map(move |e| e.settings(v))
     }
 
     #[doc = "See [`EsqlQuery::body`]."]

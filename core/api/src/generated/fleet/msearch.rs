@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -207,7 +207,7 @@ impl Endpoint for FleetMsearch {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),

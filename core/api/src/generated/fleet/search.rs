@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -108,7 +108,7 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `docvalue_fields` (`Fields`)."]
-    pub fn docvalue_fields(mut self, v: impl crate::IntoList) -> Self {
+    pub fn docvalue_fields_param(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("docvalue_fields", v.into_list());
         self
     }
@@ -120,7 +120,7 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `explain` (`boolean`)."]
-    pub fn explain(mut self, v: bool) -> Self {
+    pub fn explain_param(mut self, v: bool) -> Self {
         self.params.set("explain", v.to_string());
         self
     }
@@ -175,8 +175,8 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `scroll` (`Duration`)."]
-    pub fn scroll(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("scroll", v.to_string());
+    pub fn scroll(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("scroll", v.into_duration());
         self
     }
 
@@ -187,13 +187,13 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `stats` (`string[]`)."]
-    pub fn stats(mut self, v: impl crate::IntoList) -> Self {
+    pub fn stats_param(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("stats", v.into_list());
         self
     }
 
     #[doc = "Query parameter `stored_fields` (`Fields`)."]
-    pub fn stored_fields(mut self, v: impl crate::IntoList) -> Self {
+    pub fn stored_fields_param(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("stored_fields", v.into_list());
         self
     }
@@ -223,25 +223,25 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `terminate_after` (`long`)."]
-    pub fn terminate_after(mut self, v: i64) -> Self {
+    pub fn terminate_after_param(mut self, v: i64) -> Self {
         self.params.set("terminate_after", v.to_string());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `track_total_hits` (`TrackHits`)."]
-    pub fn track_total_hits(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("track_total_hits", v.to_string());
+    pub fn track_total_hits_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("track_total_hits", v.param_value());
         self
     }
 
     #[doc = "Query parameter `track_scores` (`boolean`)."]
-    pub fn track_scores(mut self, v: bool) -> Self {
+    pub fn track_scores_param(mut self, v: bool) -> Self {
         self.params.set("track_scores", v.to_string());
         self
     }
@@ -259,31 +259,31 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `version` (`boolean`)."]
-    pub fn version(mut self, v: bool) -> Self {
+    pub fn version_param(mut self, v: bool) -> Self {
         self.params.set("version", v.to_string());
         self
     }
 
     #[doc = "Query parameter `_source` (`SourceConfigParam`)."]
-    pub fn _source(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_param(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_excludes` (`Fields`)."]
-    pub fn _source_excludes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_excludes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_excludes", v.into_list());
         self
     }
 
     #[doc = "Query parameter `_source_includes` (`Fields`)."]
-    pub fn _source_includes(mut self, v: impl crate::IntoList) -> Self {
+    pub fn source_includes(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("_source_includes", v.into_list());
         self
     }
 
     #[doc = "Query parameter `seq_no_primary_term` (`boolean`)."]
-    pub fn seq_no_primary_term(mut self, v: bool) -> Self {
+    pub fn seq_no_primary_term_param(mut self, v: bool) -> Self {
         self.params.set("seq_no_primary_term", v.to_string());
         self
     }
@@ -295,19 +295,19 @@ impl FleetSearch {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: i64) -> Self {
+    pub fn size_param(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
 
     #[doc = "Query parameter `from` (`integer`)."]
-    pub fn from(mut self, v: i64) -> Self {
+    pub fn from_param(mut self, v: i64) -> Self {
         self.params.set("from", v.to_string());
         self
     }
 
     #[doc = "Query parameter `sort` (`string | string[]`)."]
-    pub fn sort(mut self, v: impl crate::IntoList) -> Self {
+    pub fn sort_param(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("sort", v.into_list());
         self
     }
@@ -349,7 +349,260 @@ impl FleetSearch {
         self
     }
 
-    /// The JSON body (`elastik_types::fleet::SearchRequestBody`).
+    #[doc = "Adds one entry to the body field `aggregations` (`Dictionary<string, AggregationContainer>`)."]
+    pub fn aggregations(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.body.entry("aggregations", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `collapse` (`FieldCollapse`)."]
+    pub fn collapse(
+        mut self,
+        v: impl crate::IntoField<elastik_types::global::FieldCollapse>,
+    ) -> Self {
+        self.body.field("collapse", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `explain` (`boolean`)."]
+    pub fn explain(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("explain", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `ext` (`Dictionary<string, any>`)."]
+    pub fn ext(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("ext", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `from` (`integer`)."]
+    pub fn from(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("from", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `highlight` (`Highlight`)."]
+    pub fn highlight(mut self, v: impl crate::IntoField<elastik_types::global::Highlight>) -> Self {
+        self.body.field("highlight", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `track_total_hits` (`TrackHits`)."]
+    pub fn track_total_hits(
+        mut self,
+        v: impl crate::IntoField<elastik_types::global::TrackHits>,
+    ) -> Self {
+        self.body.field("track_total_hits", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `indices_boost` (`Dictionary<string, double>[]`)."]
+    pub fn indices_boost(
+        mut self,
+        v: impl crate::IntoField<Vec<std::collections::BTreeMap<String, f64>>>,
+    ) -> Self {
+        self.body.field("indices_boost", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `docvalue_fields` (`FieldAndFormat[]`)."]
+    pub fn docvalue_fields(
+        mut self,
+        v: impl crate::IntoField<
+            Vec<
+                elastik_types::support::Shortcut<
+                    elastik_types::types::FieldAndFormat,
+                    elastik_types::types::Field,
+                >,
+            >,
+        >,
+    ) -> Self {
+        self.body.field("docvalue_fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `min_score` (`double`)."]
+    pub fn min_score(mut self, v: impl crate::IntoField<f64>) -> Self {
+        self.body.field("min_score", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `post_filter` (`QueryContainer`)."]
+    pub fn post_filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.body.field("post_filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `profile` (`boolean`)."]
+    pub fn profile(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("profile", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `rescore` (`Rescore | Rescore[]`)."]
+    pub fn rescore(
+        mut self,
+        v: impl crate::IntoField<elastik_types::fleet::SearchRequestBodyRescore>,
+    ) -> Self {
+        self.body.field("rescore", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `script_fields` (`Dictionary<string, ScriptField>`)."]
+    pub fn script_fields(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::ScriptField>,
+    ) -> Self {
+        self.body
+            .entry("script_fields", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `search_after` (`SortResults`)."]
+    pub fn search_after(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::SortResults>,
+    ) -> Self {
+        self.body.field("search_after", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`integer`)."]
+    pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `slice` (`SlicedScroll`)."]
+    pub fn slice(mut self, v: impl crate::IntoField<elastik_types::types::SlicedScroll>) -> Self {
+        self.body.field("slice", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sort` (`Sort`)."]
+    pub fn sort(mut self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.body.field("sort", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_source` (`SourceConfig`)."]
+    pub fn source(mut self, v: impl crate::IntoField<elastik_types::global::SourceConfig>) -> Self {
+        self.body.field("_source", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `fields` (`FieldAndFormat[]`)."]
+    pub fn fields(
+        mut self,
+        v: impl crate::IntoField<
+            Vec<
+                elastik_types::support::Shortcut<
+                    elastik_types::types::FieldAndFormat,
+                    elastik_types::types::Field,
+                >,
+            >,
+        >,
+    ) -> Self {
+        self.body.field("fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `suggest` (`Suggester`)."]
+    pub fn suggest(mut self, v: impl crate::IntoField<elastik_types::global::Suggester>) -> Self {
+        self.body.field("suggest", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `terminate_after` (`long`)."]
+    pub fn terminate_after(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("terminate_after", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `timeout` (`string`)."]
+    pub fn timeout(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("timeout", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `track_scores` (`boolean`)."]
+    pub fn track_scores(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("track_scores", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `version` (`boolean`)."]
+    pub fn version(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("version", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `seq_no_primary_term` (`boolean`)."]
+    pub fn seq_no_primary_term(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("seq_no_primary_term", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `stored_fields` (`Fields`)."]
+    pub fn stored_fields(mut self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.body.field("stored_fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `pit` (`PointInTimeReference`)."]
+    pub fn pit(
+        mut self,
+        v: impl crate::IntoField<elastik_types::global::PointInTimeReference>,
+    ) -> Self {
+        self.body.field("pit", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `runtime_mappings` (`RuntimeFields`)."]
+    pub fn runtime_mappings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.body.field("runtime_mappings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `stats` (`string[]`)."]
+    pub fn stats(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("stats", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `aggregations`; the same as [`Self::aggregations`]."]
+    pub fn aggregation(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.body.entry("aggregations", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::fleet::SearchRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::fleet::SearchRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -366,7 +619,7 @@ impl Endpoint for FleetSearch {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -420,9 +673,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FleetSearch> {
         self.map(move |e| e.df(v))
     }
 
-    #[doc = "See [`FleetSearch::docvalue_fields`]."]
-    pub fn docvalue_fields(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e.docvalue_fields(v))
+    #[doc = "See [`FleetSearch::docvalue_fields_param`]."]
+    pub fn docvalue_fields_param(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.docvalue_fields_param(v))
     }
 
     #[doc = "See [`FleetSearch::expand_wildcards`]."]
@@ -430,9 +683,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FleetSearch> {
         self.map(move |e| e.expand_wildcards(v))
     }
 
-    #[doc = "See [`FleetSearch::explain`]."]
-    pub fn explain(self, v: bool) -> Self {
-        self.map(move |e| e.explain(v))
+    #[doc = "See [`FleetSearch::explain_param`]."]
+    pub fn explain_param(self, v: bool) -> Self {
+        self.map(move |e| e.explain_param(v))
     }
 
     #[doc = "See [`FleetSearch::ignore_throttled`]."]
@@ -476,7 +729,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FleetSearch> {
     }
 
     #[doc = "See [`FleetSearch::scroll`]."]
-    pub fn scroll(self, v: impl std::fmt::Display) -> Self {
+    pub fn scroll(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.scroll(v))
     }
 
@@ -485,14 +738,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FleetSearch> {
         self.map(move |e| e.search_type(v))
     }
 
-    #[doc = "See [`FleetSearch::stats`]."]
-    pub fn stats(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e.stats(v))
+    #[doc = "See [`FleetSearch::stats_param`]."]
+    pub fn stats_param(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.stats_param(v))
     }
 
-    #[doc = "See [`FleetSearch::stored_fields`]."]
-    pub fn stored_fields(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e.stored_fields(v))
+    #[doc = "See [`FleetSearch::stored_fields_param`]."]
+    pub fn stored_fields_param(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.stored_fields_param(v))
     }
 
     #[doc = "See [`FleetSearch::suggest_field`]."]
@@ -515,24 +768,24 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FleetSearch> {
         self.map(move |e| e.suggest_text(v))
     }
 
-    #[doc = "See [`FleetSearch::terminate_after`]."]
-    pub fn terminate_after(self, v: i64) -> Self {
-        self.map(move |e| e.terminate_after(v))
+    #[doc = "See [`FleetSearch::terminate_after_param`]."]
+    pub fn terminate_after_param(self, v: i64) -> Self {
+        self.map(move |e| e.terminate_after_param(v))
     }
 
-    #[doc = "See [`FleetSearch::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.timeout(v))
+    #[doc = "See [`FleetSearch::timeout_param`]."]
+    pub fn timeout_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.timeout_param(v))
     }
 
-    #[doc = "See [`FleetSearch::track_total_hits`]."]
-    pub fn track_total_hits(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.track_total_hits(v))
+    #[doc = "See [`FleetSearch::track_total_hits_param`]."]
+    pub fn track_total_hits_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.track_total_hits_param(v))
     }
 
-    #[doc = "See [`FleetSearch::track_scores`]."]
-    pub fn track_scores(self, v: bool) -> Self {
-        self.map(move |e| e.track_scores(v))
+    #[doc = "See [`FleetSearch::track_scores_param`]."]
+    pub fn track_scores_param(self, v: bool) -> Self {
+        self.map(move |e| e.track_scores_param(v))
     }
 
     #[doc = "See [`FleetSearch::typed_keys`]."]
@@ -545,29 +798,29 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FleetSearch> {
         self.map(move |e| e.rest_total_hits_as_int(v))
     }
 
-    #[doc = "See [`FleetSearch::version`]."]
-    pub fn version(self, v: bool) -> Self {
-        self.map(move |e| e.version(v))
+    #[doc = "See [`FleetSearch::version_param`]."]
+    pub fn version_param(self, v: bool) -> Self {
+        self.map(move |e| e.version_param(v))
     }
 
-    #[doc = "See [`FleetSearch::_source`]."]
-    pub fn _source(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source(v))
+    #[doc = "See [`FleetSearch::source_param`]."]
+    pub fn source_param(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_param(v))
     }
 
-    #[doc = "See [`FleetSearch::_source_excludes`]."]
-    pub fn _source_excludes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_excludes(v))
+    #[doc = "See [`FleetSearch::source_excludes`]."]
+    pub fn source_excludes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_excludes(v))
     }
 
-    #[doc = "See [`FleetSearch::_source_includes`]."]
-    pub fn _source_includes(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e._source_includes(v))
+    #[doc = "See [`FleetSearch::source_includes`]."]
+    pub fn source_includes(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.source_includes(v))
     }
 
-    #[doc = "See [`FleetSearch::seq_no_primary_term`]."]
-    pub fn seq_no_primary_term(self, v: bool) -> Self {
-        self.map(move |e| e.seq_no_primary_term(v))
+    #[doc = "See [`FleetSearch::seq_no_primary_term_param`]."]
+    pub fn seq_no_primary_term_param(self, v: bool) -> Self {
+        self.map(move |e| e.seq_no_primary_term_param(v))
     }
 
     #[doc = "See [`FleetSearch::q`]."]
@@ -575,19 +828,19 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FleetSearch> {
         self.map(move |e| e.q(v))
     }
 
-    #[doc = "See [`FleetSearch::size`]."]
-    pub fn size(self, v: i64) -> Self {
-        self.map(move |e| e.size(v))
+    #[doc = "See [`FleetSearch::size_param`]."]
+    pub fn size_param(self, v: i64) -> Self {
+        self.map(move |e| e.size_param(v))
     }
 
-    #[doc = "See [`FleetSearch::from`]."]
-    pub fn from(self, v: i64) -> Self {
-        self.map(move |e| e.from(v))
+    #[doc = "See [`FleetSearch::from_param`]."]
+    pub fn from_param(self, v: i64) -> Self {
+        self.map(move |e| e.from_param(v))
     }
 
-    #[doc = "See [`FleetSearch::sort`]."]
-    pub fn sort(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e.sort(v))
+    #[doc = "See [`FleetSearch::sort_param`]."]
+    pub fn sort_param(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.sort_param(v))
     }
 
     #[doc = "See [`FleetSearch::wait_for_checkpoints`]."]
@@ -618,6 +871,216 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, FleetSearch> {
     #[doc = "See [`FleetSearch::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`FleetSearch::aggregations`]."]
+    pub fn aggregations(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.map(move |e| e.aggregations(name, v))
+    }
+
+    #[doc = "See [`FleetSearch::collapse`]."]
+    pub fn collapse(self, v: impl crate::IntoField<elastik_types::global::FieldCollapse>) -> Self {
+        self.map(move |e| e.collapse(v))
+    }
+
+    #[doc = "See [`FleetSearch::explain`]."]
+    pub fn explain(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.explain(v))
+    }
+
+    #[doc = "See [`FleetSearch::ext`]."]
+    pub fn ext(self, name: impl Into<String>, v: impl crate::IntoField<serde_json::Value>) -> Self {
+        self.map(move |e| e.ext(name, v))
+    }
+
+    #[doc = "See [`FleetSearch::from`]."]
+    pub fn from(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.from(v))
+    }
+
+    #[doc = "See [`FleetSearch::highlight`]."]
+    pub fn highlight(self, v: impl crate::IntoField<elastik_types::global::Highlight>) -> Self {
+        self.map(move |e| e.highlight(v))
+    }
+
+    #[doc = "See [`FleetSearch::track_total_hits`]."]
+    pub fn track_total_hits(
+        self,
+        v: impl crate::IntoField<elastik_types::global::TrackHits>,
+    ) -> Self {
+        self.map(move |e| e.track_total_hits(v))
+    }
+
+    #[doc = "See [`FleetSearch::indices_boost`]."]
+    pub fn indices_boost(
+        self,
+        v: impl crate::IntoField<Vec<std::collections::BTreeMap<String, f64>>>,
+    ) -> Self {
+        self.map(move |e| e.indices_boost(v))
+    }
+
+    #[doc = "See [`FleetSearch::docvalue_fields`]."]
+    pub fn docvalue_fields(
+        self,
+        v: impl crate::IntoField<
+            Vec<
+                elastik_types::support::Shortcut<
+                    elastik_types::types::FieldAndFormat,
+                    elastik_types::types::Field,
+                >,
+            >,
+        >,
+    ) -> Self {
+        self.map(move |e| e.docvalue_fields(v))
+    }
+
+    #[doc = "See [`FleetSearch::min_score`]."]
+    pub fn min_score(self, v: impl crate::IntoField<f64>) -> Self {
+        self.map(move |e| e.min_score(v))
+    }
+
+    #[doc = "See [`FleetSearch::post_filter`]."]
+    pub fn post_filter(
+        self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.map(move |e| e.post_filter(v))
+    }
+
+    #[doc = "See [`FleetSearch::profile`]."]
+    pub fn profile(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.profile(v))
+    }
+
+    #[doc = "See [`FleetSearch::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`FleetSearch::rescore`]."]
+    pub fn rescore(
+        self,
+        v: impl crate::IntoField<elastik_types::fleet::SearchRequestBodyRescore>,
+    ) -> Self {
+        self.map(move |e| e.rescore(v))
+    }
+
+    #[doc = "See [`FleetSearch::script_fields`]."]
+    pub fn script_fields(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::ScriptField>,
+    ) -> Self {
+        self.map(move |e| e.script_fields(name, v))
+    }
+
+    #[doc = "See [`FleetSearch::search_after`]."]
+    pub fn search_after(self, v: impl crate::IntoField<elastik_types::types::SortResults>) -> Self {
+        self.map(move |e| e.search_after(v))
+    }
+
+    #[doc = "See [`FleetSearch::size`]."]
+    pub fn size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.size(v))
+    }
+
+    #[doc = "See [`FleetSearch::slice`]."]
+    pub fn slice(self, v: impl crate::IntoField<elastik_types::types::SlicedScroll>) -> Self {
+        self.map(move |e| e.slice(v))
+    }
+
+    #[doc = "See [`FleetSearch::sort`]."]
+    pub fn sort(self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.map(move |e| e.sort(v))
+    }
+
+    #[doc = "See [`FleetSearch::source`]."]
+    pub fn source(self, v: impl crate::IntoField<elastik_types::global::SourceConfig>) -> Self {
+        self.map(move |e| e.source(v))
+    }
+
+    #[doc = "See [`FleetSearch::fields`]."]
+    pub fn fields(
+        self,
+        v: impl crate::IntoField<
+            Vec<
+                elastik_types::support::Shortcut<
+                    elastik_types::types::FieldAndFormat,
+                    elastik_types::types::Field,
+                >,
+            >,
+        >,
+    ) -> Self {
+        self.map(move |e| e.fields(v))
+    }
+
+    #[doc = "See [`FleetSearch::suggest`]."]
+    pub fn suggest(self, v: impl crate::IntoField<elastik_types::global::Suggester>) -> Self {
+        self.map(move |e| e.suggest(v))
+    }
+
+    #[doc = "See [`FleetSearch::terminate_after`]."]
+    pub fn terminate_after(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.terminate_after(v))
+    }
+
+    #[doc = "See [`FleetSearch::timeout`]."]
+    pub fn timeout(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.timeout(v))
+    }
+
+    #[doc = "See [`FleetSearch::track_scores`]."]
+    pub fn track_scores(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.track_scores(v))
+    }
+
+    #[doc = "See [`FleetSearch::version`]."]
+    pub fn version(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.version(v))
+    }
+
+    #[doc = "See [`FleetSearch::seq_no_primary_term`]."]
+    pub fn seq_no_primary_term(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.seq_no_primary_term(v))
+    }
+
+    #[doc = "See [`FleetSearch::stored_fields`]."]
+    pub fn stored_fields(self, v: impl crate::IntoField<elastik_types::types::Fields>) -> Self {
+        self.map(move |e| e.stored_fields(v))
+    }
+
+    #[doc = "See [`FleetSearch::pit`]."]
+    pub fn pit(
+        self,
+        v: impl crate::IntoField<elastik_types::global::PointInTimeReference>,
+    ) -> Self {
+        self.map(move |e| e.pit(v))
+    }
+
+    #[doc = "See [`FleetSearch::runtime_mappings`]."]
+    pub fn runtime_mappings(
+        self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.map(move |e| e.runtime_mappings(v))
+    }
+
+    #[doc = "See [`FleetSearch::stats`]."]
+    pub fn stats(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.stats(v))
+    }
+
+    #[doc = "See [`FleetSearch::aggregation`]."]
+    pub fn aggregation(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.map(move |e| e.aggregation(name, v))
     }
 
     #[doc = "See [`FleetSearch::body`]."]

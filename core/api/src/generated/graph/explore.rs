@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -72,8 +72,8 @@ impl GraphExplore {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -101,7 +101,37 @@ impl GraphExplore {
         self
     }
 
-    /// The JSON body (`elastik_types::graph::ExploreRequestBody`).
+    #[doc = "Body field `connections` (`Hop`)."]
+    pub fn connections(mut self, v: impl crate::IntoField<elastik_types::graph::Hop>) -> Self {
+        self.body.field("connections", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `controls` (`ExploreControls`)."]
+    pub fn controls(
+        mut self,
+        v: impl crate::IntoField<elastik_types::graph::ExploreControls>,
+    ) -> Self {
+        self.body.field("controls", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `vertices` (`VertexDefinition[]`)."]
+    pub fn vertices(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::graph::VertexDefinition>>,
+    ) -> Self {
+        self.body.field("vertices", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::graph::ExploreRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::graph::ExploreRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +148,7 @@ impl Endpoint for GraphExplore {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,7 +173,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, GraphExplore> {
     }
 
     #[doc = "See [`GraphExplore::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -165,6 +195,29 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, GraphExplore> {
     #[doc = "See [`GraphExplore::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`GraphExplore::connections`]."]
+    pub fn connections(self, v: impl crate::IntoField<elastik_types::graph::Hop>) -> Self {
+        self.map(move |e| e.connections(v))
+    }
+
+    #[doc = "See [`GraphExplore::controls`]."]
+    pub fn controls(self, v: impl crate::IntoField<elastik_types::graph::ExploreControls>) -> Self {
+        self.map(move |e| e.controls(v))
+    }
+
+    #[doc = "See [`GraphExplore::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`GraphExplore::vertices`]."]
+    pub fn vertices(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::graph::VertexDefinition>>,
+    ) -> Self {
+        self.map(move |e| e.vertices(v))
     }
 
     #[doc = "See [`GraphExplore::body`]."]

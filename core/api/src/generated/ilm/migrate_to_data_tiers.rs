@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -63,8 +63,8 @@ impl IlmMigrateToDataTiers {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -92,7 +92,19 @@ impl IlmMigrateToDataTiers {
         self
     }
 
-    /// The JSON body (`elastik_types::ilm::MigrateToDataTiersRequestBody`).
+    #[doc = "Body field `legacy_template_to_delete` (`string`)."]
+    pub fn legacy_template_to_delete(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("legacy_template_to_delete", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `node_attribute` (`string`)."]
+    pub fn node_attribute(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("node_attribute", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ilm::MigrateToDataTiersRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ilm::MigrateToDataTiersRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -109,7 +121,7 @@ impl Endpoint for IlmMigrateToDataTiers {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,7 +146,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IlmMigrateToDataTiers> {
     }
 
     #[doc = "See [`IlmMigrateToDataTiers::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -156,6 +168,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IlmMigrateToDataTiers> {
     #[doc = "See [`IlmMigrateToDataTiers::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IlmMigrateToDataTiers::legacy_template_to_delete`]."]
+    pub fn legacy_template_to_delete(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.legacy_template_to_delete(v))
+    }
+
+    #[doc = "See [`IlmMigrateToDataTiers::node_attribute`]."]
+    pub fn node_attribute(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.node_attribute(v))
     }
 
     #[doc = "See [`IlmMigrateToDataTiers::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -88,7 +88,19 @@ impl IlmMoveToStep {
         self
     }
 
-    /// The JSON body (`elastik_types::ilm::MoveToStepRequestBody`).
+    #[doc = "Body field `current_step` (`StepKey`)."]
+    pub fn current_step(mut self, v: impl crate::IntoField<elastik_types::ilm::StepKey>) -> Self {
+        self.body.field("current_step", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `next_step` (`StepKey`)."]
+    pub fn next_step(mut self, v: impl crate::IntoField<elastik_types::ilm::StepKey>) -> Self {
+        self.body.field("next_step", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ilm::MoveToStepRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ilm::MoveToStepRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -105,7 +117,7 @@ impl Endpoint for IlmMoveToStep {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -142,6 +154,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IlmMoveToStep> {
     #[doc = "See [`IlmMoveToStep::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IlmMoveToStep::current_step`]."]
+    pub fn current_step(self, v: impl crate::IntoField<elastik_types::ilm::StepKey>) -> Self {
+        self.map(move |e| e.current_step(v))
+    }
+
+    #[doc = "See [`IlmMoveToStep::next_step`]."]
+    pub fn next_step(self, v: impl crate::IntoField<elastik_types::ilm::StepKey>) -> Self {
+        self.map(move |e| e.next_step(v))
     }
 
     #[doc = "See [`IlmMoveToStep::body`]."]

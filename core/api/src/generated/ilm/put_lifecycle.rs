@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,14 +65,14 @@ impl IlmPutLifecycle {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -100,7 +100,13 @@ impl IlmPutLifecycle {
         self
     }
 
-    /// The JSON body (`elastik_types::ilm::PutLifecycleRequestBody`).
+    #[doc = "Body field `policy` (`Policy`)."]
+    pub fn policy_body(mut self, v: impl crate::IntoField<elastik_types::ilm::Policy>) -> Self {
+        self.body.field("policy", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ilm::PutLifecycleRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ilm::PutLifecycleRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -117,7 +123,7 @@ impl Endpoint for IlmPutLifecycle {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,12 +143,12 @@ impl Endpoint for IlmPutLifecycle {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, IlmPutLifecycle> {
     #[doc = "See [`IlmPutLifecycle::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`IlmPutLifecycle::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -164,6 +170,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IlmPutLifecycle> {
     #[doc = "See [`IlmPutLifecycle::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IlmPutLifecycle::policy_body`]."]
+    pub fn policy_body(self, v: impl crate::IntoField<elastik_types::ilm::Policy>) -> Self {
+        self.map(move |e| e.policy_body(v))
     }
 
     #[doc = "See [`IlmPutLifecycle::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -108,7 +108,67 @@ impl IndicesAnalyze {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::AnalyzeRequestBody`).
+    #[doc = "Body field `analyzer` (`string`)."]
+    pub fn analyzer(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("analyzer", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `attributes` (`string[]`)."]
+    pub fn attributes(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("attributes", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `char_filter` (`CharFilter[]`)."]
+    pub fn char_filter(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::types::CharFilter>>,
+    ) -> Self {
+        self.body.field("char_filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `explain` (`boolean`)."]
+    pub fn explain(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("explain", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `field` (`Field`)."]
+    pub fn field(mut self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.body.field("field", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `filter` (`TokenFilter[]`)."]
+    pub fn filter(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::types::TokenFilter>>,
+    ) -> Self {
+        self.body.field("filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `normalizer` (`string`)."]
+    pub fn normalizer(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("normalizer", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `text` (`TextToAnalyze`)."]
+    pub fn text(mut self, v: impl crate::IntoField<elastik_types::indices::TextToAnalyze>) -> Self {
+        self.body.field("text", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `tokenizer` (`Tokenizer`)."]
+    pub fn tokenizer(mut self, v: impl crate::IntoField<elastik_types::types::Tokenizer>) -> Self {
+        self.body.field("tokenizer", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::AnalyzeRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::AnalyzeRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -125,7 +185,7 @@ impl Endpoint for IndicesAnalyze {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -172,6 +232,54 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesAnalyze> {
     #[doc = "See [`IndicesAnalyze::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesAnalyze::analyzer`]."]
+    pub fn analyzer(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.analyzer(v))
+    }
+
+    #[doc = "See [`IndicesAnalyze::attributes`]."]
+    pub fn attributes(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.attributes(v))
+    }
+
+    #[doc = "See [`IndicesAnalyze::char_filter`]."]
+    pub fn char_filter(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::types::CharFilter>>,
+    ) -> Self {
+        self.map(move |e| e.char_filter(v))
+    }
+
+    #[doc = "See [`IndicesAnalyze::explain`]."]
+    pub fn explain(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.explain(v))
+    }
+
+    #[doc = "See [`IndicesAnalyze::field`]."]
+    pub fn field(self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.map(move |e| e.field(v))
+    }
+
+    #[doc = "See [`IndicesAnalyze::filter`]."]
+    pub fn filter(self, v: impl crate::IntoField<Vec<elastik_types::types::TokenFilter>>) -> Self {
+        self.map(move |e| e.filter(v))
+    }
+
+    #[doc = "See [`IndicesAnalyze::normalizer`]."]
+    pub fn normalizer(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.normalizer(v))
+    }
+
+    #[doc = "See [`IndicesAnalyze::text`]."]
+    pub fn text(self, v: impl crate::IntoField<elastik_types::indices::TextToAnalyze>) -> Self {
+        self.map(move |e| e.text(v))
+    }
+
+    #[doc = "See [`IndicesAnalyze::tokenizer`]."]
+    pub fn tokenizer(self, v: impl crate::IntoField<elastik_types::types::Tokenizer>) -> Self {
+        self.map(move |e| e.tokenizer(v))
     }
 
     #[doc = "See [`IndicesAnalyze::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -72,20 +72,20 @@ impl IndicesClone {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `wait_for_active_shards` (`WaitForActiveShards`)."]
-    pub fn wait_for_active_shards(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("wait_for_active_shards", v.to_string());
+    pub fn wait_for_active_shards(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("wait_for_active_shards", v.param_value());
         self
     }
 
@@ -113,7 +113,27 @@ impl IndicesClone {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::CloneRequestBody`).
+    #[doc = "Adds one entry to the body field `aliases` (`Dictionary<string, Alias>`)."]
+    pub fn aliases(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::indices::Alias>,
+    ) -> Self {
+        self.body.entry("aliases", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `settings` (`Dictionary<string, any>`)."]
+    pub fn settings(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("settings", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::CloneRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::CloneRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -130,7 +150,7 @@ impl Endpoint for IndicesClone {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -150,17 +170,17 @@ impl Endpoint for IndicesClone {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesClone> {
     #[doc = "See [`IndicesClone::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`IndicesClone::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
     #[doc = "See [`IndicesClone::wait_for_active_shards`]."]
-    pub fn wait_for_active_shards(self, v: impl std::fmt::Display) -> Self {
+    pub fn wait_for_active_shards(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.wait_for_active_shards(v))
     }
 
@@ -182,6 +202,24 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesClone> {
     #[doc = "See [`IndicesClone::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesClone::aliases`]."]
+    pub fn aliases(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::indices::Alias>,
+    ) -> Self {
+        self.map(move |e| e.aliases(name, v))
+    }
+
+    #[doc = "See [`IndicesClone::settings`]."]
+    pub fn settings(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.settings(name, v))
     }
 
     #[doc = "See [`IndicesClone::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,16 @@ impl IndicesModifyDataStream {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::ModifyDataStreamRequestBody`).
+    #[doc = "Body field `actions` (`Action[]`)."]
+    pub fn actions(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::indices::ModifyDataStreamAction>>,
+    ) -> Self {
+        self.body.field("actions", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::ModifyDataStreamRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::ModifyDataStreamRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +106,7 @@ impl Endpoint for IndicesModifyDataStream {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +143,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesModifyDataStream> {
     #[doc = "See [`IndicesModifyDataStream::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesModifyDataStream::actions`]."]
+    pub fn actions(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::indices::ModifyDataStreamAction>>,
+    ) -> Self {
+        self.map(move |e| e.actions(v))
     }
 
     #[doc = "See [`IndicesModifyDataStream::body`]."]

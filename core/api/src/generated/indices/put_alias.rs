@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -86,14 +86,14 @@ impl IndicesPutAlias {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -121,7 +121,40 @@ impl IndicesPutAlias {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::PutAliasRequestBody`).
+    #[doc = "Body field `filter` (`QueryContainer`)."]
+    pub fn filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.body.field("filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index_routing` (`string`)."]
+    pub fn index_routing(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("index_routing", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `is_write_index` (`boolean`)."]
+    pub fn is_write_index(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("is_write_index", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `routing` (`string`)."]
+    pub fn routing(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("routing", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `search_routing` (`string`)."]
+    pub fn search_routing(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("search_routing", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::PutAliasRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::PutAliasRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -138,7 +171,7 @@ impl Endpoint for IndicesPutAlias {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -158,12 +191,12 @@ impl Endpoint for IndicesPutAlias {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesPutAlias> {
     #[doc = "See [`IndicesPutAlias::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`IndicesPutAlias::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -185,6 +218,31 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesPutAlias> {
     #[doc = "See [`IndicesPutAlias::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesPutAlias::filter`]."]
+    pub fn filter(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.filter(v))
+    }
+
+    #[doc = "See [`IndicesPutAlias::index_routing`]."]
+    pub fn index_routing(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.index_routing(v))
+    }
+
+    #[doc = "See [`IndicesPutAlias::is_write_index`]."]
+    pub fn is_write_index(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.is_write_index(v))
+    }
+
+    #[doc = "See [`IndicesPutAlias::routing`]."]
+    pub fn routing(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.routing(v))
+    }
+
+    #[doc = "See [`IndicesPutAlias::search_routing`]."]
+    pub fn search_routing(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.search_routing(v))
     }
 
     #[doc = "See [`IndicesPutAlias::body`]."]

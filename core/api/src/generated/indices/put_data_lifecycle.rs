@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -72,14 +72,14 @@ impl IndicesPutDataLifecycle {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -107,7 +107,40 @@ impl IndicesPutDataLifecycle {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::PutDataLifecycleRequestBody`).
+    #[doc = "Body field `data_retention` (`Duration`)."]
+    pub fn data_retention(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("data_retention", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `downsampling` (`DownsamplingRound[]`)."]
+    pub fn downsampling(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::indices::DownsamplingRound>>,
+    ) -> Self {
+        self.body.field("downsampling", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `downsampling_method` (`SamplingMethod`)."]
+    pub fn downsampling_method(
+        mut self,
+        v: impl crate::IntoField<elastik_types::indices::SamplingMethod>,
+    ) -> Self {
+        self.body.field("downsampling_method", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `enabled` (`boolean`)."]
+    pub fn enabled(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("enabled", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::PutDataLifecycleRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::PutDataLifecycleRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -124,7 +157,7 @@ impl Endpoint for IndicesPutDataLifecycle {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -149,12 +182,12 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesPutDataLifecycle> {
     }
 
     #[doc = "See [`IndicesPutDataLifecycle::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`IndicesPutDataLifecycle::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -176,6 +209,32 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesPutDataLifecycle> {
     #[doc = "See [`IndicesPutDataLifecycle::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesPutDataLifecycle::data_retention`]."]
+    pub fn data_retention(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.data_retention(v))
+    }
+
+    #[doc = "See [`IndicesPutDataLifecycle::downsampling`]."]
+    pub fn downsampling(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::indices::DownsamplingRound>>,
+    ) -> Self {
+        self.map(move |e| e.downsampling(v))
+    }
+
+    #[doc = "See [`IndicesPutDataLifecycle::downsampling_method`]."]
+    pub fn downsampling_method(
+        self,
+        v: impl crate::IntoField<elastik_types::indices::SamplingMethod>,
+    ) -> Self {
+        self.map(move |e| e.downsampling_method(v))
+    }
+
+    #[doc = "See [`IndicesPutDataLifecycle::enabled`]."]
+    pub fn enabled(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.enabled(v))
     }
 
     #[doc = "See [`IndicesPutDataLifecycle::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -84,14 +84,14 @@ impl IndicesPutMapping {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -125,7 +125,91 @@ impl IndicesPutMapping {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::PutMappingRequestBody`).
+    #[doc = "Body field `date_detection` (`boolean`)."]
+    pub fn date_detection(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("date_detection", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `dynamic` (`DynamicMapping`)."]
+    pub fn dynamic(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::DynamicMapping>,
+    ) -> Self {
+        self.body.field("dynamic", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `dynamic_date_formats` (`string[]`)."]
+    pub fn dynamic_date_formats(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("dynamic_date_formats", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `dynamic_templates` (`Dictionary<string, DynamicTemplate>[]`)."]
+    pub fn dynamic_templates(
+        mut self,
+        v: impl crate::IntoField<
+            Vec<std::collections::BTreeMap<String, elastik_types::types::DynamicTemplate>>,
+        >,
+    ) -> Self {
+        self.body.field("dynamic_templates", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_field_names` (`FieldNamesField`)."]
+    pub fn field_names(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::FieldNamesField>,
+    ) -> Self {
+        self.body.field("_field_names", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_meta` (`Metadata`)."]
+    pub fn meta(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("_meta", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `numeric_detection` (`boolean`)."]
+    pub fn numeric_detection(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("numeric_detection", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `properties` (`Dictionary<string, Property>`)."]
+    pub fn properties(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::Property>,
+    ) -> Self {
+        self.body.entry("properties", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_routing` (`RoutingField`)."]
+    pub fn routing(mut self, v: impl crate::IntoField<elastik_types::types::RoutingField>) -> Self {
+        self.body.field("_routing", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_source` (`SourceField`)."]
+    pub fn source(mut self, v: impl crate::IntoField<elastik_types::types::SourceField>) -> Self {
+        self.body.field("_source", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `runtime` (`RuntimeFields`)."]
+    pub fn runtime(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.body.field("runtime", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::PutMappingRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::PutMappingRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -142,7 +226,7 @@ impl Endpoint for IndicesPutMapping {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -177,12 +261,12 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesPutMapping> {
     }
 
     #[doc = "See [`IndicesPutMapping::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`IndicesPutMapping::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -209,6 +293,73 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesPutMapping> {
     #[doc = "See [`IndicesPutMapping::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::date_detection`]."]
+    pub fn date_detection(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.date_detection(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::dynamic`]."]
+    pub fn dynamic(self, v: impl crate::IntoField<elastik_types::types::DynamicMapping>) -> Self {
+        self.map(move |e| e.dynamic(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::dynamic_date_formats`]."]
+    pub fn dynamic_date_formats(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.dynamic_date_formats(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::dynamic_templates`]."]
+    pub fn dynamic_templates(
+        self,
+        v: impl crate::IntoField<
+            Vec<std::collections::BTreeMap<String, elastik_types::types::DynamicTemplate>>,
+        >,
+    ) -> Self {
+        self.map(move |e| e.dynamic_templates(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::field_names`]."]
+    pub fn field_names(
+        self,
+        v: impl crate::IntoField<elastik_types::types::FieldNamesField>,
+    ) -> Self {
+        self.map(move |e| e.field_names(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::meta`]."]
+    pub fn meta(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.meta(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::numeric_detection`]."]
+    pub fn numeric_detection(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.numeric_detection(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::properties`]."]
+    pub fn properties(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::Property>,
+    ) -> Self {
+        self.map(move |e| e.properties(name, v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::routing`]."]
+    pub fn routing(self, v: impl crate::IntoField<elastik_types::types::RoutingField>) -> Self {
+        self.map(move |e| e.routing(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::source`]."]
+    pub fn source(self, v: impl crate::IntoField<elastik_types::types::SourceField>) -> Self {
+        self.map(move |e| e.source(v))
+    }
+
+    #[doc = "See [`IndicesPutMapping::runtime`]."]
+    pub fn runtime(self, v: impl crate::IntoField<elastik_types::types::RuntimeFields>) -> Self {
+        self.map(move |e| e.runtime(v))
     }
 
     #[doc = "See [`IndicesPutMapping::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -71,13 +71,13 @@ impl IndicesPutTemplate {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `order` (`integer`)."]
-    pub fn order(mut self, v: i64) -> Self {
+    pub fn order_param(mut self, v: i64) -> Self {
         self.params.set("order", v.to_string());
         self
     }
@@ -112,7 +112,56 @@ impl IndicesPutTemplate {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::PutTemplateRequestBody`).
+    #[doc = "Adds one entry to the body field `aliases` (`Dictionary<string, Alias>`)."]
+    pub fn aliases(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::indices::Alias>,
+    ) -> Self {
+        self.body.entry("aliases", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index_patterns` (`string | string[]`)."]
+    pub fn index_patterns(
+        mut self,
+        v: impl crate::IntoField<elastik_types::indices::PutTemplateRequestBodyIndexPatterns>,
+    ) -> Self {
+        self.body.field("index_patterns", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `mappings` (`TypeMapping`)."]
+    pub fn mappings(mut self, v: impl crate::IntoField<elastik_types::types::TypeMapping>) -> Self {
+        self.body.field("mappings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `order` (`integer`)."]
+    pub fn order(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("order", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `settings` (`IndexSettings`)."]
+    pub fn settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::indices::IndexSettings>,
+    ) -> Self {
+        self.body.field("settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `version` (`VersionNumber`)."]
+    pub fn version(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::VersionNumber>,
+    ) -> Self {
+        self.body.field("version", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::PutTemplateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::PutTemplateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -129,7 +178,7 @@ impl Endpoint for IndicesPutTemplate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -154,13 +203,13 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesPutTemplate> {
     }
 
     #[doc = "See [`IndicesPutTemplate::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
-    #[doc = "See [`IndicesPutTemplate::order`]."]
-    pub fn order(self, v: i64) -> Self {
-        self.map(move |e| e.order(v))
+    #[doc = "See [`IndicesPutTemplate::order_param`]."]
+    pub fn order_param(self, v: i64) -> Self {
+        self.map(move |e| e.order_param(v))
     }
 
     #[doc = "See [`IndicesPutTemplate::cause`]."]
@@ -186,6 +235,43 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesPutTemplate> {
     #[doc = "See [`IndicesPutTemplate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesPutTemplate::aliases`]."]
+    pub fn aliases(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::indices::Alias>,
+    ) -> Self {
+        self.map(move |e| e.aliases(name, v))
+    }
+
+    #[doc = "See [`IndicesPutTemplate::index_patterns`]."]
+    pub fn index_patterns(
+        self,
+        v: impl crate::IntoField<elastik_types::indices::PutTemplateRequestBodyIndexPatterns>,
+    ) -> Self {
+        self.map(move |e| e.index_patterns(v))
+    }
+
+    #[doc = "See [`IndicesPutTemplate::mappings`]."]
+    pub fn mappings(self, v: impl crate::IntoField<elastik_types::types::TypeMapping>) -> Self {
+        self.map(move |e| e.mappings(v))
+    }
+
+    #[doc = "See [`IndicesPutTemplate::order`]."]
+    pub fn order(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.order(v))
+    }
+
+    #[doc = "See [`IndicesPutTemplate::settings`]."]
+    pub fn settings(self, v: impl crate::IntoField<elastik_types::indices::IndexSettings>) -> Self {
+        self.map(move |e| e.settings(v))
+    }
+
+    #[doc = "See [`IndicesPutTemplate::version`]."]
+    pub fn version(self, v: impl crate::IntoField<elastik_types::types::VersionNumber>) -> Self {
+        self.map(move |e| e.version(v))
     }
 
     #[doc = "See [`IndicesPutTemplate::body`]."]

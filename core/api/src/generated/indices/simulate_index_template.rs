@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -77,8 +77,8 @@ impl IndicesSimulateIndexTemplate {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -112,7 +112,7 @@ impl IndicesSimulateIndexTemplate {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::SimulateIndexTemplateRequestBody`).
+    /// The whole JSON body (`elastik_types::indices::SimulateIndexTemplateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::SimulateIndexTemplateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -129,7 +129,7 @@ impl Endpoint for IndicesSimulateIndexTemplate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -159,7 +159,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesSimulateIndexTempla
     }
 
     #[doc = "See [`IndicesSimulateIndexTemplate::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -90,8 +90,8 @@ impl IndicesSimulateTemplate {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -125,7 +125,86 @@ impl IndicesSimulateTemplate {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::SimulateTemplateRequestBody`).
+    #[doc = "Body field `allow_auto_create` (`boolean`)."]
+    pub fn allow_auto_create(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("allow_auto_create", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index_patterns` (`Indices`)."]
+    pub fn index_patterns(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Indices>,
+    ) -> Self {
+        self.body.field("index_patterns", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `composed_of` (`Name[]`)."]
+    pub fn composed_of(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::types::Name>>,
+    ) -> Self {
+        self.body.field("composed_of", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `template` (`IndexTemplateMapping`)."]
+    pub fn template(
+        mut self,
+        v: impl crate::IntoField<elastik_types::indices::IndexTemplateMapping>,
+    ) -> Self {
+        self.body.field("template", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `data_stream` (`DataStreamVisibility`)."]
+    pub fn data_stream(
+        mut self,
+        v: impl crate::IntoField<elastik_types::indices::DataStreamVisibility>,
+    ) -> Self {
+        self.body.field("data_stream", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `priority` (`long`)."]
+    pub fn priority(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("priority", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `version` (`VersionNumber`)."]
+    pub fn version(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::VersionNumber>,
+    ) -> Self {
+        self.body.field("version", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_meta` (`Metadata`)."]
+    pub fn meta(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("_meta", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ignore_missing_component_templates` (`string[]`)."]
+    pub fn ignore_missing_component_templates(
+        mut self,
+        v: impl crate::IntoField<Vec<String>>,
+    ) -> Self {
+        self.body
+            .field("ignore_missing_component_templates", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `deprecated` (`boolean`)."]
+    pub fn deprecated(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("deprecated", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::SimulateTemplateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::SimulateTemplateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -142,7 +221,7 @@ impl Endpoint for IndicesSimulateTemplate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -177,7 +256,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesSimulateTemplate> {
     }
 
     #[doc = "See [`IndicesSimulateTemplate::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -204,6 +283,62 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesSimulateTemplate> {
     #[doc = "See [`IndicesSimulateTemplate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::allow_auto_create`]."]
+    pub fn allow_auto_create(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_auto_create(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::index_patterns`]."]
+    pub fn index_patterns(self, v: impl crate::IntoField<elastik_types::types::Indices>) -> Self {
+        self.map(move |e| e.index_patterns(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::composed_of`]."]
+    pub fn composed_of(self, v: impl crate::IntoField<Vec<elastik_types::types::Name>>) -> Self {
+        self.map(move |e| e.composed_of(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::template`]."]
+    pub fn template(
+        self,
+        v: impl crate::IntoField<elastik_types::indices::IndexTemplateMapping>,
+    ) -> Self {
+        self.map(move |e| e.template(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::data_stream`]."]
+    pub fn data_stream(
+        self,
+        v: impl crate::IntoField<elastik_types::indices::DataStreamVisibility>,
+    ) -> Self {
+        self.map(move |e| e.data_stream(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::priority`]."]
+    pub fn priority(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.priority(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::version`]."]
+    pub fn version(self, v: impl crate::IntoField<elastik_types::types::VersionNumber>) -> Self {
+        self.map(move |e| e.version(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::meta`]."]
+    pub fn meta(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.meta(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::ignore_missing_component_templates`]."]
+    pub fn ignore_missing_component_templates(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.ignore_missing_component_templates(v))
+    }
+
+    #[doc = "See [`IndicesSimulateTemplate::deprecated`]."]
+    pub fn deprecated(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.deprecated(v))
     }
 
     #[doc = "See [`IndicesSimulateTemplate::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -55,14 +55,14 @@ impl IndicesUpdateAliases {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -90,7 +90,16 @@ impl IndicesUpdateAliases {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::UpdateAliasesRequestBody`).
+    #[doc = "Body field `actions` (`Action[]`)."]
+    pub fn actions(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::indices::UpdateAliasesAction>>,
+    ) -> Self {
+        self.body.field("actions", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::UpdateAliasesRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::UpdateAliasesRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -107,7 +116,7 @@ impl Endpoint for IndicesUpdateAliases {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -127,12 +136,12 @@ impl Endpoint for IndicesUpdateAliases {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesUpdateAliases> {
     #[doc = "See [`IndicesUpdateAliases::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`IndicesUpdateAliases::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -154,6 +163,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesUpdateAliases> {
     #[doc = "See [`IndicesUpdateAliases::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesUpdateAliases::actions`]."]
+    pub fn actions(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::indices::UpdateAliasesAction>>,
+    ) -> Self {
+        self.map(move |e| e.actions(v))
     }
 
     #[doc = "See [`IndicesUpdateAliases::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -159,7 +159,7 @@ impl IndicesValidateQuery {
     }
 
     #[doc = "Query parameter `_slice` (`string`)."]
-    pub fn _slice(mut self, v: impl Into<String>) -> Self {
+    pub fn slice(mut self, v: impl Into<String>) -> Self {
         self.params.set("_slice", v.into());
         self
     }
@@ -188,7 +188,13 @@ impl IndicesValidateQuery {
         self
     }
 
-    /// The JSON body (`elastik_types::indices::ValidateQueryRequestBody`).
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::indices::ValidateQueryRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::indices::ValidateQueryRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -205,7 +211,7 @@ impl Endpoint for IndicesValidateQuery {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -294,9 +300,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesValidateQuery> {
         self.map(move |e| e.routing(v))
     }
 
-    #[doc = "See [`IndicesValidateQuery::_slice`]."]
-    pub fn _slice(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e._slice(v))
+    #[doc = "See [`IndicesValidateQuery::slice`]."]
+    pub fn slice(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.slice(v))
     }
 
     #[doc = "See [`IndicesValidateQuery::error_trace`]."]
@@ -317,6 +323,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IndicesValidateQuery> {
     #[doc = "See [`IndicesValidateQuery::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IndicesValidateQuery::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
     }
 
     #[doc = "See [`IndicesValidateQuery::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,8 +66,8 @@ impl InferenceChatCompletionUnified {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -95,7 +95,7 @@ impl InferenceChatCompletionUnified {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::ChatCompletionUnifiedRequestBody`).
+    /// The whole JSON body (`elastik_types::inference::ChatCompletionUnifiedRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(
         mut self,
         body: elastik_types::inference::ChatCompletionUnifiedRequestBody,
@@ -115,7 +115,7 @@ impl Endpoint for InferenceChatCompletionUnified {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -135,7 +135,7 @@ impl Endpoint for InferenceChatCompletionUnified {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceChatCompletionUnified> {
     #[doc = "See [`InferenceChatCompletionUnified::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,8 +65,8 @@ impl InferenceEmbedding {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -94,7 +94,7 @@ impl InferenceEmbedding {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::EmbeddingRequestBody`).
+    /// The whole JSON body (`elastik_types::inference::EmbeddingRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::EmbeddingRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -111,7 +111,7 @@ impl Endpoint for InferenceEmbedding {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -131,7 +131,7 @@ impl Endpoint for InferenceEmbedding {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceEmbedding> {
     #[doc = "See [`InferenceEmbedding::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -96,8 +96,8 @@ impl InferenceInference {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -125,7 +125,37 @@ impl InferenceInference {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::InferenceRequestBody`).
+    #[doc = "Body field `query` (`string`)."]
+    pub fn query(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `input` (`string | string[]`)."]
+    pub fn input(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::InferenceRequestBodyInput>,
+    ) -> Self {
+        self.body.field("input", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `input_type` (`string`)."]
+    pub fn input_type(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("input_type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `task_settings` (`TaskSettings`)."]
+    pub fn task_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::TaskSettings>,
+    ) -> Self {
+        self.body.field("task_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::InferenceRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::InferenceRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -142,7 +172,7 @@ impl Endpoint for InferenceInference {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -167,7 +197,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceInference> {
     }
 
     #[doc = "See [`InferenceInference::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -189,6 +219,32 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceInference> {
     #[doc = "See [`InferenceInference::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferenceInference::query`]."]
+    pub fn query(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`InferenceInference::input`]."]
+    pub fn input(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::InferenceRequestBodyInput>,
+    ) -> Self {
+        self.map(move |e| e.input(v))
+    }
+
+    #[doc = "See [`InferenceInference::input_type`]."]
+    pub fn input_type(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.input_type(v))
+    }
+
+    #[doc = "See [`InferenceInference::task_settings`]."]
+    pub fn task_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::TaskSettings>,
+    ) -> Self {
+        self.map(move |e| e.task_settings(v))
     }
 
     #[doc = "See [`InferenceInference::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -78,8 +78,8 @@ impl InferencePutAi21 {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -107,7 +107,25 @@ impl InferencePutAi21 {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::PutAi21RequestBody`).
+    #[doc = "Body field `service` (`Ai21ServiceType`)."]
+    pub fn service(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::Ai21ServiceType>,
+    ) -> Self {
+        self.body.field("service", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `service_settings` (`Ai21ServiceSettings`)."]
+    pub fn service_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::Ai21ServiceSettings>,
+    ) -> Self {
+        self.body.field("service_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::PutAi21RequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::PutAi21RequestBody) -> Self {
         self.body.json(&body);
         self
@@ -124,7 +142,7 @@ impl Endpoint for InferencePutAi21 {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -144,7 +162,7 @@ impl Endpoint for InferencePutAi21 {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutAi21> {
     #[doc = "See [`InferencePutAi21::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -166,6 +184,22 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutAi21> {
     #[doc = "See [`InferencePutAi21::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferencePutAi21::service`]."]
+    pub fn service(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::Ai21ServiceType>,
+    ) -> Self {
+        self.map(move |e| e.service(v))
+    }
+
+    #[doc = "See [`InferencePutAi21::service_settings`]."]
+    pub fn service_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::Ai21ServiceSettings>,
+    ) -> Self {
+        self.map(move |e| e.service_settings(v))
     }
 
     #[doc = "See [`InferencePutAi21::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -78,8 +78,8 @@ impl InferencePutAnthropic {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -107,7 +107,34 @@ impl InferencePutAnthropic {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::PutAnthropicRequestBody`).
+    #[doc = "Body field `service` (`AnthropicServiceType`)."]
+    pub fn service(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::AnthropicServiceType>,
+    ) -> Self {
+        self.body.field("service", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `service_settings` (`AnthropicServiceSettings`)."]
+    pub fn service_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::AnthropicServiceSettings>,
+    ) -> Self {
+        self.body.field("service_settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `task_settings` (`AnthropicTaskSettings`)."]
+    pub fn task_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::AnthropicTaskSettings>,
+    ) -> Self {
+        self.body.field("task_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::PutAnthropicRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::PutAnthropicRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -124,7 +151,7 @@ impl Endpoint for InferencePutAnthropic {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -144,7 +171,7 @@ impl Endpoint for InferencePutAnthropic {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutAnthropic> {
     #[doc = "See [`InferencePutAnthropic::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -166,6 +193,30 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutAnthropic> {
     #[doc = "See [`InferencePutAnthropic::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferencePutAnthropic::service`]."]
+    pub fn service(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::AnthropicServiceType>,
+    ) -> Self {
+        self.map(move |e| e.service(v))
+    }
+
+    #[doc = "See [`InferencePutAnthropic::service_settings`]."]
+    pub fn service_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::AnthropicServiceSettings>,
+    ) -> Self {
+        self.map(move |e| e.service_settings(v))
+    }
+
+    #[doc = "See [`InferencePutAnthropic::task_settings`]."]
+    pub fn task_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::AnthropicTaskSettings>,
+    ) -> Self {
+        self.map(move |e| e.task_settings(v))
     }
 
     #[doc = "See [`InferencePutAnthropic::body`]."]

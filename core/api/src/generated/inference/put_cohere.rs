@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -78,8 +78,8 @@ impl InferencePutCohere {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -107,7 +107,43 @@ impl InferencePutCohere {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::PutCohereRequestBody`).
+    #[doc = "Body field `chunking_settings` (`InferenceChunkingSettings`)."]
+    pub fn chunking_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::InferenceChunkingSettings>,
+    ) -> Self {
+        self.body.field("chunking_settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `service` (`CohereServiceType`)."]
+    pub fn service(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::CohereServiceType>,
+    ) -> Self {
+        self.body.field("service", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `service_settings` (`CohereServiceSettings`)."]
+    pub fn service_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::CohereServiceSettings>,
+    ) -> Self {
+        self.body.field("service_settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `task_settings` (`CohereTaskSettings`)."]
+    pub fn task_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::CohereTaskSettings>,
+    ) -> Self {
+        self.body.field("task_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::PutCohereRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::PutCohereRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -124,7 +160,7 @@ impl Endpoint for InferencePutCohere {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -144,7 +180,7 @@ impl Endpoint for InferencePutCohere {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutCohere> {
     #[doc = "See [`InferencePutCohere::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -166,6 +202,38 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutCohere> {
     #[doc = "See [`InferencePutCohere::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferencePutCohere::chunking_settings`]."]
+    pub fn chunking_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::InferenceChunkingSettings>,
+    ) -> Self {
+        self.map(move |e| e.chunking_settings(v))
+    }
+
+    #[doc = "See [`InferencePutCohere::service`]."]
+    pub fn service(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::CohereServiceType>,
+    ) -> Self {
+        self.map(move |e| e.service(v))
+    }
+
+    #[doc = "See [`InferencePutCohere::service_settings`]."]
+    pub fn service_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::CohereServiceSettings>,
+    ) -> Self {
+        self.map(move |e| e.service_settings(v))
+    }
+
+    #[doc = "See [`InferencePutCohere::task_settings`]."]
+    pub fn task_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::CohereTaskSettings>,
+    ) -> Self {
+        self.map(move |e| e.task_settings(v))
     }
 
     #[doc = "See [`InferencePutCohere::body`]."]

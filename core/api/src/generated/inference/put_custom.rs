@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -101,7 +101,43 @@ impl InferencePutCustom {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::PutCustomRequestBody`).
+    #[doc = "Body field `chunking_settings` (`InferenceChunkingSettings`)."]
+    pub fn chunking_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::InferenceChunkingSettings>,
+    ) -> Self {
+        self.body.field("chunking_settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `service` (`CustomServiceType`)."]
+    pub fn service(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::CustomServiceType>,
+    ) -> Self {
+        self.body.field("service", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `service_settings` (`CustomServiceSettings`)."]
+    pub fn service_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::CustomServiceSettings>,
+    ) -> Self {
+        self.body.field("service_settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `task_settings` (`CustomTaskSettings`)."]
+    pub fn task_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::CustomTaskSettings>,
+    ) -> Self {
+        self.body.field("task_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::PutCustomRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::PutCustomRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +154,7 @@ impl Endpoint for InferencePutCustom {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -155,6 +191,38 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutCustom> {
     #[doc = "See [`InferencePutCustom::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferencePutCustom::chunking_settings`]."]
+    pub fn chunking_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::InferenceChunkingSettings>,
+    ) -> Self {
+        self.map(move |e| e.chunking_settings(v))
+    }
+
+    #[doc = "See [`InferencePutCustom::service`]."]
+    pub fn service(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::CustomServiceType>,
+    ) -> Self {
+        self.map(move |e| e.service(v))
+    }
+
+    #[doc = "See [`InferencePutCustom::service_settings`]."]
+    pub fn service_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::CustomServiceSettings>,
+    ) -> Self {
+        self.map(move |e| e.service_settings(v))
+    }
+
+    #[doc = "See [`InferencePutCustom::task_settings`]."]
+    pub fn task_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::CustomTaskSettings>,
+    ) -> Self {
+        self.map(move |e| e.task_settings(v))
     }
 
     #[doc = "See [`InferencePutCustom::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -78,8 +78,8 @@ impl InferencePutLlama {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -107,7 +107,34 @@ impl InferencePutLlama {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::PutLlamaRequestBody`).
+    #[doc = "Body field `chunking_settings` (`InferenceChunkingSettings`)."]
+    pub fn chunking_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::InferenceChunkingSettings>,
+    ) -> Self {
+        self.body.field("chunking_settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `service` (`LlamaServiceType`)."]
+    pub fn service(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::LlamaServiceType>,
+    ) -> Self {
+        self.body.field("service", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `service_settings` (`LlamaServiceSettings`)."]
+    pub fn service_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::LlamaServiceSettings>,
+    ) -> Self {
+        self.body.field("service_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::PutLlamaRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::PutLlamaRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -124,7 +151,7 @@ impl Endpoint for InferencePutLlama {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -144,7 +171,7 @@ impl Endpoint for InferencePutLlama {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutLlama> {
     #[doc = "See [`InferencePutLlama::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -166,6 +193,30 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutLlama> {
     #[doc = "See [`InferencePutLlama::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferencePutLlama::chunking_settings`]."]
+    pub fn chunking_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::InferenceChunkingSettings>,
+    ) -> Self {
+        self.map(move |e| e.chunking_settings(v))
+    }
+
+    #[doc = "See [`InferencePutLlama::service`]."]
+    pub fn service(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::LlamaServiceType>,
+    ) -> Self {
+        self.map(move |e| e.service(v))
+    }
+
+    #[doc = "See [`InferencePutLlama::service_settings`]."]
+    pub fn service_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::LlamaServiceSettings>,
+    ) -> Self {
+        self.map(move |e| e.service_settings(v))
     }
 
     #[doc = "See [`InferencePutLlama::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -86,7 +86,16 @@ impl InferencePutRegionPolicy {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::PutRegionPolicyRequestBody`).
+    #[doc = "Body field `region_policy` (`RegionPolicy`)."]
+    pub fn region_policy(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::RegionPolicy>,
+    ) -> Self {
+        self.body.field("region_policy", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::PutRegionPolicyRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::PutRegionPolicyRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -103,7 +112,7 @@ impl Endpoint for InferencePutRegionPolicy {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -145,6 +154,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferencePutRegionPolicy> 
     #[doc = "See [`InferencePutRegionPolicy::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferencePutRegionPolicy::region_policy`]."]
+    pub fn region_policy(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::RegionPolicy>,
+    ) -> Self {
+        self.map(move |e| e.region_policy(v))
     }
 
     #[doc = "See [`InferencePutRegionPolicy::body`]."]

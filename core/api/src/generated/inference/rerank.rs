@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,8 +65,8 @@ impl InferenceRerank {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -94,7 +94,46 @@ impl InferenceRerank {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::RerankRequestBody`).
+    #[doc = "Body field `query` (`RerankQuery`)."]
+    pub fn query(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::RerankQuery>,
+    ) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `input` (`RerankInput`)."]
+    pub fn input(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::RerankInput>,
+    ) -> Self {
+        self.body.field("input", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `return_documents` (`boolean`)."]
+    pub fn return_documents(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("return_documents", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `top_n` (`integer`)."]
+    pub fn top_n(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("top_n", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `task_settings` (`TaskSettings`)."]
+    pub fn task_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::TaskSettings>,
+    ) -> Self {
+        self.body.field("task_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::RerankRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::RerankRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -111,7 +150,7 @@ impl Endpoint for InferenceRerank {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -131,7 +170,7 @@ impl Endpoint for InferenceRerank {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceRerank> {
     #[doc = "See [`InferenceRerank::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -153,6 +192,34 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceRerank> {
     #[doc = "See [`InferenceRerank::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferenceRerank::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::inference::RerankQuery>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`InferenceRerank::input`]."]
+    pub fn input(self, v: impl crate::IntoField<elastik_types::inference::RerankInput>) -> Self {
+        self.map(move |e| e.input(v))
+    }
+
+    #[doc = "See [`InferenceRerank::return_documents`]."]
+    pub fn return_documents(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.return_documents(v))
+    }
+
+    #[doc = "See [`InferenceRerank::top_n`]."]
+    pub fn top_n(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.top_n(v))
+    }
+
+    #[doc = "See [`InferenceRerank::task_settings`]."]
+    pub fn task_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::TaskSettings>,
+    ) -> Self {
+        self.map(move |e| e.task_settings(v))
     }
 
     #[doc = "See [`InferenceRerank::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,8 +66,8 @@ impl InferenceStreamCompletion {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -95,7 +95,25 @@ impl InferenceStreamCompletion {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::StreamCompletionRequestBody`).
+    #[doc = "Body field `input` (`string | string[]`)."]
+    pub fn input(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::StreamCompletionRequestBodyInput>,
+    ) -> Self {
+        self.body.field("input", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `task_settings` (`TaskSettings`)."]
+    pub fn task_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::TaskSettings>,
+    ) -> Self {
+        self.body.field("task_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::StreamCompletionRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::StreamCompletionRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -112,7 +130,7 @@ impl Endpoint for InferenceStreamCompletion {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -132,7 +150,7 @@ impl Endpoint for InferenceStreamCompletion {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceStreamCompletion> {
     #[doc = "See [`InferenceStreamCompletion::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -154,6 +172,22 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceStreamCompletion>
     #[doc = "See [`InferenceStreamCompletion::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferenceStreamCompletion::input`]."]
+    pub fn input(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::StreamCompletionRequestBodyInput>,
+    ) -> Self {
+        self.map(move |e| e.input(v))
+    }
+
+    #[doc = "See [`InferenceStreamCompletion::task_settings`]."]
+    pub fn task_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::TaskSettings>,
+    ) -> Self {
+        self.map(move |e| e.task_settings(v))
     }
 
     #[doc = "See [`InferenceStreamCompletion::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,8 +65,8 @@ impl InferenceTextEmbedding {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -94,7 +94,31 @@ impl InferenceTextEmbedding {
         self
     }
 
-    /// The JSON body (`elastik_types::inference::TextEmbeddingRequestBody`).
+    #[doc = "Body field `input` (`string | string[]`)."]
+    pub fn input(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::TextEmbeddingRequestBodyInput>,
+    ) -> Self {
+        self.body.field("input", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `input_type` (`string`)."]
+    pub fn input_type(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("input_type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `task_settings` (`TaskSettings`)."]
+    pub fn task_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::inference::TaskSettings>,
+    ) -> Self {
+        self.body.field("task_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::inference::TextEmbeddingRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::inference::TextEmbeddingRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -111,7 +135,7 @@ impl Endpoint for InferenceTextEmbedding {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -131,7 +155,7 @@ impl Endpoint for InferenceTextEmbedding {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceTextEmbedding> {
     #[doc = "See [`InferenceTextEmbedding::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -153,6 +177,27 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, InferenceTextEmbedding> {
     #[doc = "See [`InferenceTextEmbedding::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`InferenceTextEmbedding::input`]."]
+    pub fn input(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::TextEmbeddingRequestBodyInput>,
+    ) -> Self {
+        self.map(move |e| e.input(v))
+    }
+
+    #[doc = "See [`InferenceTextEmbedding::input_type`]."]
+    pub fn input_type(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.input_type(v))
+    }
+
+    #[doc = "See [`InferenceTextEmbedding::task_settings`]."]
+    pub fn task_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::inference::TaskSettings>,
+    ) -> Self {
+        self.map(move |e| e.task_settings(v))
     }
 
     #[doc = "See [`InferenceTextEmbedding::body`]."]

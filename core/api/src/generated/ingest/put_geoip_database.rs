@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,14 +65,14 @@ impl IngestPutGeoipDatabase {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -100,7 +100,19 @@ impl IngestPutGeoipDatabase {
         self
     }
 
-    /// The JSON body (`elastik_types::ingest::PutGeoipDatabaseRequestBody`).
+    #[doc = "Body field `name` (`Name`)."]
+    pub fn name(mut self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.body.field("name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `maxmind` (`Maxmind`)."]
+    pub fn maxmind(mut self, v: impl crate::IntoField<elastik_types::ingest::Maxmind>) -> Self {
+        self.body.field("maxmind", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ingest::PutGeoipDatabaseRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ingest::PutGeoipDatabaseRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -117,7 +129,7 @@ impl Endpoint for IngestPutGeoipDatabase {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,12 +149,12 @@ impl Endpoint for IngestPutGeoipDatabase {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, IngestPutGeoipDatabase> {
     #[doc = "See [`IngestPutGeoipDatabase::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`IngestPutGeoipDatabase::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -164,6 +176,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IngestPutGeoipDatabase> {
     #[doc = "See [`IngestPutGeoipDatabase::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IngestPutGeoipDatabase::name`]."]
+    pub fn name(self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.map(move |e| e.name(v))
+    }
+
+    #[doc = "See [`IngestPutGeoipDatabase::maxmind`]."]
+    pub fn maxmind(self, v: impl crate::IntoField<elastik_types::ingest::Maxmind>) -> Self {
+        self.map(move |e| e.maxmind(v))
     }
 
     #[doc = "See [`IngestPutGeoipDatabase::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,14 +65,14 @@ impl IngestPutPipeline {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -106,7 +106,61 @@ impl IngestPutPipeline {
         self
     }
 
-    /// The JSON body (`elastik_types::ingest::PutPipelineRequestBody`).
+    #[doc = "Body field `_meta` (`Metadata`)."]
+    pub fn meta(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("_meta", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `on_failure` (`ProcessorContainer[]`)."]
+    pub fn on_failure(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::ingest::ProcessorContainer>>,
+    ) -> Self {
+        self.body.field("on_failure", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `processors` (`ProcessorContainer[]`)."]
+    pub fn processors(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::ingest::ProcessorContainer>>,
+    ) -> Self {
+        self.body.field("processors", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `version` (`VersionNumber`)."]
+    pub fn version(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::VersionNumber>,
+    ) -> Self {
+        self.body.field("version", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `deprecated` (`boolean`)."]
+    pub fn deprecated(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("deprecated", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `field_access_pattern` (`FieldAccessPattern`)."]
+    pub fn field_access_pattern(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ingest::FieldAccessPattern>,
+    ) -> Self {
+        self.body.field("field_access_pattern", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ingest::PutPipelineRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ingest::PutPipelineRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -123,7 +177,7 @@ impl Endpoint for IngestPutPipeline {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,12 +197,12 @@ impl Endpoint for IngestPutPipeline {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, IngestPutPipeline> {
     #[doc = "See [`IngestPutPipeline::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`IngestPutPipeline::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -175,6 +229,50 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IngestPutPipeline> {
     #[doc = "See [`IngestPutPipeline::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IngestPutPipeline::meta`]."]
+    pub fn meta(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.meta(v))
+    }
+
+    #[doc = "See [`IngestPutPipeline::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`IngestPutPipeline::on_failure`]."]
+    pub fn on_failure(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::ingest::ProcessorContainer>>,
+    ) -> Self {
+        self.map(move |e| e.on_failure(v))
+    }
+
+    #[doc = "See [`IngestPutPipeline::processors`]."]
+    pub fn processors(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::ingest::ProcessorContainer>>,
+    ) -> Self {
+        self.map(move |e| e.processors(v))
+    }
+
+    #[doc = "See [`IngestPutPipeline::version`]."]
+    pub fn version(self, v: impl crate::IntoField<elastik_types::types::VersionNumber>) -> Self {
+        self.map(move |e| e.version(v))
+    }
+
+    #[doc = "See [`IngestPutPipeline::deprecated`]."]
+    pub fn deprecated(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.deprecated(v))
+    }
+
+    #[doc = "See [`IngestPutPipeline::field_access_pattern`]."]
+    pub fn field_access_pattern(
+        self,
+        v: impl crate::IntoField<elastik_types::ingest::FieldAccessPattern>,
+    ) -> Self {
+        self.map(move |e| e.field_access_pattern(v))
     }
 
     #[doc = "See [`IngestPutPipeline::body`]."]

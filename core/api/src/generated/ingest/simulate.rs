@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -108,7 +108,19 @@ impl IngestSimulate {
         self
     }
 
-    /// The JSON body (`elastik_types::ingest::SimulateRequestBody`).
+    #[doc = "Body field `docs` (`Document[]`)."]
+    pub fn docs(mut self, v: impl crate::IntoField<Vec<elastik_types::ingest::Document>>) -> Self {
+        self.body.field("docs", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `pipeline` (`Pipeline`)."]
+    pub fn pipeline(mut self, v: impl crate::IntoField<elastik_types::ingest::Pipeline>) -> Self {
+        self.body.field("pipeline", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ingest::SimulateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ingest::SimulateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -125,7 +137,7 @@ impl Endpoint for IngestSimulate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -172,6 +184,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, IngestSimulate> {
     #[doc = "See [`IngestSimulate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`IngestSimulate::docs`]."]
+    pub fn docs(self, v: impl crate::IntoField<Vec<elastik_types::ingest::Document>>) -> Self {
+        self.map(move |e| e.docs(v))
+    }
+
+    #[doc = "See [`IngestSimulate::pipeline`]."]
+    pub fn pipeline(self, v: impl crate::IntoField<elastik_types::ingest::Pipeline>) -> Self {
+        self.map(move |e| e.pipeline(v))
     }
 
     #[doc = "See [`IngestSimulate::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -61,14 +61,14 @@ impl LicensePost {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -96,7 +96,22 @@ impl LicensePost {
         self
     }
 
-    /// The JSON body (`elastik_types::license::PostRequestBody`).
+    #[doc = "Body field `license` (`License`)."]
+    pub fn license(mut self, v: impl crate::IntoField<elastik_types::license::License>) -> Self {
+        self.body.field("license", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `licenses` (`License[]`)."]
+    pub fn licenses(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::license::License>>,
+    ) -> Self {
+        self.body.field("licenses", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::license::PostRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::license::PostRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -113,7 +128,7 @@ impl Endpoint for LicensePost {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -138,12 +153,12 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, LicensePost> {
     }
 
     #[doc = "See [`LicensePost::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`LicensePost::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -165,6 +180,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, LicensePost> {
     #[doc = "See [`LicensePost::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`LicensePost::license`]."]
+    pub fn license(self, v: impl crate::IntoField<elastik_types::license::License>) -> Self {
+        self.map(move |e| e.license(v))
+    }
+
+    #[doc = "See [`LicensePost::licenses`]."]
+    pub fn licenses(self, v: impl crate::IntoField<Vec<elastik_types::license::License>>) -> Self {
+        self.map(move |e| e.licenses(v))
     }
 
     #[doc = "See [`LicensePost::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,14 +80,14 @@ impl MlDeleteExpiredData {
     }
 
     #[doc = "Query parameter `requests_per_second` (`float`)."]
-    pub fn requests_per_second(mut self, v: f64) -> Self {
+    pub fn requests_per_second_param(mut self, v: f64) -> Self {
         self.params.set("requests_per_second", v.to_string());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -115,7 +115,19 @@ impl MlDeleteExpiredData {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::DeleteExpiredDataRequestBody`).
+    #[doc = "Body field `requests_per_second` (`float`)."]
+    pub fn requests_per_second(mut self, v: impl crate::IntoField<f64>) -> Self {
+        self.body.field("requests_per_second", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `timeout` (`Duration`)."]
+    pub fn timeout(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("timeout", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::DeleteExpiredDataRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::DeleteExpiredDataRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -132,7 +144,7 @@ impl Endpoint for MlDeleteExpiredData {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -156,14 +168,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlDeleteExpiredData> {
         self.map(move |e| e.job_id(v))
     }
 
-    #[doc = "See [`MlDeleteExpiredData::requests_per_second`]."]
-    pub fn requests_per_second(self, v: f64) -> Self {
-        self.map(move |e| e.requests_per_second(v))
+    #[doc = "See [`MlDeleteExpiredData::requests_per_second_param`]."]
+    pub fn requests_per_second_param(self, v: f64) -> Self {
+        self.map(move |e| e.requests_per_second_param(v))
     }
 
-    #[doc = "See [`MlDeleteExpiredData::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.timeout(v))
+    #[doc = "See [`MlDeleteExpiredData::timeout_param`]."]
+    pub fn timeout_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.timeout_param(v))
     }
 
     #[doc = "See [`MlDeleteExpiredData::error_trace`]."]
@@ -184,6 +196,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlDeleteExpiredData> {
     #[doc = "See [`MlDeleteExpiredData::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlDeleteExpiredData::requests_per_second`]."]
+    pub fn requests_per_second(self, v: impl crate::IntoField<f64>) -> Self {
+        self.map(move |e| e.requests_per_second(v))
+    }
+
+    #[doc = "See [`MlDeleteExpiredData::timeout`]."]
+    pub fn timeout(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.timeout(v))
     }
 
     #[doc = "See [`MlDeleteExpiredData::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,38 @@ impl MlEstimateModelMemory {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::EstimateModelMemoryRequestBody`).
+    #[doc = "Body field `analysis_config` (`AnalysisConfig`)."]
+    pub fn analysis_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisConfig>,
+    ) -> Self {
+        self.body.field("analysis_config", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `max_bucket_cardinality` (`Dictionary<string, long>`)."]
+    pub fn max_bucket_cardinality(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<i64>,
+    ) -> Self {
+        self.body
+            .entry("max_bucket_cardinality", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `overall_cardinality` (`Dictionary<string, long>`)."]
+    pub fn overall_cardinality(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<i64>,
+    ) -> Self {
+        self.body
+            .entry("overall_cardinality", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::EstimateModelMemoryRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::EstimateModelMemoryRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +128,7 @@ impl Endpoint for MlEstimateModelMemory {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +165,32 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlEstimateModelMemory> {
     #[doc = "See [`MlEstimateModelMemory::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlEstimateModelMemory::analysis_config`]."]
+    pub fn analysis_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisConfig>,
+    ) -> Self {
+        self.map(move |e| e.analysis_config(v))
+    }
+
+    #[doc = "See [`MlEstimateModelMemory::max_bucket_cardinality`]."]
+    pub fn max_bucket_cardinality(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<i64>,
+    ) -> Self {
+        self.map(move |e| e.max_bucket_cardinality(name, v))
+    }
+
+    #[doc = "See [`MlEstimateModelMemory::overall_cardinality`]."]
+    pub fn overall_cardinality(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<i64>,
+    ) -> Self {
+        self.map(move |e| e.overall_cardinality(name, v))
     }
 
     #[doc = "See [`MlEstimateModelMemory::body`]."]

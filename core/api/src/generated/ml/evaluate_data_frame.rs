@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,28 @@ impl MlEvaluateDataFrame {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::EvaluateDataFrameRequestBody`).
+    #[doc = "Body field `evaluation` (`DataframeEvaluationContainer`)."]
+    pub fn evaluation(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeEvaluationContainer>,
+    ) -> Self {
+        self.body.field("evaluation", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index` (`IndexName`)."]
+    pub fn index(mut self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.body.field("index", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::EvaluateDataFrameRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::EvaluateDataFrameRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +118,7 @@ impl Endpoint for MlEvaluateDataFrame {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +155,24 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlEvaluateDataFrame> {
     #[doc = "See [`MlEvaluateDataFrame::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlEvaluateDataFrame::evaluation`]."]
+    pub fn evaluation(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeEvaluationContainer>,
+    ) -> Self {
+        self.map(move |e| e.evaluation(v))
+    }
+
+    #[doc = "See [`MlEvaluateDataFrame::index`]."]
+    pub fn index(self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.map(move |e| e.index(v))
+    }
+
+    #[doc = "See [`MlEvaluateDataFrame::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
     }
 
     #[doc = "See [`MlEvaluateDataFrame::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -102,7 +102,72 @@ impl MlExplainDataFrameAnalytics {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::ExplainDataFrameAnalyticsRequestBody`).
+    #[doc = "Body field `source` (`DataframeAnalyticsSource`)."]
+    pub fn source(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalyticsSource>,
+    ) -> Self {
+        self.body.field("source", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `dest` (`DataframeAnalyticsDestination`)."]
+    pub fn dest(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalyticsDestination>,
+    ) -> Self {
+        self.body.field("dest", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `analysis` (`DataframeAnalysisContainer`)."]
+    pub fn analysis(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalysisContainer>,
+    ) -> Self {
+        self.body.field("analysis", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_memory_limit` (`string`)."]
+    pub fn model_memory_limit(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("model_memory_limit", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_num_threads` (`integer`)."]
+    pub fn max_num_threads(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_num_threads", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `analyzed_fields` (`DataframeAnalysisAnalyzedFields`)."]
+    pub fn analyzed_fields(
+        mut self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::ml::DataframeAnalysisAnalyzedFields,
+                Vec<String>,
+            >,
+        >,
+    ) -> Self {
+        self.body.field("analyzed_fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `allow_lazy_start` (`boolean`)."]
+    pub fn allow_lazy_start(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("allow_lazy_start", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::ExplainDataFrameAnalyticsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::ExplainDataFrameAnalyticsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -119,7 +184,7 @@ impl Endpoint for MlExplainDataFrameAnalytics {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -161,6 +226,63 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlExplainDataFrameAnalytic
     #[doc = "See [`MlExplainDataFrameAnalytics::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlExplainDataFrameAnalytics::source`]."]
+    pub fn source(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalyticsSource>,
+    ) -> Self {
+        self.map(move |e| e.source(v))
+    }
+
+    #[doc = "See [`MlExplainDataFrameAnalytics::dest`]."]
+    pub fn dest(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalyticsDestination>,
+    ) -> Self {
+        self.map(move |e| e.dest(v))
+    }
+
+    #[doc = "See [`MlExplainDataFrameAnalytics::analysis`]."]
+    pub fn analysis(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalysisContainer>,
+    ) -> Self {
+        self.map(move |e| e.analysis(v))
+    }
+
+    #[doc = "See [`MlExplainDataFrameAnalytics::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`MlExplainDataFrameAnalytics::model_memory_limit`]."]
+    pub fn model_memory_limit(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.model_memory_limit(v))
+    }
+
+    #[doc = "See [`MlExplainDataFrameAnalytics::max_num_threads`]."]
+    pub fn max_num_threads(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_num_threads(v))
+    }
+
+    #[doc = "See [`MlExplainDataFrameAnalytics::analyzed_fields`]."]
+    pub fn analyzed_fields(
+        self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::ml::DataframeAnalysisAnalyzedFields,
+                Vec<String>,
+            >,
+        >,
+    ) -> Self {
+        self.map(move |e| e.analyzed_fields(v))
+    }
+
+    #[doc = "See [`MlExplainDataFrameAnalytics::allow_lazy_start`]."]
+    pub fn allow_lazy_start(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_lazy_start(v))
     }
 
     #[doc = "See [`MlExplainDataFrameAnalytics::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,32 +66,32 @@ impl MlFlushJob {
     }
 
     #[doc = "Query parameter `advance_time` (`DateTime`)."]
-    pub fn advance_time(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("advance_time", v.to_string());
+    pub fn advance_time_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("advance_time", v.param_value());
         self
     }
 
     #[doc = "Query parameter `calc_interim` (`boolean`)."]
-    pub fn calc_interim(mut self, v: bool) -> Self {
+    pub fn calc_interim_param(mut self, v: bool) -> Self {
         self.params.set("calc_interim", v.to_string());
         self
     }
 
     #[doc = "Query parameter `end` (`DateTime`)."]
-    pub fn end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("end", v.to_string());
+    pub fn end_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("end", v.param_value());
         self
     }
 
     #[doc = "Query parameter `skip_time` (`DateTime`)."]
-    pub fn skip_time(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("skip_time", v.to_string());
+    pub fn skip_time_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("skip_time", v.param_value());
         self
     }
 
     #[doc = "Query parameter `start` (`DateTime`)."]
-    pub fn start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("start", v.to_string());
+    pub fn start_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("start", v.param_value());
         self
     }
 
@@ -119,7 +119,40 @@ impl MlFlushJob {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::FlushJobRequestBody`).
+    #[doc = "Body field `advance_time` (`DateTime`)."]
+    pub fn advance_time(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::DateTime>,
+    ) -> Self {
+        self.body.field("advance_time", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `calc_interim` (`boolean`)."]
+    pub fn calc_interim(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("calc_interim", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `end` (`DateTime`)."]
+    pub fn end(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("end", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `skip_time` (`DateTime`)."]
+    pub fn skip_time(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("skip_time", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `start` (`DateTime`)."]
+    pub fn start(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("start", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::FlushJobRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::FlushJobRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -136,7 +169,7 @@ impl Endpoint for MlFlushJob {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -155,29 +188,29 @@ impl Endpoint for MlFlushJob {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlFlushJob> {
-    #[doc = "See [`MlFlushJob::advance_time`]."]
-    pub fn advance_time(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.advance_time(v))
+    #[doc = "See [`MlFlushJob::advance_time_param`]."]
+    pub fn advance_time_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.advance_time_param(v))
     }
 
-    #[doc = "See [`MlFlushJob::calc_interim`]."]
-    pub fn calc_interim(self, v: bool) -> Self {
-        self.map(move |e| e.calc_interim(v))
+    #[doc = "See [`MlFlushJob::calc_interim_param`]."]
+    pub fn calc_interim_param(self, v: bool) -> Self {
+        self.map(move |e| e.calc_interim_param(v))
     }
 
-    #[doc = "See [`MlFlushJob::end`]."]
-    pub fn end(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.end(v))
+    #[doc = "See [`MlFlushJob::end_param`]."]
+    pub fn end_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.end_param(v))
     }
 
-    #[doc = "See [`MlFlushJob::skip_time`]."]
-    pub fn skip_time(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.skip_time(v))
+    #[doc = "See [`MlFlushJob::skip_time_param`]."]
+    pub fn skip_time_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.skip_time_param(v))
     }
 
-    #[doc = "See [`MlFlushJob::start`]."]
-    pub fn start(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.start(v))
+    #[doc = "See [`MlFlushJob::start_param`]."]
+    pub fn start_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.start_param(v))
     }
 
     #[doc = "See [`MlFlushJob::error_trace`]."]
@@ -198,6 +231,31 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlFlushJob> {
     #[doc = "See [`MlFlushJob::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlFlushJob::advance_time`]."]
+    pub fn advance_time(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.advance_time(v))
+    }
+
+    #[doc = "See [`MlFlushJob::calc_interim`]."]
+    pub fn calc_interim(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.calc_interim(v))
+    }
+
+    #[doc = "See [`MlFlushJob::end`]."]
+    pub fn end(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.end(v))
+    }
+
+    #[doc = "See [`MlFlushJob::skip_time`]."]
+    pub fn skip_time(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.skip_time(v))
+    }
+
+    #[doc = "See [`MlFlushJob::start`]."]
+    pub fn start(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.start(v))
     }
 
     #[doc = "See [`MlFlushJob::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,19 +66,19 @@ impl MlForecast {
     }
 
     #[doc = "Query parameter `duration` (`Duration`)."]
-    pub fn duration(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("duration", v.to_string());
+    pub fn duration_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("duration", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `expires_in` (`Duration`)."]
-    pub fn expires_in(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("expires_in", v.to_string());
+    pub fn expires_in_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("expires_in", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `max_model_memory` (`string`)."]
-    pub fn max_model_memory(mut self, v: impl Into<String>) -> Self {
+    pub fn max_model_memory_param(mut self, v: impl Into<String>) -> Self {
         self.params.set("max_model_memory", v.into());
         self
     }
@@ -107,7 +107,25 @@ impl MlForecast {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::ForecastRequestBody`).
+    #[doc = "Body field `duration` (`Duration`)."]
+    pub fn duration(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("duration", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `expires_in` (`Duration`)."]
+    pub fn expires_in(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("expires_in", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_model_memory` (`string`)."]
+    pub fn max_model_memory(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("max_model_memory", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::ForecastRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::ForecastRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -124,7 +142,7 @@ impl Endpoint for MlForecast {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,19 +161,19 @@ impl Endpoint for MlForecast {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlForecast> {
-    #[doc = "See [`MlForecast::duration`]."]
-    pub fn duration(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.duration(v))
+    #[doc = "See [`MlForecast::duration_param`]."]
+    pub fn duration_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.duration_param(v))
     }
 
-    #[doc = "See [`MlForecast::expires_in`]."]
-    pub fn expires_in(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.expires_in(v))
+    #[doc = "See [`MlForecast::expires_in_param`]."]
+    pub fn expires_in_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.expires_in_param(v))
     }
 
-    #[doc = "See [`MlForecast::max_model_memory`]."]
-    pub fn max_model_memory(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e.max_model_memory(v))
+    #[doc = "See [`MlForecast::max_model_memory_param`]."]
+    pub fn max_model_memory_param(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.max_model_memory_param(v))
     }
 
     #[doc = "See [`MlForecast::error_trace`]."]
@@ -176,6 +194,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlForecast> {
     #[doc = "See [`MlForecast::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlForecast::duration`]."]
+    pub fn duration(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.duration(v))
+    }
+
+    #[doc = "See [`MlForecast::expires_in`]."]
+    pub fn expires_in(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.expires_in(v))
+    }
+
+    #[doc = "See [`MlForecast::max_model_memory`]."]
+    pub fn max_model_memory(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.max_model_memory(v))
     }
 
     #[doc = "See [`MlForecast::body`]."]

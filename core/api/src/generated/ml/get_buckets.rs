@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -88,37 +88,37 @@ impl MlGetBuckets {
     }
 
     #[doc = "Path part `timestamp` (`DateTime`)."]
-    pub fn timestamp(mut self, v: impl std::fmt::Display) -> Self {
-        self.timestamp = Some(v.to_string());
+    pub fn timestamp(mut self, v: impl crate::ParamValue) -> Self {
+        self.timestamp = Some(v.param_value());
         self
     }
 
     #[doc = "Query parameter `anomaly_score` (`double`)."]
-    pub fn anomaly_score(mut self, v: f64) -> Self {
+    pub fn anomaly_score_param(mut self, v: f64) -> Self {
         self.params.set("anomaly_score", v.to_string());
         self
     }
 
     #[doc = "Query parameter `desc` (`boolean`)."]
-    pub fn desc(mut self, v: bool) -> Self {
+    pub fn desc_param(mut self, v: bool) -> Self {
         self.params.set("desc", v.to_string());
         self
     }
 
     #[doc = "Query parameter `end` (`DateTime`)."]
-    pub fn end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("end", v.to_string());
+    pub fn end_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("end", v.param_value());
         self
     }
 
     #[doc = "Query parameter `exclude_interim` (`boolean`)."]
-    pub fn exclude_interim(mut self, v: bool) -> Self {
+    pub fn exclude_interim_param(mut self, v: bool) -> Self {
         self.params.set("exclude_interim", v.to_string());
         self
     }
 
     #[doc = "Query parameter `expand` (`boolean`)."]
-    pub fn expand(mut self, v: bool) -> Self {
+    pub fn expand_param(mut self, v: bool) -> Self {
         self.params.set("expand", v.to_string());
         self
     }
@@ -136,14 +136,14 @@ impl MlGetBuckets {
     }
 
     #[doc = "Query parameter `sort` (`Field`)."]
-    pub fn sort(mut self, v: impl Into<String>) -> Self {
+    pub fn sort_param(mut self, v: impl Into<String>) -> Self {
         self.params.set("sort", v.into());
         self
     }
 
     #[doc = "Query parameter `start` (`DateTime`)."]
-    pub fn start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("start", v.to_string());
+    pub fn start_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("start", v.param_value());
         self
     }
 
@@ -171,7 +171,55 @@ impl MlGetBuckets {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::GetBucketsRequestBody`).
+    #[doc = "Body field `anomaly_score` (`double`)."]
+    pub fn anomaly_score(mut self, v: impl crate::IntoField<f64>) -> Self {
+        self.body.field("anomaly_score", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `desc` (`boolean`)."]
+    pub fn desc(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("desc", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `end` (`DateTime`)."]
+    pub fn end(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("end", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `exclude_interim` (`boolean`)."]
+    pub fn exclude_interim(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("exclude_interim", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `expand` (`boolean`)."]
+    pub fn expand(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("expand", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `page` (`Page`)."]
+    pub fn page(mut self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.body.field("page", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sort` (`Field`)."]
+    pub fn sort(mut self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.body.field("sort", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `start` (`DateTime`)."]
+    pub fn start(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("start", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::GetBucketsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::GetBucketsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -188,7 +236,7 @@ impl Endpoint for MlGetBuckets {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -208,33 +256,33 @@ impl Endpoint for MlGetBuckets {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetBuckets> {
     #[doc = "See [`MlGetBuckets::timestamp`]."]
-    pub fn timestamp(self, v: impl std::fmt::Display) -> Self {
+    pub fn timestamp(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.timestamp(v))
     }
 
-    #[doc = "See [`MlGetBuckets::anomaly_score`]."]
-    pub fn anomaly_score(self, v: f64) -> Self {
-        self.map(move |e| e.anomaly_score(v))
+    #[doc = "See [`MlGetBuckets::anomaly_score_param`]."]
+    pub fn anomaly_score_param(self, v: f64) -> Self {
+        self.map(move |e| e.anomaly_score_param(v))
     }
 
-    #[doc = "See [`MlGetBuckets::desc`]."]
-    pub fn desc(self, v: bool) -> Self {
-        self.map(move |e| e.desc(v))
+    #[doc = "See [`MlGetBuckets::desc_param`]."]
+    pub fn desc_param(self, v: bool) -> Self {
+        self.map(move |e| e.desc_param(v))
     }
 
-    #[doc = "See [`MlGetBuckets::end`]."]
-    pub fn end(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.end(v))
+    #[doc = "See [`MlGetBuckets::end_param`]."]
+    pub fn end_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.end_param(v))
     }
 
-    #[doc = "See [`MlGetBuckets::exclude_interim`]."]
-    pub fn exclude_interim(self, v: bool) -> Self {
-        self.map(move |e| e.exclude_interim(v))
+    #[doc = "See [`MlGetBuckets::exclude_interim_param`]."]
+    pub fn exclude_interim_param(self, v: bool) -> Self {
+        self.map(move |e| e.exclude_interim_param(v))
     }
 
-    #[doc = "See [`MlGetBuckets::expand`]."]
-    pub fn expand(self, v: bool) -> Self {
-        self.map(move |e| e.expand(v))
+    #[doc = "See [`MlGetBuckets::expand_param`]."]
+    pub fn expand_param(self, v: bool) -> Self {
+        self.map(move |e| e.expand_param(v))
     }
 
     #[doc = "See [`MlGetBuckets::from`]."]
@@ -247,14 +295,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetBuckets> {
         self.map(move |e| e.size(v))
     }
 
-    #[doc = "See [`MlGetBuckets::sort`]."]
-    pub fn sort(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e.sort(v))
+    #[doc = "See [`MlGetBuckets::sort_param`]."]
+    pub fn sort_param(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.sort_param(v))
     }
 
-    #[doc = "See [`MlGetBuckets::start`]."]
-    pub fn start(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.start(v))
+    #[doc = "See [`MlGetBuckets::start_param`]."]
+    pub fn start_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.start_param(v))
     }
 
     #[doc = "See [`MlGetBuckets::error_trace`]."]
@@ -275,6 +323,46 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetBuckets> {
     #[doc = "See [`MlGetBuckets::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlGetBuckets::anomaly_score`]."]
+    pub fn anomaly_score(self, v: impl crate::IntoField<f64>) -> Self {
+        self.map(move |e| e.anomaly_score(v))
+    }
+
+    #[doc = "See [`MlGetBuckets::desc`]."]
+    pub fn desc(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.desc(v))
+    }
+
+    #[doc = "See [`MlGetBuckets::end`]."]
+    pub fn end(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.end(v))
+    }
+
+    #[doc = "See [`MlGetBuckets::exclude_interim`]."]
+    pub fn exclude_interim(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.exclude_interim(v))
+    }
+
+    #[doc = "See [`MlGetBuckets::expand`]."]
+    pub fn expand(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.expand(v))
+    }
+
+    #[doc = "See [`MlGetBuckets::page`]."]
+    pub fn page(self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.map(move |e| e.page(v))
+    }
+
+    #[doc = "See [`MlGetBuckets::sort`]."]
+    pub fn sort(self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.map(move |e| e.sort(v))
+    }
+
+    #[doc = "See [`MlGetBuckets::start`]."]
+    pub fn start(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.start(v))
     }
 
     #[doc = "See [`MlGetBuckets::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -64,8 +64,8 @@ impl MlGetCalendarEvents {
     }
 
     #[doc = "Query parameter `end` (`DateTime`)."]
-    pub fn end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("end", v.to_string());
+    pub fn end(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("end", v.param_value());
         self
     }
 
@@ -88,8 +88,8 @@ impl MlGetCalendarEvents {
     }
 
     #[doc = "Query parameter `start` (`DateTime`)."]
-    pub fn start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("start", v.to_string());
+    pub fn start(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("start", v.param_value());
         self
     }
 
@@ -128,7 +128,7 @@ impl Endpoint for MlGetCalendarEvents {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -147,7 +147,7 @@ impl Endpoint for MlGetCalendarEvents {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetCalendarEvents> {
     #[doc = "See [`MlGetCalendarEvents::end`]."]
-    pub fn end(self, v: impl std::fmt::Display) -> Self {
+    pub fn end(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.end(v))
     }
 
@@ -167,7 +167,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetCalendarEvents> {
     }
 
     #[doc = "See [`MlGetCalendarEvents::start`]."]
-    pub fn start(self, v: impl std::fmt::Display) -> Self {
+    pub fn start(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.start(v))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -113,7 +113,13 @@ impl MlGetCalendars {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::GetCalendarsRequestBody`).
+    #[doc = "Body field `page` (`Page`)."]
+    pub fn page(mut self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.body.field("page", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::GetCalendarsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::GetCalendarsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -130,7 +136,7 @@ impl Endpoint for MlGetCalendars {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -182,6 +188,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetCalendars> {
     #[doc = "See [`MlGetCalendars::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlGetCalendars::page`]."]
+    pub fn page(self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.map(move |e| e.page(v))
     }
 
     #[doc = "See [`MlGetCalendars::body`]."]

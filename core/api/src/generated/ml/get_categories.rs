@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -138,7 +138,13 @@ impl MlGetCategories {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::GetCategoriesRequestBody`).
+    #[doc = "Body field `page` (`Page`)."]
+    pub fn page(mut self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.body.field("page", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::GetCategoriesRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::GetCategoriesRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -155,7 +161,7 @@ impl Endpoint for MlGetCategories {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -212,6 +218,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetCategories> {
     #[doc = "See [`MlGetCategories::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlGetCategories::page`]."]
+    pub fn page(self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.map(move |e| e.page(v))
     }
 
     #[doc = "See [`MlGetCategories::body`]."]

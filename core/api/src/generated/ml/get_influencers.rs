@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -72,8 +72,8 @@ impl MlGetInfluencers {
     }
 
     #[doc = "Query parameter `end` (`DateTime`)."]
-    pub fn end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("end", v.to_string());
+    pub fn end(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("end", v.param_value());
         self
     }
 
@@ -108,8 +108,8 @@ impl MlGetInfluencers {
     }
 
     #[doc = "Query parameter `start` (`DateTime`)."]
-    pub fn start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("start", v.to_string());
+    pub fn start(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("start", v.param_value());
         self
     }
 
@@ -137,7 +137,13 @@ impl MlGetInfluencers {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::GetInfluencersRequestBody`).
+    #[doc = "Body field `page` (`Page`)."]
+    pub fn page(mut self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.body.field("page", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::GetInfluencersRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::GetInfluencersRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -154,7 +160,7 @@ impl Endpoint for MlGetInfluencers {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -179,7 +185,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetInfluencers> {
     }
 
     #[doc = "See [`MlGetInfluencers::end`]."]
-    pub fn end(self, v: impl std::fmt::Display) -> Self {
+    pub fn end(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.end(v))
     }
 
@@ -209,7 +215,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetInfluencers> {
     }
 
     #[doc = "See [`MlGetInfluencers::start`]."]
-    pub fn start(self, v: impl std::fmt::Display) -> Self {
+    pub fn start(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.start(v))
     }
 
@@ -231,6 +237,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetInfluencers> {
     #[doc = "See [`MlGetInfluencers::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlGetInfluencers::page`]."]
+    pub fn page(self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.map(move |e| e.page(v))
     }
 
     #[doc = "See [`MlGetInfluencers::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -97,14 +97,14 @@ impl MlGetModelSnapshots {
     }
 
     #[doc = "Query parameter `desc` (`boolean`)."]
-    pub fn desc(mut self, v: bool) -> Self {
+    pub fn desc_param(mut self, v: bool) -> Self {
         self.params.set("desc", v.to_string());
         self
     }
 
     #[doc = "Query parameter `end` (`DateTime`)."]
-    pub fn end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("end", v.to_string());
+    pub fn end_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("end", v.param_value());
         self
     }
 
@@ -121,14 +121,14 @@ impl MlGetModelSnapshots {
     }
 
     #[doc = "Query parameter `sort` (`Field`)."]
-    pub fn sort(mut self, v: impl Into<String>) -> Self {
+    pub fn sort_param(mut self, v: impl Into<String>) -> Self {
         self.params.set("sort", v.into());
         self
     }
 
     #[doc = "Query parameter `start` (`DateTime`)."]
-    pub fn start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("start", v.to_string());
+    pub fn start_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("start", v.param_value());
         self
     }
 
@@ -156,7 +156,37 @@ impl MlGetModelSnapshots {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::GetModelSnapshotsRequestBody`).
+    #[doc = "Body field `desc` (`boolean`)."]
+    pub fn desc(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("desc", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `end` (`DateTime`)."]
+    pub fn end(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("end", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `page` (`Page`)."]
+    pub fn page(mut self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.body.field("page", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sort` (`Field`)."]
+    pub fn sort(mut self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.body.field("sort", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `start` (`DateTime`)."]
+    pub fn start(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("start", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::GetModelSnapshotsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::GetModelSnapshotsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -173,7 +203,7 @@ impl Endpoint for MlGetModelSnapshots {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -197,14 +227,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetModelSnapshots> {
         self.map(move |e| e.snapshot_id(v))
     }
 
-    #[doc = "See [`MlGetModelSnapshots::desc`]."]
-    pub fn desc(self, v: bool) -> Self {
-        self.map(move |e| e.desc(v))
+    #[doc = "See [`MlGetModelSnapshots::desc_param`]."]
+    pub fn desc_param(self, v: bool) -> Self {
+        self.map(move |e| e.desc_param(v))
     }
 
-    #[doc = "See [`MlGetModelSnapshots::end`]."]
-    pub fn end(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.end(v))
+    #[doc = "See [`MlGetModelSnapshots::end_param`]."]
+    pub fn end_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.end_param(v))
     }
 
     #[doc = "See [`MlGetModelSnapshots::from`]."]
@@ -217,14 +247,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetModelSnapshots> {
         self.map(move |e| e.size(v))
     }
 
-    #[doc = "See [`MlGetModelSnapshots::sort`]."]
-    pub fn sort(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e.sort(v))
+    #[doc = "See [`MlGetModelSnapshots::sort_param`]."]
+    pub fn sort_param(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.sort_param(v))
     }
 
-    #[doc = "See [`MlGetModelSnapshots::start`]."]
-    pub fn start(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.start(v))
+    #[doc = "See [`MlGetModelSnapshots::start_param`]."]
+    pub fn start_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.start_param(v))
     }
 
     #[doc = "See [`MlGetModelSnapshots::error_trace`]."]
@@ -245,6 +275,31 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetModelSnapshots> {
     #[doc = "See [`MlGetModelSnapshots::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlGetModelSnapshots::desc`]."]
+    pub fn desc(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.desc(v))
+    }
+
+    #[doc = "See [`MlGetModelSnapshots::end`]."]
+    pub fn end(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.end(v))
+    }
+
+    #[doc = "See [`MlGetModelSnapshots::page`]."]
+    pub fn page(self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.map(move |e| e.page(v))
+    }
+
+    #[doc = "See [`MlGetModelSnapshots::sort`]."]
+    pub fn sort(self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.map(move |e| e.sort(v))
+    }
+
+    #[doc = "See [`MlGetModelSnapshots::start`]."]
+    pub fn start(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.start(v))
     }
 
     #[doc = "See [`MlGetModelSnapshots::body`]."]

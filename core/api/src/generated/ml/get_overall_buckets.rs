@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,43 +66,43 @@ impl MlGetOverallBuckets {
     }
 
     #[doc = "Query parameter `allow_no_match` (`boolean`)."]
-    pub fn allow_no_match(mut self, v: bool) -> Self {
+    pub fn allow_no_match_param(mut self, v: bool) -> Self {
         self.params.set("allow_no_match", v.to_string());
         self
     }
 
     #[doc = "Query parameter `bucket_span` (`Duration`)."]
-    pub fn bucket_span(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("bucket_span", v.to_string());
+    pub fn bucket_span_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("bucket_span", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `end` (`DateTime`)."]
-    pub fn end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("end", v.to_string());
+    pub fn end_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("end", v.param_value());
         self
     }
 
     #[doc = "Query parameter `exclude_interim` (`boolean`)."]
-    pub fn exclude_interim(mut self, v: bool) -> Self {
+    pub fn exclude_interim_param(mut self, v: bool) -> Self {
         self.params.set("exclude_interim", v.to_string());
         self
     }
 
     #[doc = "Query parameter `overall_score` (`double`)."]
-    pub fn overall_score(mut self, v: f64) -> Self {
+    pub fn overall_score_param(mut self, v: f64) -> Self {
         self.params.set("overall_score", v.to_string());
         self
     }
 
     #[doc = "Query parameter `start` (`DateTime`)."]
-    pub fn start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("start", v.to_string());
+    pub fn start_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("start", v.param_value());
         self
     }
 
     #[doc = "Query parameter `top_n` (`integer`)."]
-    pub fn top_n(mut self, v: i64) -> Self {
+    pub fn top_n_param(mut self, v: i64) -> Self {
         self.params.set("top_n", v.to_string());
         self
     }
@@ -131,7 +131,49 @@ impl MlGetOverallBuckets {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::GetOverallBucketsRequestBody`).
+    #[doc = "Body field `allow_no_match` (`boolean`)."]
+    pub fn allow_no_match(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("allow_no_match", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `bucket_span` (`Duration`)."]
+    pub fn bucket_span(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("bucket_span", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `end` (`DateTime`)."]
+    pub fn end(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("end", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `exclude_interim` (`boolean`)."]
+    pub fn exclude_interim(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("exclude_interim", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `overall_score` (`double`)."]
+    pub fn overall_score(mut self, v: impl crate::IntoField<f64>) -> Self {
+        self.body.field("overall_score", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `start` (`DateTime`)."]
+    pub fn start(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("start", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `top_n` (`integer`)."]
+    pub fn top_n(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("top_n", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::GetOverallBucketsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::GetOverallBucketsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -148,7 +190,7 @@ impl Endpoint for MlGetOverallBuckets {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -167,39 +209,39 @@ impl Endpoint for MlGetOverallBuckets {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetOverallBuckets> {
-    #[doc = "See [`MlGetOverallBuckets::allow_no_match`]."]
-    pub fn allow_no_match(self, v: bool) -> Self {
-        self.map(move |e| e.allow_no_match(v))
+    #[doc = "See [`MlGetOverallBuckets::allow_no_match_param`]."]
+    pub fn allow_no_match_param(self, v: bool) -> Self {
+        self.map(move |e| e.allow_no_match_param(v))
     }
 
-    #[doc = "See [`MlGetOverallBuckets::bucket_span`]."]
-    pub fn bucket_span(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.bucket_span(v))
+    #[doc = "See [`MlGetOverallBuckets::bucket_span_param`]."]
+    pub fn bucket_span_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.bucket_span_param(v))
     }
 
-    #[doc = "See [`MlGetOverallBuckets::end`]."]
-    pub fn end(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.end(v))
+    #[doc = "See [`MlGetOverallBuckets::end_param`]."]
+    pub fn end_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.end_param(v))
     }
 
-    #[doc = "See [`MlGetOverallBuckets::exclude_interim`]."]
-    pub fn exclude_interim(self, v: bool) -> Self {
-        self.map(move |e| e.exclude_interim(v))
+    #[doc = "See [`MlGetOverallBuckets::exclude_interim_param`]."]
+    pub fn exclude_interim_param(self, v: bool) -> Self {
+        self.map(move |e| e.exclude_interim_param(v))
     }
 
-    #[doc = "See [`MlGetOverallBuckets::overall_score`]."]
-    pub fn overall_score(self, v: f64) -> Self {
-        self.map(move |e| e.overall_score(v))
+    #[doc = "See [`MlGetOverallBuckets::overall_score_param`]."]
+    pub fn overall_score_param(self, v: f64) -> Self {
+        self.map(move |e| e.overall_score_param(v))
     }
 
-    #[doc = "See [`MlGetOverallBuckets::start`]."]
-    pub fn start(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.start(v))
+    #[doc = "See [`MlGetOverallBuckets::start_param`]."]
+    pub fn start_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.start_param(v))
     }
 
-    #[doc = "See [`MlGetOverallBuckets::top_n`]."]
-    pub fn top_n(self, v: i64) -> Self {
-        self.map(move |e| e.top_n(v))
+    #[doc = "See [`MlGetOverallBuckets::top_n_param`]."]
+    pub fn top_n_param(self, v: i64) -> Self {
+        self.map(move |e| e.top_n_param(v))
     }
 
     #[doc = "See [`MlGetOverallBuckets::error_trace`]."]
@@ -220,6 +262,41 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetOverallBuckets> {
     #[doc = "See [`MlGetOverallBuckets::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlGetOverallBuckets::allow_no_match`]."]
+    pub fn allow_no_match(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_no_match(v))
+    }
+
+    #[doc = "See [`MlGetOverallBuckets::bucket_span`]."]
+    pub fn bucket_span(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.bucket_span(v))
+    }
+
+    #[doc = "See [`MlGetOverallBuckets::end`]."]
+    pub fn end(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.end(v))
+    }
+
+    #[doc = "See [`MlGetOverallBuckets::exclude_interim`]."]
+    pub fn exclude_interim(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.exclude_interim(v))
+    }
+
+    #[doc = "See [`MlGetOverallBuckets::overall_score`]."]
+    pub fn overall_score(self, v: impl crate::IntoField<f64>) -> Self {
+        self.map(move |e| e.overall_score(v))
+    }
+
+    #[doc = "See [`MlGetOverallBuckets::start`]."]
+    pub fn start(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.start(v))
+    }
+
+    #[doc = "See [`MlGetOverallBuckets::top_n`]."]
+    pub fn top_n(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.top_n(v))
     }
 
     #[doc = "See [`MlGetOverallBuckets::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,19 +66,19 @@ impl MlGetRecords {
     }
 
     #[doc = "Query parameter `desc` (`boolean`)."]
-    pub fn desc(mut self, v: bool) -> Self {
+    pub fn desc_param(mut self, v: bool) -> Self {
         self.params.set("desc", v.to_string());
         self
     }
 
     #[doc = "Query parameter `end` (`DateTime`)."]
-    pub fn end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("end", v.to_string());
+    pub fn end_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("end", v.param_value());
         self
     }
 
     #[doc = "Query parameter `exclude_interim` (`boolean`)."]
-    pub fn exclude_interim(mut self, v: bool) -> Self {
+    pub fn exclude_interim_param(mut self, v: bool) -> Self {
         self.params.set("exclude_interim", v.to_string());
         self
     }
@@ -90,7 +90,7 @@ impl MlGetRecords {
     }
 
     #[doc = "Query parameter `record_score` (`double`)."]
-    pub fn record_score(mut self, v: f64) -> Self {
+    pub fn record_score_param(mut self, v: f64) -> Self {
         self.params.set("record_score", v.to_string());
         self
     }
@@ -102,14 +102,14 @@ impl MlGetRecords {
     }
 
     #[doc = "Query parameter `sort` (`Field`)."]
-    pub fn sort(mut self, v: impl Into<String>) -> Self {
+    pub fn sort_param(mut self, v: impl Into<String>) -> Self {
         self.params.set("sort", v.into());
         self
     }
 
     #[doc = "Query parameter `start` (`DateTime`)."]
-    pub fn start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("start", v.to_string());
+    pub fn start_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("start", v.param_value());
         self
     }
 
@@ -137,7 +137,49 @@ impl MlGetRecords {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::GetRecordsRequestBody`).
+    #[doc = "Body field `desc` (`boolean`)."]
+    pub fn desc(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("desc", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `end` (`DateTime`)."]
+    pub fn end(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("end", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `exclude_interim` (`boolean`)."]
+    pub fn exclude_interim(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("exclude_interim", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `page` (`Page`)."]
+    pub fn page(mut self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.body.field("page", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `record_score` (`double`)."]
+    pub fn record_score(mut self, v: impl crate::IntoField<f64>) -> Self {
+        self.body.field("record_score", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sort` (`Field`)."]
+    pub fn sort(mut self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.body.field("sort", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `start` (`DateTime`)."]
+    pub fn start(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("start", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::GetRecordsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::GetRecordsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -154,7 +196,7 @@ impl Endpoint for MlGetRecords {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -173,19 +215,19 @@ impl Endpoint for MlGetRecords {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetRecords> {
-    #[doc = "See [`MlGetRecords::desc`]."]
-    pub fn desc(self, v: bool) -> Self {
-        self.map(move |e| e.desc(v))
+    #[doc = "See [`MlGetRecords::desc_param`]."]
+    pub fn desc_param(self, v: bool) -> Self {
+        self.map(move |e| e.desc_param(v))
     }
 
-    #[doc = "See [`MlGetRecords::end`]."]
-    pub fn end(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.end(v))
+    #[doc = "See [`MlGetRecords::end_param`]."]
+    pub fn end_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.end_param(v))
     }
 
-    #[doc = "See [`MlGetRecords::exclude_interim`]."]
-    pub fn exclude_interim(self, v: bool) -> Self {
-        self.map(move |e| e.exclude_interim(v))
+    #[doc = "See [`MlGetRecords::exclude_interim_param`]."]
+    pub fn exclude_interim_param(self, v: bool) -> Self {
+        self.map(move |e| e.exclude_interim_param(v))
     }
 
     #[doc = "See [`MlGetRecords::from`]."]
@@ -193,9 +235,9 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetRecords> {
         self.map(move |e| e.from(v))
     }
 
-    #[doc = "See [`MlGetRecords::record_score`]."]
-    pub fn record_score(self, v: f64) -> Self {
-        self.map(move |e| e.record_score(v))
+    #[doc = "See [`MlGetRecords::record_score_param`]."]
+    pub fn record_score_param(self, v: f64) -> Self {
+        self.map(move |e| e.record_score_param(v))
     }
 
     #[doc = "See [`MlGetRecords::size`]."]
@@ -203,14 +245,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetRecords> {
         self.map(move |e| e.size(v))
     }
 
-    #[doc = "See [`MlGetRecords::sort`]."]
-    pub fn sort(self, v: impl Into<String>) -> Self {
-        self.map(move |e| e.sort(v))
+    #[doc = "See [`MlGetRecords::sort_param`]."]
+    pub fn sort_param(self, v: impl Into<String>) -> Self {
+        self.map(move |e| e.sort_param(v))
     }
 
-    #[doc = "See [`MlGetRecords::start`]."]
-    pub fn start(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.start(v))
+    #[doc = "See [`MlGetRecords::start_param`]."]
+    pub fn start_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.start_param(v))
     }
 
     #[doc = "See [`MlGetRecords::error_trace`]."]
@@ -231,6 +273,41 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlGetRecords> {
     #[doc = "See [`MlGetRecords::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlGetRecords::desc`]."]
+    pub fn desc(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.desc(v))
+    }
+
+    #[doc = "See [`MlGetRecords::end`]."]
+    pub fn end(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.end(v))
+    }
+
+    #[doc = "See [`MlGetRecords::exclude_interim`]."]
+    pub fn exclude_interim(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.exclude_interim(v))
+    }
+
+    #[doc = "See [`MlGetRecords::page`]."]
+    pub fn page(self, v: impl crate::IntoField<elastik_types::ml::Page>) -> Self {
+        self.map(move |e| e.page(v))
+    }
+
+    #[doc = "See [`MlGetRecords::record_score`]."]
+    pub fn record_score(self, v: impl crate::IntoField<f64>) -> Self {
+        self.map(move |e| e.record_score(v))
+    }
+
+    #[doc = "See [`MlGetRecords::sort`]."]
+    pub fn sort(self, v: impl crate::IntoField<elastik_types::types::Field>) -> Self {
+        self.map(move |e| e.sort(v))
+    }
+
+    #[doc = "See [`MlGetRecords::start`]."]
+    pub fn start(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.start(v))
     }
 
     #[doc = "See [`MlGetRecords::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,8 +66,8 @@ impl MlInferTrainedModel {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -95,7 +95,25 @@ impl MlInferTrainedModel {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::InferTrainedModelRequestBody`).
+    #[doc = "Body field `docs` (`Dictionary<string, any>[]`)."]
+    pub fn docs(
+        mut self,
+        v: impl crate::IntoField<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
+    ) -> Self {
+        self.body.field("docs", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `inference_config` (`InferenceConfigUpdateContainer`)."]
+    pub fn inference_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::InferenceConfigUpdateContainer>,
+    ) -> Self {
+        self.body.field("inference_config", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::InferTrainedModelRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::InferTrainedModelRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -112,7 +130,7 @@ impl Endpoint for MlInferTrainedModel {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -132,7 +150,7 @@ impl Endpoint for MlInferTrainedModel {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlInferTrainedModel> {
     #[doc = "See [`MlInferTrainedModel::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -154,6 +172,22 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlInferTrainedModel> {
     #[doc = "See [`MlInferTrainedModel::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlInferTrainedModel::docs`]."]
+    pub fn docs(
+        self,
+        v: impl crate::IntoField<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
+    ) -> Self {
+        self.map(move |e| e.docs(v))
+    }
+
+    #[doc = "See [`MlInferTrainedModel::inference_config`]."]
+    pub fn inference_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::InferenceConfigUpdateContainer>,
+    ) -> Self {
+        self.map(move |e| e.inference_config(v))
     }
 
     #[doc = "See [`MlInferTrainedModel::body`]."]

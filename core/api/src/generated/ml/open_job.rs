@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,8 +66,8 @@ impl MlOpenJob {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -95,7 +95,13 @@ impl MlOpenJob {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::OpenJobRequestBody`).
+    #[doc = "Body field `timeout` (`Duration`)."]
+    pub fn timeout(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("timeout", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::OpenJobRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::OpenJobRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -112,7 +118,7 @@ impl Endpoint for MlOpenJob {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -131,9 +137,9 @@ impl Endpoint for MlOpenJob {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlOpenJob> {
-    #[doc = "See [`MlOpenJob::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.timeout(v))
+    #[doc = "See [`MlOpenJob::timeout_param`]."]
+    pub fn timeout_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.timeout_param(v))
     }
 
     #[doc = "See [`MlOpenJob::error_trace`]."]
@@ -154,6 +160,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlOpenJob> {
     #[doc = "See [`MlOpenJob::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlOpenJob::timeout`]."]
+    pub fn timeout(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.timeout(v))
     }
 
     #[doc = "See [`MlOpenJob::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,14 +66,14 @@ impl MlPostData {
     }
 
     #[doc = "Query parameter `reset_end` (`DateTime`)."]
-    pub fn reset_end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("reset_end", v.to_string());
+    pub fn reset_end(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("reset_end", v.param_value());
         self
     }
 
     #[doc = "Query parameter `reset_start` (`DateTime`)."]
-    pub fn reset_start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("reset_start", v.to_string());
+    pub fn reset_start(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("reset_start", v.param_value());
         self
     }
 
@@ -124,7 +124,7 @@ impl Endpoint for MlPostData {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -144,12 +144,12 @@ impl Endpoint for MlPostData {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlPostData> {
     #[doc = "See [`MlPostData::reset_end`]."]
-    pub fn reset_end(self, v: impl std::fmt::Display) -> Self {
+    pub fn reset_end(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.reset_end(v))
     }
 
     #[doc = "See [`MlPostData::reset_start`]."]
-    pub fn reset_start(self, v: impl std::fmt::Display) -> Self {
+    pub fn reset_start(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.reset_start(v))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -102,7 +102,16 @@ impl MlPreviewDataFrameAnalytics {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::PreviewDataFrameAnalyticsRequestBody`).
+    #[doc = "Body field `config` (`DataframePreviewConfig`)."]
+    pub fn config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataframePreviewConfig>,
+    ) -> Self {
+        self.body.field("config", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::PreviewDataFrameAnalyticsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::PreviewDataFrameAnalyticsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -119,7 +128,7 @@ impl Endpoint for MlPreviewDataFrameAnalytics {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -161,6 +170,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPreviewDataFrameAnalytic
     #[doc = "See [`MlPreviewDataFrameAnalytics::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlPreviewDataFrameAnalytics::config`]."]
+    pub fn config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataframePreviewConfig>,
+    ) -> Self {
+        self.map(move |e| e.config(v))
     }
 
     #[doc = "See [`MlPreviewDataFrameAnalytics::body`]."]

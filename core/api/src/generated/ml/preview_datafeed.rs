@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -81,14 +81,14 @@ impl MlPreviewDatafeed {
     }
 
     #[doc = "Query parameter `start` (`DateTime`)."]
-    pub fn start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("start", v.to_string());
+    pub fn start(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("start", v.param_value());
         self
     }
 
     #[doc = "Query parameter `end` (`DateTime`)."]
-    pub fn end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("end", v.to_string());
+    pub fn end(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("end", v.param_value());
         self
     }
 
@@ -116,7 +116,22 @@ impl MlPreviewDatafeed {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::PreviewDatafeedRequestBody`).
+    #[doc = "Body field `datafeed_config` (`DatafeedConfig`)."]
+    pub fn datafeed_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DatafeedConfig>,
+    ) -> Self {
+        self.body.field("datafeed_config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `job_config` (`JobConfig`)."]
+    pub fn job_config(mut self, v: impl crate::IntoField<elastik_types::ml::JobConfig>) -> Self {
+        self.body.field("job_config", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::PreviewDatafeedRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::PreviewDatafeedRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -133,7 +148,7 @@ impl Endpoint for MlPreviewDatafeed {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -158,12 +173,12 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPreviewDatafeed> {
     }
 
     #[doc = "See [`MlPreviewDatafeed::start`]."]
-    pub fn start(self, v: impl std::fmt::Display) -> Self {
+    pub fn start(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.start(v))
     }
 
     #[doc = "See [`MlPreviewDatafeed::end`]."]
-    pub fn end(self, v: impl std::fmt::Display) -> Self {
+    pub fn end(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.end(v))
     }
 
@@ -185,6 +200,19 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPreviewDatafeed> {
     #[doc = "See [`MlPreviewDatafeed::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlPreviewDatafeed::datafeed_config`]."]
+    pub fn datafeed_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DatafeedConfig>,
+    ) -> Self {
+        self.map(move |e| e.datafeed_config(v))
+    }
+
+    #[doc = "See [`MlPreviewDatafeed::job_config`]."]
+    pub fn job_config(self, v: impl crate::IntoField<elastik_types::ml::JobConfig>) -> Self {
+        self.map(move |e| e.job_config(v))
     }
 
     #[doc = "See [`MlPreviewDatafeed::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -88,7 +88,19 @@ impl MlPutCalendar {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::PutCalendarRequestBody`).
+    #[doc = "Body field `job_ids` (`Id[]`)."]
+    pub fn job_ids(mut self, v: impl crate::IntoField<Vec<elastik_types::types::Id>>) -> Self {
+        self.body.field("job_ids", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::PutCalendarRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::PutCalendarRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -105,7 +117,7 @@ impl Endpoint for MlPutCalendar {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -142,6 +154,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPutCalendar> {
     #[doc = "See [`MlPutCalendar::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlPutCalendar::job_ids`]."]
+    pub fn job_ids(self, v: impl crate::IntoField<Vec<elastik_types::types::Id>>) -> Self {
+        self.map(move |e| e.job_ids(v))
+    }
+
+    #[doc = "See [`MlPutCalendar::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
     }
 
     #[doc = "See [`MlPutCalendar::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -88,7 +88,93 @@ impl MlPutDataFrameAnalytics {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::PutDataFrameAnalyticsRequestBody`).
+    #[doc = "Body field `allow_lazy_start` (`boolean`)."]
+    pub fn allow_lazy_start(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("allow_lazy_start", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `analysis` (`DataframeAnalysisContainer`)."]
+    pub fn analysis(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalysisContainer>,
+    ) -> Self {
+        self.body.field("analysis", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `analyzed_fields` (`DataframeAnalysisAnalyzedFields`)."]
+    pub fn analyzed_fields(
+        mut self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::ml::DataframeAnalysisAnalyzedFields,
+                Vec<String>,
+            >,
+        >,
+    ) -> Self {
+        self.body.field("analyzed_fields", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `dest` (`DataframeAnalyticsDestination`)."]
+    pub fn dest(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalyticsDestination>,
+    ) -> Self {
+        self.body.field("dest", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_num_threads` (`integer`)."]
+    pub fn max_num_threads(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_num_threads", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_meta` (`Metadata`)."]
+    pub fn meta(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("_meta", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_memory_limit` (`string`)."]
+    pub fn model_memory_limit(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("model_memory_limit", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `source` (`DataframeAnalyticsSource`)."]
+    pub fn source(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalyticsSource>,
+    ) -> Self {
+        self.body.field("source", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `headers` (`HttpHeaders`)."]
+    pub fn headers(mut self, v: impl crate::IntoField<elastik_types::types::HttpHeaders>) -> Self {
+        self.body.field("headers", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `version` (`VersionString`)."]
+    pub fn version(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::VersionString>,
+    ) -> Self {
+        self.body.field("version", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::PutDataFrameAnalyticsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::PutDataFrameAnalyticsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -105,7 +191,7 @@ impl Endpoint for MlPutDataFrameAnalytics {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -142,6 +228,78 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPutDataFrameAnalytics> {
     #[doc = "See [`MlPutDataFrameAnalytics::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::allow_lazy_start`]."]
+    pub fn allow_lazy_start(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_lazy_start(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::analysis`]."]
+    pub fn analysis(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalysisContainer>,
+    ) -> Self {
+        self.map(move |e| e.analysis(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::analyzed_fields`]."]
+    pub fn analyzed_fields(
+        self,
+        v: impl crate::IntoField<
+            elastik_types::support::Shortcut<
+                elastik_types::ml::DataframeAnalysisAnalyzedFields,
+                Vec<String>,
+            >,
+        >,
+    ) -> Self {
+        self.map(move |e| e.analyzed_fields(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::dest`]."]
+    pub fn dest(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalyticsDestination>,
+    ) -> Self {
+        self.map(move |e| e.dest(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::max_num_threads`]."]
+    pub fn max_num_threads(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_num_threads(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::meta`]."]
+    pub fn meta(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.meta(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::model_memory_limit`]."]
+    pub fn model_memory_limit(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.model_memory_limit(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::source`]."]
+    pub fn source(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataframeAnalyticsSource>,
+    ) -> Self {
+        self.map(move |e| e.source(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::headers`]."]
+    pub fn headers(self, v: impl crate::IntoField<elastik_types::types::HttpHeaders>) -> Self {
+        self.map(move |e| e.headers(v))
+    }
+
+    #[doc = "See [`MlPutDataFrameAnalytics::version`]."]
+    pub fn version(self, v: impl crate::IntoField<elastik_types::types::VersionString>) -> Self {
+        self.map(move |e| e.version(v))
     }
 
     #[doc = "See [`MlPutDataFrameAnalytics::body`]."]

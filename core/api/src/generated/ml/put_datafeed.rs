@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -112,7 +112,122 @@ impl MlPutDatafeed {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::PutDatafeedRequestBody`).
+    #[doc = "Adds one entry to the body field `aggregations` (`Dictionary<string, AggregationContainer>`)."]
+    pub fn aggregations(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.body.entry("aggregations", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `chunking_config` (`ChunkingConfig`)."]
+    pub fn chunking_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::ChunkingConfig>,
+    ) -> Self {
+        self.body.field("chunking_config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `delayed_data_check_config` (`DelayedDataCheckConfig`)."]
+    pub fn delayed_data_check_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DelayedDataCheckConfig>,
+    ) -> Self {
+        self.body.field("delayed_data_check_config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `frequency` (`Duration`)."]
+    pub fn frequency(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("frequency", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `indices` (`Indices`)."]
+    pub fn indices(mut self, v: impl crate::IntoField<elastik_types::types::Indices>) -> Self {
+        self.body.field("indices", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `indices_options` (`IndicesOptions`)."]
+    pub fn indices_options(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndicesOptions>,
+    ) -> Self {
+        self.body.field("indices_options", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `job_id` (`Id`)."]
+    pub fn job_id(mut self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.body.field("job_id", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_empty_searches` (`integer`)."]
+    pub fn max_empty_searches(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_empty_searches", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query_delay` (`Duration`)."]
+    pub fn query_delay(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("query_delay", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `runtime_mappings` (`RuntimeFields`)."]
+    pub fn runtime_mappings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.body.field("runtime_mappings", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `script_fields` (`Dictionary<string, ScriptField>`)."]
+    pub fn script_fields(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::ScriptField>,
+    ) -> Self {
+        self.body
+            .entry("script_fields", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `scroll_size` (`integer`)."]
+    pub fn scroll_size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("scroll_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `headers` (`HttpHeaders`)."]
+    pub fn headers(mut self, v: impl crate::IntoField<elastik_types::types::HttpHeaders>) -> Self {
+        self.body.field("headers", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `aggregations`; the same as [`Self::aggregations`]."]
+    pub fn aggregation(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.body.entry("aggregations", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::PutDatafeedRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::PutDatafeedRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -129,7 +244,7 @@ impl Endpoint for MlPutDatafeed {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -186,6 +301,105 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPutDatafeed> {
     #[doc = "See [`MlPutDatafeed::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::aggregations`]."]
+    pub fn aggregations(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.map(move |e| e.aggregations(name, v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::chunking_config`]."]
+    pub fn chunking_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::ChunkingConfig>,
+    ) -> Self {
+        self.map(move |e| e.chunking_config(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::delayed_data_check_config`]."]
+    pub fn delayed_data_check_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DelayedDataCheckConfig>,
+    ) -> Self {
+        self.map(move |e| e.delayed_data_check_config(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::frequency`]."]
+    pub fn frequency(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.frequency(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::indices`]."]
+    pub fn indices(self, v: impl crate::IntoField<elastik_types::types::Indices>) -> Self {
+        self.map(move |e| e.indices(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::indices_options`]."]
+    pub fn indices_options(
+        self,
+        v: impl crate::IntoField<elastik_types::types::IndicesOptions>,
+    ) -> Self {
+        self.map(move |e| e.indices_options(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::job_id`]."]
+    pub fn job_id(self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.map(move |e| e.job_id(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::max_empty_searches`]."]
+    pub fn max_empty_searches(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_empty_searches(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::query_delay`]."]
+    pub fn query_delay(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.query_delay(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::runtime_mappings`]."]
+    pub fn runtime_mappings(
+        self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.map(move |e| e.runtime_mappings(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::script_fields`]."]
+    pub fn script_fields(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::ScriptField>,
+    ) -> Self {
+        self.map(move |e| e.script_fields(name, v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::scroll_size`]."]
+    pub fn scroll_size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.scroll_size(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::headers`]."]
+    pub fn headers(self, v: impl crate::IntoField<elastik_types::types::HttpHeaders>) -> Self {
+        self.map(move |e| e.headers(v))
+    }
+
+    #[doc = "See [`MlPutDatafeed::aggregation`]."]
+    pub fn aggregation(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.map(move |e| e.aggregation(name, v))
     }
 
     #[doc = "See [`MlPutDatafeed::body`]."]

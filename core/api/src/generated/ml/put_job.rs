@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -112,7 +112,134 @@ impl MlPutJob {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::PutJobRequestBody`).
+    #[doc = "Body field `allow_lazy_open` (`boolean`)."]
+    pub fn allow_lazy_open(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("allow_lazy_open", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `analysis_config` (`AnalysisConfig`)."]
+    pub fn analysis_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisConfig>,
+    ) -> Self {
+        self.body.field("analysis_config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `analysis_limits` (`AnalysisLimits`)."]
+    pub fn analysis_limits(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisLimits>,
+    ) -> Self {
+        self.body.field("analysis_limits", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `background_persist_interval` (`Duration`)."]
+    pub fn background_persist_interval(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body
+            .field("background_persist_interval", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `custom_settings` (`CustomSettings`)."]
+    pub fn custom_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::CustomSettings>,
+    ) -> Self {
+        self.body.field("custom_settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `daily_model_snapshot_retention_after_days` (`long`)."]
+    pub fn daily_model_snapshot_retention_after_days(
+        mut self,
+        v: impl crate::IntoField<i64>,
+    ) -> Self {
+        self.body
+            .field("daily_model_snapshot_retention_after_days", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `data_description` (`DataDescription`)."]
+    pub fn data_description(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataDescription>,
+    ) -> Self {
+        self.body.field("data_description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `datafeed_config` (`DatafeedConfig`)."]
+    pub fn datafeed_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DatafeedConfig>,
+    ) -> Self {
+        self.body.field("datafeed_config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `job_id` (`Id`)."]
+    pub fn job_id_body(mut self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.body.field("job_id", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `groups` (`string[]`)."]
+    pub fn groups(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("groups", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_plot_config` (`ModelPlotConfig`)."]
+    pub fn model_plot_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::ModelPlotConfig>,
+    ) -> Self {
+        self.body.field("model_plot_config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_snapshot_retention_days` (`long`)."]
+    pub fn model_snapshot_retention_days(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("model_snapshot_retention_days", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `renormalization_window_days` (`long`)."]
+    pub fn renormalization_window_days(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("renormalization_window_days", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `results_index_name` (`IndexName`)."]
+    pub fn results_index_name(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndexName>,
+    ) -> Self {
+        self.body.field("results_index_name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `results_retention_days` (`long`)."]
+    pub fn results_retention_days(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("results_retention_days", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::PutJobRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::PutJobRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -129,7 +256,7 @@ impl Endpoint for MlPutJob {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -186,6 +313,110 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPutJob> {
     #[doc = "See [`MlPutJob::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlPutJob::allow_lazy_open`]."]
+    pub fn allow_lazy_open(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_lazy_open(v))
+    }
+
+    #[doc = "See [`MlPutJob::analysis_config`]."]
+    pub fn analysis_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisConfig>,
+    ) -> Self {
+        self.map(move |e| e.analysis_config(v))
+    }
+
+    #[doc = "See [`MlPutJob::analysis_limits`]."]
+    pub fn analysis_limits(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisLimits>,
+    ) -> Self {
+        self.map(move |e| e.analysis_limits(v))
+    }
+
+    #[doc = "See [`MlPutJob::background_persist_interval`]."]
+    pub fn background_persist_interval(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.map(move |e| e.background_persist_interval(v))
+    }
+
+    #[doc = "See [`MlPutJob::custom_settings`]."]
+    pub fn custom_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::CustomSettings>,
+    ) -> Self {
+        self.map(move |e| e.custom_settings(v))
+    }
+
+    #[doc = "See [`MlPutJob::daily_model_snapshot_retention_after_days`]."]
+    pub fn daily_model_snapshot_retention_after_days(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.daily_model_snapshot_retention_after_days(v))
+    }
+
+    #[doc = "See [`MlPutJob::data_description`]."]
+    pub fn data_description(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataDescription>,
+    ) -> Self {
+        self.map(move |e| e.data_description(v))
+    }
+
+    #[doc = "See [`MlPutJob::datafeed_config`]."]
+    pub fn datafeed_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DatafeedConfig>,
+    ) -> Self {
+        self.map(move |e| e.datafeed_config(v))
+    }
+
+    #[doc = "See [`MlPutJob::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`MlPutJob::job_id_body`]."]
+    pub fn job_id_body(self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.map(move |e| e.job_id_body(v))
+    }
+
+    #[doc = "See [`MlPutJob::groups`]."]
+    pub fn groups(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.groups(v))
+    }
+
+    #[doc = "See [`MlPutJob::model_plot_config`]."]
+    pub fn model_plot_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::ModelPlotConfig>,
+    ) -> Self {
+        self.map(move |e| e.model_plot_config(v))
+    }
+
+    #[doc = "See [`MlPutJob::model_snapshot_retention_days`]."]
+    pub fn model_snapshot_retention_days(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.model_snapshot_retention_days(v))
+    }
+
+    #[doc = "See [`MlPutJob::renormalization_window_days`]."]
+    pub fn renormalization_window_days(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.renormalization_window_days(v))
+    }
+
+    #[doc = "See [`MlPutJob::results_index_name`]."]
+    pub fn results_index_name(
+        self,
+        v: impl crate::IntoField<elastik_types::types::IndexName>,
+    ) -> Self {
+        self.map(move |e| e.results_index_name(v))
+    }
+
+    #[doc = "See [`MlPutJob::results_retention_days`]."]
+    pub fn results_retention_days(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.results_retention_days(v))
     }
 
     #[doc = "See [`MlPutJob::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -101,7 +101,82 @@ impl MlPutTrainedModel {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::PutTrainedModelRequestBody`).
+    #[doc = "Body field `compressed_definition` (`string`)."]
+    pub fn compressed_definition(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("compressed_definition", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `definition` (`Definition`)."]
+    pub fn definition(mut self, v: impl crate::IntoField<elastik_types::ml::Definition>) -> Self {
+        self.body.field("definition", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `inference_config` (`InferenceConfigCreateContainer`)."]
+    pub fn inference_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::InferenceConfigCreateContainer>,
+    ) -> Self {
+        self.body.field("inference_config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `input` (`Input`)."]
+    pub fn input(mut self, v: impl crate::IntoField<elastik_types::ml::Input>) -> Self {
+        self.body.field("input", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`any`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<serde_json::Value>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_type` (`TrainedModelType`)."]
+    pub fn model_type(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::TrainedModelType>,
+    ) -> Self {
+        self.body.field("model_type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_size_bytes` (`long`)."]
+    pub fn model_size_bytes(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("model_size_bytes", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `platform_architecture` (`string`)."]
+    pub fn platform_architecture(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("platform_architecture", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `tags` (`string[]`)."]
+    pub fn tags(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("tags", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `prefix_strings` (`TrainedModelPrefixStrings`)."]
+    pub fn prefix_strings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::TrainedModelPrefixStrings>,
+    ) -> Self {
+        self.body.field("prefix_strings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::PutTrainedModelRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::PutTrainedModelRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +193,7 @@ impl Endpoint for MlPutTrainedModel {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -165,6 +240,67 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPutTrainedModel> {
     #[doc = "See [`MlPutTrainedModel::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::compressed_definition`]."]
+    pub fn compressed_definition(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.compressed_definition(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::definition`]."]
+    pub fn definition(self, v: impl crate::IntoField<elastik_types::ml::Definition>) -> Self {
+        self.map(move |e| e.definition(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::inference_config`]."]
+    pub fn inference_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::InferenceConfigCreateContainer>,
+    ) -> Self {
+        self.map(move |e| e.inference_config(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::input`]."]
+    pub fn input(self, v: impl crate::IntoField<elastik_types::ml::Input>) -> Self {
+        self.map(move |e| e.input(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<serde_json::Value>) -> Self {
+        self.map(move |e| e.metadata(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::model_type`]."]
+    pub fn model_type(self, v: impl crate::IntoField<elastik_types::ml::TrainedModelType>) -> Self {
+        self.map(move |e| e.model_type(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::model_size_bytes`]."]
+    pub fn model_size_bytes(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.model_size_bytes(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::platform_architecture`]."]
+    pub fn platform_architecture(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.platform_architecture(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::tags`]."]
+    pub fn tags(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.tags(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModel::prefix_strings`]."]
+    pub fn prefix_strings(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::TrainedModelPrefixStrings>,
+    ) -> Self {
+        self.map(move |e| e.prefix_strings(v))
     }
 
     #[doc = "See [`MlPutTrainedModel::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -97,7 +97,25 @@ impl MlPutTrainedModelDefinitionPart {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::PutTrainedModelDefinitionPartRequestBody`).
+    #[doc = "Body field `definition` (`string`)."]
+    pub fn definition(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("definition", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `total_definition_length` (`long`)."]
+    pub fn total_definition_length(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("total_definition_length", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `total_parts` (`integer`)."]
+    pub fn total_parts(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("total_parts", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::PutTrainedModelDefinitionPartRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(
         mut self,
         body: elastik_types::ml::PutTrainedModelDefinitionPartRequestBody,
@@ -117,7 +135,7 @@ impl Endpoint for MlPutTrainedModelDefinitionPart {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -154,6 +172,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPutTrainedModelDefinitio
     #[doc = "See [`MlPutTrainedModelDefinitionPart::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModelDefinitionPart::definition`]."]
+    pub fn definition(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.definition(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModelDefinitionPart::total_definition_length`]."]
+    pub fn total_definition_length(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.total_definition_length(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModelDefinitionPart::total_parts`]."]
+    pub fn total_parts(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.total_parts(v))
     }
 
     #[doc = "See [`MlPutTrainedModelDefinitionPart::body`]."]

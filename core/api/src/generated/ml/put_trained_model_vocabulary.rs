@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,25 @@ impl MlPutTrainedModelVocabulary {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::PutTrainedModelVocabularyRequestBody`).
+    #[doc = "Body field `vocabulary` (`string[]`)."]
+    pub fn vocabulary(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("vocabulary", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `merges` (`string[]`)."]
+    pub fn merges(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("merges", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `scores` (`double[]`)."]
+    pub fn scores(mut self, v: impl crate::IntoField<Vec<f64>>) -> Self {
+        self.body.field("scores", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::PutTrainedModelVocabularyRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::PutTrainedModelVocabularyRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +124,7 @@ impl Endpoint for MlPutTrainedModelVocabulary {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +161,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlPutTrainedModelVocabular
     #[doc = "See [`MlPutTrainedModelVocabulary::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModelVocabulary::vocabulary`]."]
+    pub fn vocabulary(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.vocabulary(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModelVocabulary::merges`]."]
+    pub fn merges(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.merges(v))
+    }
+
+    #[doc = "See [`MlPutTrainedModelVocabulary::scores`]."]
+    pub fn scores(self, v: impl crate::IntoField<Vec<f64>>) -> Self {
+        self.map(move |e| e.scores(v))
     }
 
     #[doc = "See [`MlPutTrainedModelVocabulary::body`]."]

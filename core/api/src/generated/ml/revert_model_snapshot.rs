@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -76,7 +76,7 @@ impl MlRevertModelSnapshot {
     }
 
     #[doc = "Query parameter `delete_intervening_results` (`boolean`)."]
-    pub fn delete_intervening_results(mut self, v: bool) -> Self {
+    pub fn delete_intervening_results_param(mut self, v: bool) -> Self {
         self.params.set("delete_intervening_results", v.to_string());
         self
     }
@@ -105,7 +105,14 @@ impl MlRevertModelSnapshot {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::RevertModelSnapshotRequestBody`).
+    #[doc = "Body field `delete_intervening_results` (`boolean`)."]
+    pub fn delete_intervening_results(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body
+            .field("delete_intervening_results", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::RevertModelSnapshotRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::RevertModelSnapshotRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -122,7 +129,7 @@ impl Endpoint for MlRevertModelSnapshot {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -141,9 +148,9 @@ impl Endpoint for MlRevertModelSnapshot {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlRevertModelSnapshot> {
-    #[doc = "See [`MlRevertModelSnapshot::delete_intervening_results`]."]
-    pub fn delete_intervening_results(self, v: bool) -> Self {
-        self.map(move |e| e.delete_intervening_results(v))
+    #[doc = "See [`MlRevertModelSnapshot::delete_intervening_results_param`]."]
+    pub fn delete_intervening_results_param(self, v: bool) -> Self {
+        self.map(move |e| e.delete_intervening_results_param(v))
     }
 
     #[doc = "See [`MlRevertModelSnapshot::error_trace`]."]
@@ -164,6 +171,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlRevertModelSnapshot> {
     #[doc = "See [`MlRevertModelSnapshot::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlRevertModelSnapshot::delete_intervening_results`]."]
+    pub fn delete_intervening_results(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.delete_intervening_results(v))
     }
 
     #[doc = "See [`MlRevertModelSnapshot::body`]."]

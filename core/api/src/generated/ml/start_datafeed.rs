@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,20 +66,20 @@ impl MlStartDatafeed {
     }
 
     #[doc = "Query parameter `end` (`DateTime`)."]
-    pub fn end(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("end", v.to_string());
+    pub fn end_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("end", v.param_value());
         self
     }
 
     #[doc = "Query parameter `start` (`DateTime`)."]
-    pub fn start(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("start", v.to_string());
+    pub fn start_param(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("start", v.param_value());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -107,7 +107,25 @@ impl MlStartDatafeed {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::StartDatafeedRequestBody`).
+    #[doc = "Body field `end` (`DateTime`)."]
+    pub fn end(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("end", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `start` (`DateTime`)."]
+    pub fn start(mut self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.body.field("start", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `timeout` (`Duration`)."]
+    pub fn timeout(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("timeout", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::StartDatafeedRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::StartDatafeedRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -124,7 +142,7 @@ impl Endpoint for MlStartDatafeed {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,19 +161,19 @@ impl Endpoint for MlStartDatafeed {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlStartDatafeed> {
-    #[doc = "See [`MlStartDatafeed::end`]."]
-    pub fn end(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.end(v))
+    #[doc = "See [`MlStartDatafeed::end_param`]."]
+    pub fn end_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.end_param(v))
     }
 
-    #[doc = "See [`MlStartDatafeed::start`]."]
-    pub fn start(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.start(v))
+    #[doc = "See [`MlStartDatafeed::start_param`]."]
+    pub fn start_param(self, v: impl crate::ParamValue) -> Self {
+        self.map(move |e| e.start_param(v))
     }
 
-    #[doc = "See [`MlStartDatafeed::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.timeout(v))
+    #[doc = "See [`MlStartDatafeed::timeout_param`]."]
+    pub fn timeout_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.timeout_param(v))
     }
 
     #[doc = "See [`MlStartDatafeed::error_trace`]."]
@@ -176,6 +194,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlStartDatafeed> {
     #[doc = "See [`MlStartDatafeed::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlStartDatafeed::end`]."]
+    pub fn end(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.end(v))
+    }
+
+    #[doc = "See [`MlStartDatafeed::start`]."]
+    pub fn start(self, v: impl crate::IntoField<elastik_types::types::DateTime>) -> Self {
+        self.map(move |e| e.start(v))
+    }
+
+    #[doc = "See [`MlStartDatafeed::timeout`]."]
+    pub fn timeout(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.timeout(v))
     }
 
     #[doc = "See [`MlStartDatafeed::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,8 +66,8 @@ impl MlStartTrainedModelDeployment {
     }
 
     #[doc = "Query parameter `cache_size` (`ByteSize`)."]
-    pub fn cache_size(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("cache_size", v.to_string());
+    pub fn cache_size(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("cache_size", v.param_value());
         self
     }
 
@@ -102,8 +102,8 @@ impl MlStartTrainedModelDeployment {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -137,7 +137,16 @@ impl MlStartTrainedModelDeployment {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::StartTrainedModelDeploymentRequestBody`).
+    #[doc = "Body field `adaptive_allocations` (`AdaptiveAllocationsSettings`)."]
+    pub fn adaptive_allocations(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::AdaptiveAllocationsSettings>,
+    ) -> Self {
+        self.body.field("adaptive_allocations", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::StartTrainedModelDeploymentRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::StartTrainedModelDeploymentRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -154,7 +163,7 @@ impl Endpoint for MlStartTrainedModelDeployment {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -174,7 +183,7 @@ impl Endpoint for MlStartTrainedModelDeployment {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlStartTrainedModelDeployment> {
     #[doc = "See [`MlStartTrainedModelDeployment::cache_size`]."]
-    pub fn cache_size(self, v: impl std::fmt::Display) -> Self {
+    pub fn cache_size(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.cache_size(v))
     }
 
@@ -204,7 +213,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlStartTrainedModelDeploym
     }
 
     #[doc = "See [`MlStartTrainedModelDeployment::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -231,6 +240,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlStartTrainedModelDeploym
     #[doc = "See [`MlStartTrainedModelDeployment::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlStartTrainedModelDeployment::adaptive_allocations`]."]
+    pub fn adaptive_allocations(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::AdaptiveAllocationsSettings>,
+    ) -> Self {
+        self.map(move |e| e.adaptive_allocations(v))
     }
 
     #[doc = "See [`MlStartTrainedModelDeployment::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,25 +66,25 @@ impl MlStopDatafeed {
     }
 
     #[doc = "Query parameter `allow_no_match` (`boolean`)."]
-    pub fn allow_no_match(mut self, v: bool) -> Self {
+    pub fn allow_no_match_param(mut self, v: bool) -> Self {
         self.params.set("allow_no_match", v.to_string());
         self
     }
 
     #[doc = "Query parameter `force` (`boolean`)."]
-    pub fn force(mut self, v: bool) -> Self {
+    pub fn force_param(mut self, v: bool) -> Self {
         self.params.set("force", v.to_string());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout_param(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `close_job` (`boolean`)."]
-    pub fn close_job(mut self, v: bool) -> Self {
+    pub fn close_job_param(mut self, v: bool) -> Self {
         self.params.set("close_job", v.to_string());
         self
     }
@@ -113,7 +113,31 @@ impl MlStopDatafeed {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::StopDatafeedRequestBody`).
+    #[doc = "Body field `allow_no_match` (`boolean`)."]
+    pub fn allow_no_match(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("allow_no_match", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `force` (`boolean`)."]
+    pub fn force(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("force", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `timeout` (`Duration`)."]
+    pub fn timeout(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("timeout", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `close_job` (`boolean`)."]
+    pub fn close_job(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("close_job", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::StopDatafeedRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::StopDatafeedRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -130,7 +154,7 @@ impl Endpoint for MlStopDatafeed {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -149,24 +173,24 @@ impl Endpoint for MlStopDatafeed {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlStopDatafeed> {
-    #[doc = "See [`MlStopDatafeed::allow_no_match`]."]
-    pub fn allow_no_match(self, v: bool) -> Self {
-        self.map(move |e| e.allow_no_match(v))
+    #[doc = "See [`MlStopDatafeed::allow_no_match_param`]."]
+    pub fn allow_no_match_param(self, v: bool) -> Self {
+        self.map(move |e| e.allow_no_match_param(v))
     }
 
-    #[doc = "See [`MlStopDatafeed::force`]."]
-    pub fn force(self, v: bool) -> Self {
-        self.map(move |e| e.force(v))
+    #[doc = "See [`MlStopDatafeed::force_param`]."]
+    pub fn force_param(self, v: bool) -> Self {
+        self.map(move |e| e.force_param(v))
     }
 
-    #[doc = "See [`MlStopDatafeed::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
-        self.map(move |e| e.timeout(v))
+    #[doc = "See [`MlStopDatafeed::timeout_param`]."]
+    pub fn timeout_param(self, v: impl crate::IntoDuration) -> Self {
+        self.map(move |e| e.timeout_param(v))
     }
 
-    #[doc = "See [`MlStopDatafeed::close_job`]."]
-    pub fn close_job(self, v: bool) -> Self {
-        self.map(move |e| e.close_job(v))
+    #[doc = "See [`MlStopDatafeed::close_job_param`]."]
+    pub fn close_job_param(self, v: bool) -> Self {
+        self.map(move |e| e.close_job_param(v))
     }
 
     #[doc = "See [`MlStopDatafeed::error_trace`]."]
@@ -187,6 +211,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlStopDatafeed> {
     #[doc = "See [`MlStopDatafeed::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlStopDatafeed::allow_no_match`]."]
+    pub fn allow_no_match(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_no_match(v))
+    }
+
+    #[doc = "See [`MlStopDatafeed::force`]."]
+    pub fn force(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.force(v))
+    }
+
+    #[doc = "See [`MlStopDatafeed::timeout`]."]
+    pub fn timeout(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.timeout(v))
+    }
+
+    #[doc = "See [`MlStopDatafeed::close_job`]."]
+    pub fn close_job(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.close_job(v))
     }
 
     #[doc = "See [`MlStopDatafeed::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,13 +66,13 @@ impl MlStopTrainedModelDeployment {
     }
 
     #[doc = "Query parameter `allow_no_match` (`boolean`)."]
-    pub fn allow_no_match(mut self, v: bool) -> Self {
+    pub fn allow_no_match_param(mut self, v: bool) -> Self {
         self.params.set("allow_no_match", v.to_string());
         self
     }
 
     #[doc = "Query parameter `force` (`boolean`)."]
-    pub fn force(mut self, v: bool) -> Self {
+    pub fn force_param(mut self, v: bool) -> Self {
         self.params.set("force", v.to_string());
         self
     }
@@ -101,7 +101,25 @@ impl MlStopTrainedModelDeployment {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::StopTrainedModelDeploymentRequestBody`).
+    #[doc = "Body field `id` (`Id`)."]
+    pub fn id(mut self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.body.field("id", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `allow_no_match` (`boolean`)."]
+    pub fn allow_no_match(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("allow_no_match", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `force` (`boolean`)."]
+    pub fn force(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("force", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::StopTrainedModelDeploymentRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::StopTrainedModelDeploymentRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +136,7 @@ impl Endpoint for MlStopTrainedModelDeployment {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,14 +155,14 @@ impl Endpoint for MlStopTrainedModelDeployment {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlStopTrainedModelDeployment> {
-    #[doc = "See [`MlStopTrainedModelDeployment::allow_no_match`]."]
-    pub fn allow_no_match(self, v: bool) -> Self {
-        self.map(move |e| e.allow_no_match(v))
+    #[doc = "See [`MlStopTrainedModelDeployment::allow_no_match_param`]."]
+    pub fn allow_no_match_param(self, v: bool) -> Self {
+        self.map(move |e| e.allow_no_match_param(v))
     }
 
-    #[doc = "See [`MlStopTrainedModelDeployment::force`]."]
-    pub fn force(self, v: bool) -> Self {
-        self.map(move |e| e.force(v))
+    #[doc = "See [`MlStopTrainedModelDeployment::force_param`]."]
+    pub fn force_param(self, v: bool) -> Self {
+        self.map(move |e| e.force_param(v))
     }
 
     #[doc = "See [`MlStopTrainedModelDeployment::error_trace`]."]
@@ -165,6 +183,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlStopTrainedModelDeployme
     #[doc = "See [`MlStopTrainedModelDeployment::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlStopTrainedModelDeployment::id`]."]
+    pub fn id(self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.map(move |e| e.id(v))
+    }
+
+    #[doc = "See [`MlStopTrainedModelDeployment::allow_no_match`]."]
+    pub fn allow_no_match(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_no_match(v))
+    }
+
+    #[doc = "See [`MlStopTrainedModelDeployment::force`]."]
+    pub fn force(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.force(v))
     }
 
     #[doc = "See [`MlStopTrainedModelDeployment::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,31 @@ impl MlUpdateDataFrameAnalytics {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::UpdateDataFrameAnalyticsRequestBody`).
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_memory_limit` (`string`)."]
+    pub fn model_memory_limit(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("model_memory_limit", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `max_num_threads` (`integer`)."]
+    pub fn max_num_threads(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("max_num_threads", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `allow_lazy_start` (`boolean`)."]
+    pub fn allow_lazy_start(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("allow_lazy_start", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::UpdateDataFrameAnalyticsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::UpdateDataFrameAnalyticsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +130,7 @@ impl Endpoint for MlUpdateDataFrameAnalytics {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +167,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlUpdateDataFrameAnalytics
     #[doc = "See [`MlUpdateDataFrameAnalytics::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlUpdateDataFrameAnalytics::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`MlUpdateDataFrameAnalytics::model_memory_limit`]."]
+    pub fn model_memory_limit(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.model_memory_limit(v))
+    }
+
+    #[doc = "See [`MlUpdateDataFrameAnalytics::max_num_threads`]."]
+    pub fn max_num_threads(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.max_num_threads(v))
+    }
+
+    #[doc = "See [`MlUpdateDataFrameAnalytics::allow_lazy_start`]."]
+    pub fn allow_lazy_start(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_lazy_start(v))
     }
 
     #[doc = "See [`MlUpdateDataFrameAnalytics::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,25 @@ impl MlUpdateFilter {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::UpdateFilterRequestBody`).
+    #[doc = "Body field `add_items` (`string[]`)."]
+    pub fn add_items(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("add_items", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `remove_items` (`string[]`)."]
+    pub fn remove_items(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("remove_items", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::UpdateFilterRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::UpdateFilterRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +124,7 @@ impl Endpoint for MlUpdateFilter {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +161,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlUpdateFilter> {
     #[doc = "See [`MlUpdateFilter::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlUpdateFilter::add_items`]."]
+    pub fn add_items(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.add_items(v))
+    }
+
+    #[doc = "See [`MlUpdateFilter::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`MlUpdateFilter::remove_items`]."]
+    pub fn remove_items(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.remove_items(v))
     }
 
     #[doc = "See [`MlUpdateFilter::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,128 @@ impl MlUpdateJob {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::UpdateJobRequestBody`).
+    #[doc = "Body field `allow_lazy_open` (`boolean`)."]
+    pub fn allow_lazy_open(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("allow_lazy_open", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `analysis_limits` (`AnalysisMemoryLimit`)."]
+    pub fn analysis_limits(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisMemoryLimit>,
+    ) -> Self {
+        self.body.field("analysis_limits", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `background_persist_interval` (`Duration`)."]
+    pub fn background_persist_interval(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body
+            .field("background_persist_interval", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `custom_settings` (`Dictionary<string, any>`)."]
+    pub fn custom_settings(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body
+            .entry("custom_settings", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `categorization_filters` (`string[]`)."]
+    pub fn categorization_filters(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("categorization_filters", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_plot_config` (`ModelPlotConfig`)."]
+    pub fn model_plot_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::ModelPlotConfig>,
+    ) -> Self {
+        self.body.field("model_plot_config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_prune_window` (`Duration`)."]
+    pub fn model_prune_window(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("model_prune_window", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `daily_model_snapshot_retention_after_days` (`long`)."]
+    pub fn daily_model_snapshot_retention_after_days(
+        mut self,
+        v: impl crate::IntoField<i64>,
+    ) -> Self {
+        self.body
+            .field("daily_model_snapshot_retention_after_days", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_snapshot_retention_days` (`long`)."]
+    pub fn model_snapshot_retention_days(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("model_snapshot_retention_days", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `renormalization_window_days` (`long`)."]
+    pub fn renormalization_window_days(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("renormalization_window_days", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `results_retention_days` (`long`)."]
+    pub fn results_retention_days(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("results_retention_days", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `groups` (`string[]`)."]
+    pub fn groups(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("groups", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `detectors` (`DetectorUpdate[]`)."]
+    pub fn detectors(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::ml::DetectorUpdate>>,
+    ) -> Self {
+        self.body.field("detectors", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `per_partition_categorization` (`PerPartitionCategorization`)."]
+    pub fn per_partition_categorization(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::PerPartitionCategorization>,
+    ) -> Self {
+        self.body
+            .field("per_partition_categorization", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::UpdateJobRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::UpdateJobRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +227,7 @@ impl Endpoint for MlUpdateJob {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +264,103 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlUpdateJob> {
     #[doc = "See [`MlUpdateJob::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::allow_lazy_open`]."]
+    pub fn allow_lazy_open(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_lazy_open(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::analysis_limits`]."]
+    pub fn analysis_limits(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisMemoryLimit>,
+    ) -> Self {
+        self.map(move |e| e.analysis_limits(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::background_persist_interval`]."]
+    pub fn background_persist_interval(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.map(move |e| e.background_persist_interval(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::custom_settings`]."]
+    pub fn custom_settings(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.custom_settings(name, v))
+    }
+
+    #[doc = "See [`MlUpdateJob::categorization_filters`]."]
+    pub fn categorization_filters(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.categorization_filters(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::model_plot_config`]."]
+    pub fn model_plot_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::ModelPlotConfig>,
+    ) -> Self {
+        self.map(move |e| e.model_plot_config(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::model_prune_window`]."]
+    pub fn model_prune_window(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.map(move |e| e.model_prune_window(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::daily_model_snapshot_retention_after_days`]."]
+    pub fn daily_model_snapshot_retention_after_days(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.daily_model_snapshot_retention_after_days(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::model_snapshot_retention_days`]."]
+    pub fn model_snapshot_retention_days(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.model_snapshot_retention_days(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::renormalization_window_days`]."]
+    pub fn renormalization_window_days(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.renormalization_window_days(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::results_retention_days`]."]
+    pub fn results_retention_days(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.results_retention_days(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::groups`]."]
+    pub fn groups(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.groups(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::detectors`]."]
+    pub fn detectors(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::ml::DetectorUpdate>>,
+    ) -> Self {
+        self.map(move |e| e.detectors(v))
+    }
+
+    #[doc = "See [`MlUpdateJob::per_partition_categorization`]."]
+    pub fn per_partition_categorization(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::PerPartitionCategorization>,
+    ) -> Self {
+        self.map(move |e| e.per_partition_categorization(v))
     }
 
     #[doc = "See [`MlUpdateJob::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -99,7 +99,19 @@ impl MlUpdateModelSnapshot {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::UpdateModelSnapshotRequestBody`).
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `retain` (`boolean`)."]
+    pub fn retain(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("retain", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::UpdateModelSnapshotRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::UpdateModelSnapshotRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -116,7 +128,7 @@ impl Endpoint for MlUpdateModelSnapshot {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -153,6 +165,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlUpdateModelSnapshot> {
     #[doc = "See [`MlUpdateModelSnapshot::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlUpdateModelSnapshot::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`MlUpdateModelSnapshot::retain`]."]
+    pub fn retain(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.retain(v))
     }
 
     #[doc = "See [`MlUpdateModelSnapshot::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,7 +66,7 @@ impl MlUpdateTrainedModelDeployment {
     }
 
     #[doc = "Query parameter `number_of_allocations` (`integer`)."]
-    pub fn number_of_allocations(mut self, v: i64) -> Self {
+    pub fn number_of_allocations_param(mut self, v: i64) -> Self {
         self.params.set("number_of_allocations", v.to_string());
         self
     }
@@ -95,7 +95,22 @@ impl MlUpdateTrainedModelDeployment {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::UpdateTrainedModelDeploymentRequestBody`).
+    #[doc = "Body field `number_of_allocations` (`integer`)."]
+    pub fn number_of_allocations(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("number_of_allocations", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `adaptive_allocations` (`AdaptiveAllocationsSettings`)."]
+    pub fn adaptive_allocations(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::AdaptiveAllocationsSettings>,
+    ) -> Self {
+        self.body.field("adaptive_allocations", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::UpdateTrainedModelDeploymentRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(
         mut self,
         body: elastik_types::ml::UpdateTrainedModelDeploymentRequestBody,
@@ -115,7 +130,7 @@ impl Endpoint for MlUpdateTrainedModelDeployment {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,9 +149,9 @@ impl Endpoint for MlUpdateTrainedModelDeployment {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, MlUpdateTrainedModelDeployment> {
-    #[doc = "See [`MlUpdateTrainedModelDeployment::number_of_allocations`]."]
-    pub fn number_of_allocations(self, v: i64) -> Self {
-        self.map(move |e| e.number_of_allocations(v))
+    #[doc = "See [`MlUpdateTrainedModelDeployment::number_of_allocations_param`]."]
+    pub fn number_of_allocations_param(self, v: i64) -> Self {
+        self.map(move |e| e.number_of_allocations_param(v))
     }
 
     #[doc = "See [`MlUpdateTrainedModelDeployment::error_trace`]."]
@@ -157,6 +172,19 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlUpdateTrainedModelDeploy
     #[doc = "See [`MlUpdateTrainedModelDeployment::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlUpdateTrainedModelDeployment::number_of_allocations`]."]
+    pub fn number_of_allocations(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.number_of_allocations(v))
+    }
+
+    #[doc = "See [`MlUpdateTrainedModelDeployment::adaptive_allocations`]."]
+    pub fn adaptive_allocations(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::AdaptiveAllocationsSettings>,
+    ) -> Self {
+        self.map(move |e| e.adaptive_allocations(v))
     }
 
     #[doc = "See [`MlUpdateTrainedModelDeployment::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,8 +80,8 @@ impl MlUpgradeJobSnapshot {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -120,7 +120,7 @@ impl Endpoint for MlUpgradeJobSnapshot {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -144,7 +144,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlUpgradeJobSnapshot> {
     }
 
     #[doc = "See [`MlUpgradeJobSnapshot::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 

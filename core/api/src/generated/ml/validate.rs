@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,77 @@ impl MlValidate {
         self
     }
 
-    /// The JSON body (`elastik_types::ml::ValidateRequestBody`).
+    #[doc = "Body field `job_id` (`Id`)."]
+    pub fn job_id(mut self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.body.field("job_id", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `analysis_config` (`AnalysisConfig`)."]
+    pub fn analysis_config(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisConfig>,
+    ) -> Self {
+        self.body.field("analysis_config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `analysis_limits` (`AnalysisLimits`)."]
+    pub fn analysis_limits(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisLimits>,
+    ) -> Self {
+        self.body.field("analysis_limits", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `data_description` (`DataDescription`)."]
+    pub fn data_description(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::DataDescription>,
+    ) -> Self {
+        self.body.field("data_description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_plot` (`ModelPlotConfig`)."]
+    pub fn model_plot(
+        mut self,
+        v: impl crate::IntoField<elastik_types::ml::ModelPlotConfig>,
+    ) -> Self {
+        self.body.field("model_plot", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_snapshot_id` (`Id`)."]
+    pub fn model_snapshot_id(mut self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.body.field("model_snapshot_id", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `model_snapshot_retention_days` (`long`)."]
+    pub fn model_snapshot_retention_days(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body
+            .field("model_snapshot_retention_days", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `results_index_name` (`IndexName`)."]
+    pub fn results_index_name(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndexName>,
+    ) -> Self {
+        self.body.field("results_index_name", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::ml::ValidateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::ml::ValidateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +167,7 @@ impl Endpoint for MlValidate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +204,63 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MlValidate> {
     #[doc = "See [`MlValidate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`MlValidate::job_id`]."]
+    pub fn job_id(self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.map(move |e| e.job_id(v))
+    }
+
+    #[doc = "See [`MlValidate::analysis_config`]."]
+    pub fn analysis_config(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisConfig>,
+    ) -> Self {
+        self.map(move |e| e.analysis_config(v))
+    }
+
+    #[doc = "See [`MlValidate::analysis_limits`]."]
+    pub fn analysis_limits(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::AnalysisLimits>,
+    ) -> Self {
+        self.map(move |e| e.analysis_limits(v))
+    }
+
+    #[doc = "See [`MlValidate::data_description`]."]
+    pub fn data_description(
+        self,
+        v: impl crate::IntoField<elastik_types::ml::DataDescription>,
+    ) -> Self {
+        self.map(move |e| e.data_description(v))
+    }
+
+    #[doc = "See [`MlValidate::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`MlValidate::model_plot`]."]
+    pub fn model_plot(self, v: impl crate::IntoField<elastik_types::ml::ModelPlotConfig>) -> Self {
+        self.map(move |e| e.model_plot(v))
+    }
+
+    #[doc = "See [`MlValidate::model_snapshot_id`]."]
+    pub fn model_snapshot_id(self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.map(move |e| e.model_snapshot_id(v))
+    }
+
+    #[doc = "See [`MlValidate::model_snapshot_retention_days`]."]
+    pub fn model_snapshot_retention_days(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.model_snapshot_retention_days(v))
+    }
+
+    #[doc = "See [`MlValidate::results_index_name`]."]
+    pub fn results_index_name(
+        self,
+        v: impl crate::IntoField<elastik_types::types::IndexName>,
+    ) -> Self {
+        self.map(move |e| e.results_index_name(v))
     }
 
     #[doc = "See [`MlValidate::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -67,8 +67,8 @@ impl MonitoringBulk {
     }
 
     #[doc = "Query parameter `interval` (`Duration`)."]
-    pub fn interval(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("interval", v.to_string());
+    pub fn interval(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("interval", v.into_duration());
         self
     }
 
@@ -119,7 +119,7 @@ impl Endpoint for MonitoringBulk {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -149,7 +149,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, MonitoringBulk> {
     }
 
     #[doc = "See [`MonitoringBulk::interval`]."]
-    pub fn interval(self, v: impl std::fmt::Display) -> Self {
+    pub fn interval(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.interval(v))
     }
 

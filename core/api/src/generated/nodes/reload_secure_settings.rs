@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -81,8 +81,8 @@ impl NodesReloadSecureSettings {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -110,7 +110,16 @@ impl NodesReloadSecureSettings {
         self
     }
 
-    /// The JSON body (`elastik_types::nodes::ReloadSecureSettingsRequestBody`).
+    #[doc = "Body field `secure_settings_password` (`Password`)."]
+    pub fn secure_settings_password(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Password>,
+    ) -> Self {
+        self.body.field("secure_settings_password", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::nodes::ReloadSecureSettingsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::nodes::ReloadSecureSettingsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -127,7 +136,7 @@ impl Endpoint for NodesReloadSecureSettings {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -152,7 +161,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, NodesReloadSecureSettings>
     }
 
     #[doc = "See [`NodesReloadSecureSettings::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -174,6 +183,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, NodesReloadSecureSettings>
     #[doc = "See [`NodesReloadSecureSettings::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`NodesReloadSecureSettings::secure_settings_password`]."]
+    pub fn secure_settings_password(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Password>,
+    ) -> Self {
+        self.map(move |e| e.secure_settings_password(v))
     }
 
     #[doc = "See [`NodesReloadSecureSettings::body`]."]

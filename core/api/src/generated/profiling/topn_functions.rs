@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,7 @@ impl ProfilingTopnFunctions {
         self
     }
 
-    /// The JSON body (`elastik_types::profiling::TopnFunctionsRequestBody`).
+    /// The whole JSON body (`elastik_types::profiling::TopnFunctionsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::profiling::TopnFunctionsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +97,7 @@ impl Endpoint for ProfilingTopnFunctions {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -78,7 +78,16 @@ impl ProjectTags {
         self
     }
 
-    /// The JSON body (`elastik_types::project::TagsRequestBody`).
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::project::TagsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::project::TagsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -95,7 +104,7 @@ impl Endpoint for ProjectTags {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -132,6 +141,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ProjectTags> {
     #[doc = "See [`ProjectTags::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ProjectTags::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
     }
 
     #[doc = "See [`ProjectTags::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -98,7 +98,40 @@ impl QueryRulesPutRule {
         self
     }
 
-    /// The JSON body (`elastik_types::query_rules::PutRuleRequestBody`).
+    #[doc = "Body field `type` (`QueryRuleType`)."]
+    pub fn r#type(
+        mut self,
+        v: impl crate::IntoField<elastik_types::query_rules::QueryRuleType>,
+    ) -> Self {
+        self.body.field("type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `criteria` (`QueryRuleCriteria | QueryRuleCriteria[]`)."]
+    pub fn criteria(
+        mut self,
+        v: impl crate::IntoField<elastik_types::query_rules::PutRuleRequestBodyCriteria>,
+    ) -> Self {
+        self.body.field("criteria", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `actions` (`QueryRuleActions`)."]
+    pub fn actions(
+        mut self,
+        v: impl crate::IntoField<elastik_types::query_rules::QueryRuleActions>,
+    ) -> Self {
+        self.body.field("actions", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `priority` (`integer`)."]
+    pub fn priority(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("priority", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::query_rules::PutRuleRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::query_rules::PutRuleRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -115,7 +148,7 @@ impl Endpoint for QueryRulesPutRule {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -152,6 +185,35 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, QueryRulesPutRule> {
     #[doc = "See [`QueryRulesPutRule::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`QueryRulesPutRule::type`]."]
+    pub fn r#type(
+        self,
+        v: impl crate::IntoField<elastik_types::query_rules::QueryRuleType>,
+    ) -> Self {
+        self.map(move |e| e.r#type(v))
+    }
+
+    #[doc = "See [`QueryRulesPutRule::criteria`]."]
+    pub fn criteria(
+        self,
+        v: impl crate::IntoField<elastik_types::query_rules::PutRuleRequestBodyCriteria>,
+    ) -> Self {
+        self.map(move |e| e.criteria(v))
+    }
+
+    #[doc = "See [`QueryRulesPutRule::actions`]."]
+    pub fn actions(
+        self,
+        v: impl crate::IntoField<elastik_types::query_rules::QueryRuleActions>,
+    ) -> Self {
+        self.map(move |e| e.actions(v))
+    }
+
+    #[doc = "See [`QueryRulesPutRule::priority`]."]
+    pub fn priority(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.priority(v))
     }
 
     #[doc = "See [`QueryRulesPutRule::body`]."]

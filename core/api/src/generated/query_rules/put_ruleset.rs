@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -88,7 +88,16 @@ impl QueryRulesPutRuleset {
         self
     }
 
-    /// The JSON body (`elastik_types::query_rules::PutRulesetRequestBody`).
+    #[doc = "Body field `rules` (`QueryRule | QueryRule[]`)."]
+    pub fn rules(
+        mut self,
+        v: impl crate::IntoField<elastik_types::query_rules::PutRulesetRequestBodyRules>,
+    ) -> Self {
+        self.body.field("rules", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::query_rules::PutRulesetRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::query_rules::PutRulesetRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -105,7 +114,7 @@ impl Endpoint for QueryRulesPutRuleset {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -142,6 +151,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, QueryRulesPutRuleset> {
     #[doc = "See [`QueryRulesPutRuleset::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`QueryRulesPutRuleset::rules`]."]
+    pub fn rules(
+        self,
+        v: impl crate::IntoField<elastik_types::query_rules::PutRulesetRequestBodyRules>,
+    ) -> Self {
+        self.map(move |e| e.rules(v))
     }
 
     #[doc = "See [`QueryRulesPutRuleset::body`]."]

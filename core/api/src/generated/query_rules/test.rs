@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,18 @@ impl QueryRulesTest {
         self
     }
 
-    /// The JSON body (`elastik_types::query_rules::TestRequestBody`).
+    #[doc = "Adds one entry to the body field `match_criteria` (`Dictionary<string, any>`)."]
+    pub fn match_criteria(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body
+            .entry("match_criteria", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::query_rules::TestRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::query_rules::TestRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +117,7 @@ impl Endpoint for QueryRulesTest {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +154,15 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, QueryRulesTest> {
     #[doc = "See [`QueryRulesTest::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`QueryRulesTest::match_criteria`]."]
+    pub fn match_criteria(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.match_criteria(name, v))
     }
 
     #[doc = "See [`QueryRulesTest::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -88,7 +88,61 @@ impl RollupPutJob {
         self
     }
 
-    /// The JSON body (`elastik_types::rollup::PutJobRequestBody`).
+    #[doc = "Body field `cron` (`string`)."]
+    pub fn cron(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("cron", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `groups` (`Groupings`)."]
+    pub fn groups(mut self, v: impl crate::IntoField<elastik_types::rollup::Groupings>) -> Self {
+        self.body.field("groups", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index_pattern` (`string`)."]
+    pub fn index_pattern(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("index_pattern", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metrics` (`FieldMetric[]`)."]
+    pub fn metrics(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::rollup::FieldMetric>>,
+    ) -> Self {
+        self.body.field("metrics", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `page_size` (`integer`)."]
+    pub fn page_size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("page_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `rollup_index` (`IndexName`)."]
+    pub fn rollup_index(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndexName>,
+    ) -> Self {
+        self.body.field("rollup_index", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `timeout` (`Duration`)."]
+    pub fn timeout(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("timeout", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `headers` (`HttpHeaders`)."]
+    pub fn headers(mut self, v: impl crate::IntoField<elastik_types::types::HttpHeaders>) -> Self {
+        self.body.field("headers", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::rollup::PutJobRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::rollup::PutJobRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -105,7 +159,7 @@ impl Endpoint for RollupPutJob {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -142,6 +196,49 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, RollupPutJob> {
     #[doc = "See [`RollupPutJob::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`RollupPutJob::cron`]."]
+    pub fn cron(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.cron(v))
+    }
+
+    #[doc = "See [`RollupPutJob::groups`]."]
+    pub fn groups(self, v: impl crate::IntoField<elastik_types::rollup::Groupings>) -> Self {
+        self.map(move |e| e.groups(v))
+    }
+
+    #[doc = "See [`RollupPutJob::index_pattern`]."]
+    pub fn index_pattern(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.index_pattern(v))
+    }
+
+    #[doc = "See [`RollupPutJob::metrics`]."]
+    pub fn metrics(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::rollup::FieldMetric>>,
+    ) -> Self {
+        self.map(move |e| e.metrics(v))
+    }
+
+    #[doc = "See [`RollupPutJob::page_size`]."]
+    pub fn page_size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.page_size(v))
+    }
+
+    #[doc = "See [`RollupPutJob::rollup_index`]."]
+    pub fn rollup_index(self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.map(move |e| e.rollup_index(v))
+    }
+
+    #[doc = "See [`RollupPutJob::timeout`]."]
+    pub fn timeout(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.timeout(v))
+    }
+
+    #[doc = "See [`RollupPutJob::headers`]."]
+    pub fn headers(self, v: impl crate::IntoField<elastik_types::types::HttpHeaders>) -> Self {
+        self.map(move |e| e.headers(v))
     }
 
     #[doc = "See [`RollupPutJob::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -101,7 +101,39 @@ impl RollupRollupSearch {
         self
     }
 
-    /// The JSON body (`elastik_types::rollup::RollupSearchRequestBody`).
+    #[doc = "Adds one entry to the body field `aggregations` (`Dictionary<string, AggregationContainer>`)."]
+    pub fn aggregations(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.body.entry("aggregations", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`integer`)."]
+    pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `aggregations`; the same as [`Self::aggregations`]."]
+    pub fn aggregation(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.body.entry("aggregations", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::rollup::RollupSearchRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::rollup::RollupSearchRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +150,7 @@ impl Endpoint for RollupRollupSearch {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -165,6 +197,34 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, RollupRollupSearch> {
     #[doc = "See [`RollupRollupSearch::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`RollupRollupSearch::aggregations`]."]
+    pub fn aggregations(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.map(move |e| e.aggregations(name, v))
+    }
+
+    #[doc = "See [`RollupRollupSearch::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`RollupRollupSearch::size`]."]
+    pub fn size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.size(v))
+    }
+
+    #[doc = "See [`RollupRollupSearch::aggregation`]."]
+    pub fn aggregation(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::types::AggregationContainer>,
+    ) -> Self {
+        self.map(move |e| e.aggregation(name, v))
     }
 
     #[doc = "See [`RollupRollupSearch::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -89,7 +89,17 @@ impl SearchApplicationRenderQuery {
         self
     }
 
-    /// The JSON body (`elastik_types::search_application::RenderQueryRequestBody`).
+    #[doc = "Adds one entry to the body field `params` (`Dictionary<string, any>`)."]
+    pub fn params(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("params", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::search_application::RenderQueryRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::search_application::RenderQueryRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -106,7 +116,7 @@ impl Endpoint for SearchApplicationRenderQuery {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +153,15 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchApplicationRenderQue
     #[doc = "See [`SearchApplicationRenderQuery::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SearchApplicationRenderQuery::params`]."]
+    pub fn params(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.params(name, v))
     }
 
     #[doc = "See [`SearchApplicationRenderQuery::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -95,7 +95,17 @@ impl SearchApplicationSearch {
         self
     }
 
-    /// The JSON body (`elastik_types::search_application::SearchRequestBody`).
+    #[doc = "Adds one entry to the body field `params` (`Dictionary<string, any>`)."]
+    pub fn params(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("params", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::search_application::SearchRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::search_application::SearchRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -112,7 +122,7 @@ impl Endpoint for SearchApplicationSearch {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -154,6 +164,15 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchApplicationSearch> {
     #[doc = "See [`SearchApplicationSearch::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SearchApplicationSearch::params`]."]
+    pub fn params(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.params(name, v))
     }
 
     #[doc = "See [`SearchApplicationSearch::body`]."]

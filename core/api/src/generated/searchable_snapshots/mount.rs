@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -76,8 +76,8 @@ impl SearchableSnapshotsMount {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -117,7 +117,39 @@ impl SearchableSnapshotsMount {
         self
     }
 
-    /// The JSON body (`elastik_types::searchable_snapshots::MountRequestBody`).
+    #[doc = "Body field `index` (`IndexName`)."]
+    pub fn index(mut self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.body.field("index", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `renamed_index` (`IndexName`)."]
+    pub fn renamed_index(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::IndexName>,
+    ) -> Self {
+        self.body.field("renamed_index", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `index_settings` (`Dictionary<string, any>`)."]
+    pub fn index_settings(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body
+            .entry("index_settings", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ignore_index_settings` (`string[]`)."]
+    pub fn ignore_index_settings(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("ignore_index_settings", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::searchable_snapshots::MountRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::searchable_snapshots::MountRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -134,7 +166,7 @@ impl Endpoint for SearchableSnapshotsMount {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -154,7 +186,7 @@ impl Endpoint for SearchableSnapshotsMount {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, SearchableSnapshotsMount> {
     #[doc = "See [`SearchableSnapshotsMount::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -186,6 +218,30 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SearchableSnapshotsMount> 
     #[doc = "See [`SearchableSnapshotsMount::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SearchableSnapshotsMount::index`]."]
+    pub fn index(self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.map(move |e| e.index(v))
+    }
+
+    #[doc = "See [`SearchableSnapshotsMount::renamed_index`]."]
+    pub fn renamed_index(self, v: impl crate::IntoField<elastik_types::types::IndexName>) -> Self {
+        self.map(move |e| e.renamed_index(v))
+    }
+
+    #[doc = "See [`SearchableSnapshotsMount::index_settings`]."]
+    pub fn index_settings(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.index_settings(name, v))
+    }
+
+    #[doc = "See [`SearchableSnapshotsMount::ignore_index_settings`]."]
+    pub fn ignore_index_settings(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.ignore_index_settings(v))
     }
 
     #[doc = "See [`SearchableSnapshotsMount::body`]."]

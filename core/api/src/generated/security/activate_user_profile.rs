@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,34 @@ impl SecurityActivateUserProfile {
         self
     }
 
-    /// The JSON body (`elastik_types::security::ActivateUserProfileRequestBody`).
+    #[doc = "Body field `access_token` (`string`)."]
+    pub fn access_token(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("access_token", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `grant_type` (`GrantType`)."]
+    pub fn grant_type(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::GrantType>,
+    ) -> Self {
+        self.body.field("grant_type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `password` (`string`)."]
+    pub fn password(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("password", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `username` (`string`)."]
+    pub fn username(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("username", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::ActivateUserProfileRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::ActivateUserProfileRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +124,7 @@ impl Endpoint for SecurityActivateUserProfile {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +161,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityActivateUserProfil
     #[doc = "See [`SecurityActivateUserProfile::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityActivateUserProfile::access_token`]."]
+    pub fn access_token(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.access_token(v))
+    }
+
+    #[doc = "See [`SecurityActivateUserProfile::grant_type`]."]
+    pub fn grant_type(self, v: impl crate::IntoField<elastik_types::security::GrantType>) -> Self {
+        self.map(move |e| e.grant_type(v))
+    }
+
+    #[doc = "See [`SecurityActivateUserProfile::password`]."]
+    pub fn password(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.password(v))
+    }
+
+    #[doc = "See [`SecurityActivateUserProfile::username`]."]
+    pub fn username(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.username(v))
     }
 
     #[doc = "See [`SecurityActivateUserProfile::body`]."]

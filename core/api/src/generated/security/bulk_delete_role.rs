@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -86,7 +86,13 @@ impl SecurityBulkDeleteRole {
         self
     }
 
-    /// The JSON body (`elastik_types::security::BulkDeleteRoleRequestBody`).
+    #[doc = "Body field `names` (`string[]`)."]
+    pub fn names(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("names", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::BulkDeleteRoleRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::BulkDeleteRoleRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -103,7 +109,7 @@ impl Endpoint for SecurityBulkDeleteRole {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -145,6 +151,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityBulkDeleteRole> {
     #[doc = "See [`SecurityBulkDeleteRole::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityBulkDeleteRole::names`]."]
+    pub fn names(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.names(v))
     }
 
     #[doc = "See [`SecurityBulkDeleteRole::body`]."]

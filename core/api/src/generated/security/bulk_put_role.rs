@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -84,7 +84,17 @@ impl SecurityBulkPutRole {
         self
     }
 
-    /// The JSON body (`elastik_types::security::BulkPutRoleRequestBody`).
+    #[doc = "Adds one entry to the body field `roles` (`Dictionary<string, RoleDescriptor>`)."]
+    pub fn roles(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::RoleDescriptor>,
+    ) -> Self {
+        self.body.entry("roles", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::BulkPutRoleRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::BulkPutRoleRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -101,7 +111,7 @@ impl Endpoint for SecurityBulkPutRole {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +153,15 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityBulkPutRole> {
     #[doc = "See [`SecurityBulkPutRole::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityBulkPutRole::roles`]."]
+    pub fn roles(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::RoleDescriptor>,
+    ) -> Self {
+        self.map(move |e| e.roles(name, v))
     }
 
     #[doc = "See [`SecurityBulkPutRole::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,39 @@ impl SecurityBulkUpdateApiKeys {
         self
     }
 
-    /// The JSON body (`elastik_types::security::BulkUpdateApiKeysRequestBody`).
+    #[doc = "Body field `expiration` (`Duration`)."]
+    pub fn expiration(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("expiration", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ids` (`string | string[]`)."]
+    pub fn ids(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::BulkUpdateApiKeysRequestBodyIds>,
+    ) -> Self {
+        self.body.field("ids", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`Metadata`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `role_descriptors` (`Dictionary<string, RoleDescriptor>`)."]
+    pub fn role_descriptors(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::RoleDescriptor>,
+    ) -> Self {
+        self.body
+            .entry("role_descriptors", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::BulkUpdateApiKeysRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::BulkUpdateApiKeysRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +129,7 @@ impl Endpoint for SecurityBulkUpdateApiKeys {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +166,33 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityBulkUpdateApiKeys>
     #[doc = "See [`SecurityBulkUpdateApiKeys::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityBulkUpdateApiKeys::expiration`]."]
+    pub fn expiration(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.expiration(v))
+    }
+
+    #[doc = "See [`SecurityBulkUpdateApiKeys::ids`]."]
+    pub fn ids(
+        self,
+        v: impl crate::IntoField<elastik_types::security::BulkUpdateApiKeysRequestBodyIds>,
+    ) -> Self {
+        self.map(move |e| e.ids(v))
+    }
+
+    #[doc = "See [`SecurityBulkUpdateApiKeys::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.metadata(v))
+    }
+
+    #[doc = "See [`SecurityBulkUpdateApiKeys::role_descriptors`]."]
+    pub fn role_descriptors(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::RoleDescriptor>,
+    ) -> Self {
+        self.map(move |e| e.role_descriptors(name, v))
     }
 
     #[doc = "See [`SecurityBulkUpdateApiKeys::body`]."]

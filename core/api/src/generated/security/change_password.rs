@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -110,7 +110,19 @@ impl SecurityChangePassword {
         self
     }
 
-    /// The JSON body (`elastik_types::security::ChangePasswordRequestBody`).
+    #[doc = "Body field `password` (`Password`)."]
+    pub fn password(mut self, v: impl crate::IntoField<elastik_types::types::Password>) -> Self {
+        self.body.field("password", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `password_hash` (`string`)."]
+    pub fn password_hash(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("password_hash", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::ChangePasswordRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::ChangePasswordRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -127,7 +139,7 @@ impl Endpoint for SecurityChangePassword {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -174,6 +186,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityChangePassword> {
     #[doc = "See [`SecurityChangePassword::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityChangePassword::password`]."]
+    pub fn password(self, v: impl crate::IntoField<elastik_types::types::Password>) -> Self {
+        self.map(move |e| e.password(v))
+    }
+
+    #[doc = "See [`SecurityChangePassword::password_hash`]."]
+    pub fn password_hash(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.password_hash(v))
     }
 
     #[doc = "See [`SecurityChangePassword::body`]."]

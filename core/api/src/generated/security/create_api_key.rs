@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -86,7 +86,36 @@ impl SecurityCreateApiKey {
         self
     }
 
-    /// The JSON body (`elastik_types::security::CreateApiKeyRequestBody`).
+    #[doc = "Body field `expiration` (`Duration`)."]
+    pub fn expiration(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("expiration", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `name` (`Name`)."]
+    pub fn name(mut self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.body.field("name", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `role_descriptors` (`Dictionary<string, RoleDescriptor>`)."]
+    pub fn role_descriptors(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::RoleDescriptor>,
+    ) -> Self {
+        self.body
+            .entry("role_descriptors", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`Metadata`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::CreateApiKeyRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::CreateApiKeyRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -103,7 +132,7 @@ impl Endpoint for SecurityCreateApiKey {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -145,6 +174,30 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityCreateApiKey> {
     #[doc = "See [`SecurityCreateApiKey::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityCreateApiKey::expiration`]."]
+    pub fn expiration(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.expiration(v))
+    }
+
+    #[doc = "See [`SecurityCreateApiKey::name`]."]
+    pub fn name(self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.map(move |e| e.name(v))
+    }
+
+    #[doc = "See [`SecurityCreateApiKey::role_descriptors`]."]
+    pub fn role_descriptors(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::RoleDescriptor>,
+    ) -> Self {
+        self.map(move |e| e.role_descriptors(name, v))
+    }
+
+    #[doc = "See [`SecurityCreateApiKey::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.metadata(v))
     }
 
     #[doc = "See [`SecurityCreateApiKey::body`]."]

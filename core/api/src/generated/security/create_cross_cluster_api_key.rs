@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,37 @@ impl SecurityCreateCrossClusterApiKey {
         self
     }
 
-    /// The JSON body (`elastik_types::security::CreateCrossClusterApiKeyRequestBody`).
+    #[doc = "Body field `access` (`Access`)."]
+    pub fn access(mut self, v: impl crate::IntoField<elastik_types::security::Access>) -> Self {
+        self.body.field("access", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `expiration` (`Duration`)."]
+    pub fn expiration(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("expiration", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`Metadata`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `name` (`Name`)."]
+    pub fn name(mut self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.body.field("name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `certificate_identity` (`string`)."]
+    pub fn certificate_identity(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("certificate_identity", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::CreateCrossClusterApiKeyRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(
         mut self,
         body: elastik_types::security::CreateCrossClusterApiKeyRequestBody,
@@ -100,7 +130,7 @@ impl Endpoint for SecurityCreateCrossClusterApiKey {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,6 +167,31 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityCreateCrossCluster
     #[doc = "See [`SecurityCreateCrossClusterApiKey::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityCreateCrossClusterApiKey::access`]."]
+    pub fn access(self, v: impl crate::IntoField<elastik_types::security::Access>) -> Self {
+        self.map(move |e| e.access(v))
+    }
+
+    #[doc = "See [`SecurityCreateCrossClusterApiKey::expiration`]."]
+    pub fn expiration(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.expiration(v))
+    }
+
+    #[doc = "See [`SecurityCreateCrossClusterApiKey::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.metadata(v))
+    }
+
+    #[doc = "See [`SecurityCreateCrossClusterApiKey::name`]."]
+    pub fn name(self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.map(move |e| e.name(v))
+    }
+
+    #[doc = "See [`SecurityCreateCrossClusterApiKey::certificate_identity`]."]
+    pub fn certificate_identity(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.certificate_identity(v))
     }
 
     #[doc = "See [`SecurityCreateCrossClusterApiKey::body`]."]

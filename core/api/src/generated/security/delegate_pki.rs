@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,13 @@ impl SecurityDelegatePki {
         self
     }
 
-    /// The JSON body (`elastik_types::security::DelegatePkiRequestBody`).
+    #[doc = "Body field `x509_certificate_chain` (`string[]`)."]
+    pub fn x509_certificate_chain(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("x509_certificate_chain", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::DelegatePkiRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::DelegatePkiRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +103,7 @@ impl Endpoint for SecurityDelegatePki {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +140,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityDelegatePki> {
     #[doc = "See [`SecurityDelegatePki::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityDelegatePki::x509_certificate_chain`]."]
+    pub fn x509_certificate_chain(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.x509_certificate_chain(v))
     }
 
     #[doc = "See [`SecurityDelegatePki::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,46 @@ impl SecurityGetToken {
         self
     }
 
-    /// The JSON body (`elastik_types::security::GetTokenRequestBody`).
+    #[doc = "Body field `grant_type` (`AccessTokenGrantType`)."]
+    pub fn grant_type(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::AccessTokenGrantType>,
+    ) -> Self {
+        self.body.field("grant_type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `scope` (`string`)."]
+    pub fn scope(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("scope", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `password` (`Password`)."]
+    pub fn password(mut self, v: impl crate::IntoField<elastik_types::types::Password>) -> Self {
+        self.body.field("password", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `kerberos_ticket` (`string`)."]
+    pub fn kerberos_ticket(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("kerberos_ticket", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `refresh_token` (`string`)."]
+    pub fn refresh_token(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("refresh_token", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `username` (`Username`)."]
+    pub fn username(mut self, v: impl crate::IntoField<elastik_types::types::Username>) -> Self {
+        self.body.field("username", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::GetTokenRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::GetTokenRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +136,7 @@ impl Endpoint for SecurityGetToken {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +173,39 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityGetToken> {
     #[doc = "See [`SecurityGetToken::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityGetToken::grant_type`]."]
+    pub fn grant_type(
+        self,
+        v: impl crate::IntoField<elastik_types::security::AccessTokenGrantType>,
+    ) -> Self {
+        self.map(move |e| e.grant_type(v))
+    }
+
+    #[doc = "See [`SecurityGetToken::scope`]."]
+    pub fn scope(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.scope(v))
+    }
+
+    #[doc = "See [`SecurityGetToken::password`]."]
+    pub fn password(self, v: impl crate::IntoField<elastik_types::types::Password>) -> Self {
+        self.map(move |e| e.password(v))
+    }
+
+    #[doc = "See [`SecurityGetToken::kerberos_ticket`]."]
+    pub fn kerberos_ticket(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.kerberos_ticket(v))
+    }
+
+    #[doc = "See [`SecurityGetToken::refresh_token`]."]
+    pub fn refresh_token(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.refresh_token(v))
+    }
+
+    #[doc = "See [`SecurityGetToken::username`]."]
+    pub fn username(self, v: impl crate::IntoField<elastik_types::types::Username>) -> Self {
+        self.map(move |e| e.username(v))
     }
 
     #[doc = "See [`SecurityGetToken::body`]."]

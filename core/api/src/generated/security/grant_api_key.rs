@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -86,7 +86,49 @@ impl SecurityGrantApiKey {
         self
     }
 
-    /// The JSON body (`elastik_types::security::GrantApiKeyRequestBody`).
+    #[doc = "Body field `api_key` (`GrantApiKey`)."]
+    pub fn api_key(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::GrantApiKey>,
+    ) -> Self {
+        self.body.field("api_key", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `grant_type` (`ApiKeyGrantType`)."]
+    pub fn grant_type(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::ApiKeyGrantType>,
+    ) -> Self {
+        self.body.field("grant_type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `access_token` (`string`)."]
+    pub fn access_token(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("access_token", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `username` (`Username`)."]
+    pub fn username(mut self, v: impl crate::IntoField<elastik_types::types::Username>) -> Self {
+        self.body.field("username", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `password` (`Password`)."]
+    pub fn password(mut self, v: impl crate::IntoField<elastik_types::types::Password>) -> Self {
+        self.body.field("password", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `run_as` (`Username`)."]
+    pub fn run_as(mut self, v: impl crate::IntoField<elastik_types::types::Username>) -> Self {
+        self.body.field("run_as", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::GrantApiKeyRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::GrantApiKeyRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -103,7 +145,7 @@ impl Endpoint for SecurityGrantApiKey {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -145,6 +187,39 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityGrantApiKey> {
     #[doc = "See [`SecurityGrantApiKey::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityGrantApiKey::api_key`]."]
+    pub fn api_key(self, v: impl crate::IntoField<elastik_types::security::GrantApiKey>) -> Self {
+        self.map(move |e| e.api_key(v))
+    }
+
+    #[doc = "See [`SecurityGrantApiKey::grant_type`]."]
+    pub fn grant_type(
+        self,
+        v: impl crate::IntoField<elastik_types::security::ApiKeyGrantType>,
+    ) -> Self {
+        self.map(move |e| e.grant_type(v))
+    }
+
+    #[doc = "See [`SecurityGrantApiKey::access_token`]."]
+    pub fn access_token(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.access_token(v))
+    }
+
+    #[doc = "See [`SecurityGrantApiKey::username`]."]
+    pub fn username(self, v: impl crate::IntoField<elastik_types::types::Username>) -> Self {
+        self.map(move |e| e.username(v))
+    }
+
+    #[doc = "See [`SecurityGrantApiKey::password`]."]
+    pub fn password(self, v: impl crate::IntoField<elastik_types::types::Password>) -> Self {
+        self.map(move |e| e.password(v))
+    }
+
+    #[doc = "See [`SecurityGrantApiKey::run_as`]."]
+    pub fn run_as(self, v: impl crate::IntoField<elastik_types::types::Username>) -> Self {
+        self.map(move |e| e.run_as(v))
     }
 
     #[doc = "See [`SecurityGrantApiKey::body`]."]

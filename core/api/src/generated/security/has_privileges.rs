@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -102,7 +102,34 @@ impl SecurityHasPrivileges {
         self
     }
 
-    /// The JSON body (`elastik_types::security::HasPrivilegesRequestBody`).
+    #[doc = "Body field `application` (`ApplicationPrivilegesCheck[]`)."]
+    pub fn application(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::ApplicationPrivilegesCheck>>,
+    ) -> Self {
+        self.body.field("application", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `cluster` (`ClusterPrivilege[]`)."]
+    pub fn cluster(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::ClusterPrivilege>>,
+    ) -> Self {
+        self.body.field("cluster", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index` (`IndexPrivilegesCheck[]`)."]
+    pub fn index(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::IndexPrivilegesCheck>>,
+    ) -> Self {
+        self.body.field("index", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::HasPrivilegesRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::HasPrivilegesRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -119,7 +146,7 @@ impl Endpoint for SecurityHasPrivileges {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -161,6 +188,30 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityHasPrivileges> {
     #[doc = "See [`SecurityHasPrivileges::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityHasPrivileges::application`]."]
+    pub fn application(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::ApplicationPrivilegesCheck>>,
+    ) -> Self {
+        self.map(move |e| e.application(v))
+    }
+
+    #[doc = "See [`SecurityHasPrivileges::cluster`]."]
+    pub fn cluster(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::ClusterPrivilege>>,
+    ) -> Self {
+        self.map(move |e| e.cluster(v))
+    }
+
+    #[doc = "See [`SecurityHasPrivileges::index`]."]
+    pub fn index(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::IndexPrivilegesCheck>>,
+    ) -> Self {
+        self.map(move |e| e.index(v))
     }
 
     #[doc = "See [`SecurityHasPrivileges::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,25 @@ impl SecurityHasPrivilegesUserProfile {
         self
     }
 
-    /// The JSON body (`elastik_types::security::HasPrivilegesUserProfileRequestBody`).
+    #[doc = "Body field `uids` (`UserProfileId[]`)."]
+    pub fn uids(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::UserProfileId>>,
+    ) -> Self {
+        self.body.field("uids", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `privileges` (`PrivilegesCheck`)."]
+    pub fn privileges(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::PrivilegesCheck>,
+    ) -> Self {
+        self.body.field("privileges", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::HasPrivilegesUserProfileRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(
         mut self,
         body: elastik_types::security::HasPrivilegesUserProfileRequestBody,
@@ -100,7 +118,7 @@ impl Endpoint for SecurityHasPrivilegesUserProfile {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,6 +155,22 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityHasPrivilegesUserP
     #[doc = "See [`SecurityHasPrivilegesUserProfile::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityHasPrivilegesUserProfile::uids`]."]
+    pub fn uids(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::UserProfileId>>,
+    ) -> Self {
+        self.map(move |e| e.uids(v))
+    }
+
+    #[doc = "See [`SecurityHasPrivilegesUserProfile::privileges`]."]
+    pub fn privileges(
+        self,
+        v: impl crate::IntoField<elastik_types::security::PrivilegesCheck>,
+    ) -> Self {
+        self.map(move |e| e.privileges(v))
     }
 
     #[doc = "See [`SecurityHasPrivilegesUserProfile::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,43 @@ impl SecurityInvalidateApiKey {
         self
     }
 
-    /// The JSON body (`elastik_types::security::InvalidateApiKeyRequestBody`).
+    #[doc = "Body field `id` (`Id`)."]
+    pub fn id(mut self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.body.field("id", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ids` (`Id[]`)."]
+    pub fn ids(mut self, v: impl crate::IntoField<Vec<elastik_types::types::Id>>) -> Self {
+        self.body.field("ids", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `name` (`Name`)."]
+    pub fn name(mut self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.body.field("name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `owner` (`boolean`)."]
+    pub fn owner(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("owner", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `realm_name` (`string`)."]
+    pub fn realm_name(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("realm_name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `username` (`Username`)."]
+    pub fn username(mut self, v: impl crate::IntoField<elastik_types::types::Username>) -> Self {
+        self.body.field("username", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::InvalidateApiKeyRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::InvalidateApiKeyRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +133,7 @@ impl Endpoint for SecurityInvalidateApiKey {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +170,36 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityInvalidateApiKey> 
     #[doc = "See [`SecurityInvalidateApiKey::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityInvalidateApiKey::id`]."]
+    pub fn id(self, v: impl crate::IntoField<elastik_types::types::Id>) -> Self {
+        self.map(move |e| e.id(v))
+    }
+
+    #[doc = "See [`SecurityInvalidateApiKey::ids`]."]
+    pub fn ids(self, v: impl crate::IntoField<Vec<elastik_types::types::Id>>) -> Self {
+        self.map(move |e| e.ids(v))
+    }
+
+    #[doc = "See [`SecurityInvalidateApiKey::name`]."]
+    pub fn name(self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.map(move |e| e.name(v))
+    }
+
+    #[doc = "See [`SecurityInvalidateApiKey::owner`]."]
+    pub fn owner(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.owner(v))
+    }
+
+    #[doc = "See [`SecurityInvalidateApiKey::realm_name`]."]
+    pub fn realm_name(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.realm_name(v))
+    }
+
+    #[doc = "See [`SecurityInvalidateApiKey::username`]."]
+    pub fn username(self, v: impl crate::IntoField<elastik_types::types::Username>) -> Self {
+        self.map(move |e| e.username(v))
     }
 
     #[doc = "See [`SecurityInvalidateApiKey::body`]."]

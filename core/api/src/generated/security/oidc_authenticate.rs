@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,31 @@ impl SecurityOidcAuthenticate {
         self
     }
 
-    /// The JSON body (`elastik_types::security::OidcAuthenticateRequestBody`).
+    #[doc = "Body field `nonce` (`string`)."]
+    pub fn nonce(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("nonce", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `realm` (`string`)."]
+    pub fn realm(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("realm", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `redirect_uri` (`string`)."]
+    pub fn redirect_uri(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("redirect_uri", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `state` (`string`)."]
+    pub fn state(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("state", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::OidcAuthenticateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::OidcAuthenticateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +121,7 @@ impl Endpoint for SecurityOidcAuthenticate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +158,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityOidcAuthenticate> 
     #[doc = "See [`SecurityOidcAuthenticate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityOidcAuthenticate::nonce`]."]
+    pub fn nonce(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.nonce(v))
+    }
+
+    #[doc = "See [`SecurityOidcAuthenticate::realm`]."]
+    pub fn realm(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.realm(v))
+    }
+
+    #[doc = "See [`SecurityOidcAuthenticate::redirect_uri`]."]
+    pub fn redirect_uri(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.redirect_uri(v))
+    }
+
+    #[doc = "See [`SecurityOidcAuthenticate::state`]."]
+    pub fn state(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.state(v))
     }
 
     #[doc = "See [`SecurityOidcAuthenticate::body`]."]

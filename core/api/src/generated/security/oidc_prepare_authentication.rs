@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,37 @@ impl SecurityOidcPrepareAuthentication {
         self
     }
 
-    /// The JSON body (`elastik_types::security::OidcPrepareAuthenticationRequestBody`).
+    #[doc = "Body field `iss` (`string`)."]
+    pub fn iss(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("iss", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `login_hint` (`string`)."]
+    pub fn login_hint(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("login_hint", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `nonce` (`string`)."]
+    pub fn nonce(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("nonce", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `realm` (`string`)."]
+    pub fn realm(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("realm", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `state` (`string`)."]
+    pub fn state(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("state", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::OidcPrepareAuthenticationRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(
         mut self,
         body: elastik_types::security::OidcPrepareAuthenticationRequestBody,
@@ -100,7 +130,7 @@ impl Endpoint for SecurityOidcPrepareAuthentication {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,6 +167,31 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityOidcPrepareAuthent
     #[doc = "See [`SecurityOidcPrepareAuthentication::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityOidcPrepareAuthentication::iss`]."]
+    pub fn iss(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.iss(v))
+    }
+
+    #[doc = "See [`SecurityOidcPrepareAuthentication::login_hint`]."]
+    pub fn login_hint(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.login_hint(v))
+    }
+
+    #[doc = "See [`SecurityOidcPrepareAuthentication::nonce`]."]
+    pub fn nonce(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.nonce(v))
+    }
+
+    #[doc = "See [`SecurityOidcPrepareAuthentication::realm`]."]
+    pub fn realm(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.realm(v))
+    }
+
+    #[doc = "See [`SecurityOidcPrepareAuthentication::state`]."]
+    pub fn state(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.state(v))
     }
 
     #[doc = "See [`SecurityOidcPrepareAuthentication::body`]."]

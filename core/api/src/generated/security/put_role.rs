@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -94,7 +94,91 @@ impl SecurityPutRole {
         self
     }
 
-    /// The JSON body (`elastik_types::security::PutRoleRequestBody`).
+    #[doc = "Body field `applications` (`ApplicationPrivileges[]`)."]
+    pub fn applications(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::ApplicationPrivileges>>,
+    ) -> Self {
+        self.body.field("applications", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `cluster` (`ClusterPrivilege[]`)."]
+    pub fn cluster(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::ClusterPrivilege>>,
+    ) -> Self {
+        self.body.field("cluster", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `global` (`Dictionary<string, any>`)."]
+    pub fn global(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("global", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `indices` (`IndicesPrivileges[]`)."]
+    pub fn indices(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::IndicesPrivileges>>,
+    ) -> Self {
+        self.body.field("indices", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `remote_indices` (`RemoteIndicesPrivileges[]`)."]
+    pub fn remote_indices(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::RemoteIndicesPrivileges>>,
+    ) -> Self {
+        self.body.field("remote_indices", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `remote_cluster` (`RemoteClusterPrivileges[]`)."]
+    pub fn remote_cluster(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::RemoteClusterPrivileges>>,
+    ) -> Self {
+        self.body.field("remote_cluster", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`Metadata`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `run_as` (`string[]`)."]
+    pub fn run_as(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("run_as", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `transient_metadata` (`Dictionary<string, any>`)."]
+    pub fn transient_metadata(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body
+            .entry("transient_metadata", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::PutRoleRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::PutRoleRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -111,7 +195,7 @@ impl Endpoint for SecurityPutRole {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -153,6 +237,79 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityPutRole> {
     #[doc = "See [`SecurityPutRole::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityPutRole::applications`]."]
+    pub fn applications(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::ApplicationPrivileges>>,
+    ) -> Self {
+        self.map(move |e| e.applications(v))
+    }
+
+    #[doc = "See [`SecurityPutRole::cluster`]."]
+    pub fn cluster(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::ClusterPrivilege>>,
+    ) -> Self {
+        self.map(move |e| e.cluster(v))
+    }
+
+    #[doc = "See [`SecurityPutRole::global`]."]
+    pub fn global(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.global(name, v))
+    }
+
+    #[doc = "See [`SecurityPutRole::indices`]."]
+    pub fn indices(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::IndicesPrivileges>>,
+    ) -> Self {
+        self.map(move |e| e.indices(v))
+    }
+
+    #[doc = "See [`SecurityPutRole::remote_indices`]."]
+    pub fn remote_indices(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::RemoteIndicesPrivileges>>,
+    ) -> Self {
+        self.map(move |e| e.remote_indices(v))
+    }
+
+    #[doc = "See [`SecurityPutRole::remote_cluster`]."]
+    pub fn remote_cluster(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::RemoteClusterPrivileges>>,
+    ) -> Self {
+        self.map(move |e| e.remote_cluster(v))
+    }
+
+    #[doc = "See [`SecurityPutRole::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.metadata(v))
+    }
+
+    #[doc = "See [`SecurityPutRole::run_as`]."]
+    pub fn run_as(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.run_as(v))
+    }
+
+    #[doc = "See [`SecurityPutRole::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`SecurityPutRole::transient_metadata`]."]
+    pub fn transient_metadata(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.transient_metadata(name, v))
     }
 
     #[doc = "See [`SecurityPutRole::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -94,7 +94,49 @@ impl SecurityPutRoleMapping {
         self
     }
 
-    /// The JSON body (`elastik_types::security::PutRoleMappingRequestBody`).
+    #[doc = "Body field `enabled` (`boolean`)."]
+    pub fn enabled(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("enabled", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`Metadata`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `roles` (`string[]`)."]
+    pub fn roles(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("roles", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `role_templates` (`RoleTemplate[]`)."]
+    pub fn role_templates(
+        mut self,
+        v: impl crate::IntoField<Vec<elastik_types::security::RoleTemplate>>,
+    ) -> Self {
+        self.body.field("role_templates", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `rules` (`RoleMappingRule`)."]
+    pub fn rules(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::RoleMappingRule>,
+    ) -> Self {
+        self.body.field("rules", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `run_as` (`string[]`)."]
+    pub fn run_as(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("run_as", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::PutRoleMappingRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::PutRoleMappingRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -111,7 +153,7 @@ impl Endpoint for SecurityPutRoleMapping {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -153,6 +195,39 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityPutRoleMapping> {
     #[doc = "See [`SecurityPutRoleMapping::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityPutRoleMapping::enabled`]."]
+    pub fn enabled(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.enabled(v))
+    }
+
+    #[doc = "See [`SecurityPutRoleMapping::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.metadata(v))
+    }
+
+    #[doc = "See [`SecurityPutRoleMapping::roles`]."]
+    pub fn roles(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.roles(v))
+    }
+
+    #[doc = "See [`SecurityPutRoleMapping::role_templates`]."]
+    pub fn role_templates(
+        self,
+        v: impl crate::IntoField<Vec<elastik_types::security::RoleTemplate>>,
+    ) -> Self {
+        self.map(move |e| e.role_templates(v))
+    }
+
+    #[doc = "See [`SecurityPutRoleMapping::rules`]."]
+    pub fn rules(self, v: impl crate::IntoField<elastik_types::security::RoleMappingRule>) -> Self {
+        self.map(move |e| e.rules(v))
+    }
+
+    #[doc = "See [`SecurityPutRoleMapping::run_as`]."]
+    pub fn run_as(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.run_as(v))
     }
 
     #[doc = "See [`SecurityPutRoleMapping::body`]."]

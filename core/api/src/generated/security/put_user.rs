@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -94,7 +94,58 @@ impl SecurityPutUser {
         self
     }
 
-    /// The JSON body (`elastik_types::security::PutUserRequestBody`).
+    #[doc = "Body field `username` (`Username`)."]
+    pub fn username_body(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Username>,
+    ) -> Self {
+        self.body.field("username", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `email` (`string | null`)."]
+    pub fn email(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("email", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `full_name` (`string | null`)."]
+    pub fn full_name(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("full_name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`Metadata`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `password` (`Password`)."]
+    pub fn password(mut self, v: impl crate::IntoField<elastik_types::types::Password>) -> Self {
+        self.body.field("password", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `password_hash` (`string`)."]
+    pub fn password_hash(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("password_hash", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `roles` (`string[]`)."]
+    pub fn roles(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("roles", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `enabled` (`boolean`)."]
+    pub fn enabled(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("enabled", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::PutUserRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::PutUserRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -111,7 +162,7 @@ impl Endpoint for SecurityPutUser {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -153,6 +204,46 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityPutUser> {
     #[doc = "See [`SecurityPutUser::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityPutUser::username_body`]."]
+    pub fn username_body(self, v: impl crate::IntoField<elastik_types::types::Username>) -> Self {
+        self.map(move |e| e.username_body(v))
+    }
+
+    #[doc = "See [`SecurityPutUser::email`]."]
+    pub fn email(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.email(v))
+    }
+
+    #[doc = "See [`SecurityPutUser::full_name`]."]
+    pub fn full_name(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.full_name(v))
+    }
+
+    #[doc = "See [`SecurityPutUser::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.metadata(v))
+    }
+
+    #[doc = "See [`SecurityPutUser::password`]."]
+    pub fn password(self, v: impl crate::IntoField<elastik_types::types::Password>) -> Self {
+        self.map(move |e| e.password(v))
+    }
+
+    #[doc = "See [`SecurityPutUser::password_hash`]."]
+    pub fn password_hash(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.password_hash(v))
+    }
+
+    #[doc = "See [`SecurityPutUser::roles`]."]
+    pub fn roles(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.roles(v))
+    }
+
+    #[doc = "See [`SecurityPutUser::enabled`]."]
+    pub fn enabled(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.enabled(v))
     }
 
     #[doc = "See [`SecurityPutUser::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -98,7 +98,63 @@ impl SecurityQueryApiKeys {
         self
     }
 
-    /// The JSON body (`elastik_types::security::QueryApiKeysRequestBody`).
+    #[doc = "Adds one entry to the body field `aggregations` (`Dictionary<string, ApiKeyAggregationContainer>`)."]
+    pub fn aggregations(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::ApiKeyAggregationContainer>,
+    ) -> Self {
+        self.body.entry("aggregations", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`ApiKeyQueryContainer`)."]
+    pub fn query(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::ApiKeyQueryContainer>,
+    ) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `from` (`integer`)."]
+    pub fn from(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("from", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sort` (`Sort`)."]
+    pub fn sort(mut self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.body.field("sort", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`integer`)."]
+    pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `search_after` (`SortResults`)."]
+    pub fn search_after(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::SortResults>,
+    ) -> Self {
+        self.body.field("search_after", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `aggregations`; the same as [`Self::aggregations`]."]
+    pub fn aggregation(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::ApiKeyAggregationContainer>,
+    ) -> Self {
+        self.body.entry("aggregations", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::QueryApiKeysRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::QueryApiKeysRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -115,7 +171,7 @@ impl Endpoint for SecurityQueryApiKeys {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -167,6 +223,52 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityQueryApiKeys> {
     #[doc = "See [`SecurityQueryApiKeys::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityQueryApiKeys::aggregations`]."]
+    pub fn aggregations(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::ApiKeyAggregationContainer>,
+    ) -> Self {
+        self.map(move |e| e.aggregations(name, v))
+    }
+
+    #[doc = "See [`SecurityQueryApiKeys::query`]."]
+    pub fn query(
+        self,
+        v: impl crate::IntoField<elastik_types::security::ApiKeyQueryContainer>,
+    ) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`SecurityQueryApiKeys::from`]."]
+    pub fn from(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.from(v))
+    }
+
+    #[doc = "See [`SecurityQueryApiKeys::sort`]."]
+    pub fn sort(self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.map(move |e| e.sort(v))
+    }
+
+    #[doc = "See [`SecurityQueryApiKeys::size`]."]
+    pub fn size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.size(v))
+    }
+
+    #[doc = "See [`SecurityQueryApiKeys::search_after`]."]
+    pub fn search_after(self, v: impl crate::IntoField<elastik_types::types::SortResults>) -> Self {
+        self.map(move |e| e.search_after(v))
+    }
+
+    #[doc = "See [`SecurityQueryApiKeys::aggregation`]."]
+    pub fn aggregation(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::security::ApiKeyAggregationContainer>,
+    ) -> Self {
+        self.map(move |e| e.aggregation(name, v))
     }
 
     #[doc = "See [`SecurityQueryApiKeys::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -86,7 +86,43 @@ impl SecurityQueryUser {
         self
     }
 
-    /// The JSON body (`elastik_types::security::QueryUserRequestBody`).
+    #[doc = "Body field `query` (`UserQueryContainer`)."]
+    pub fn query(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::UserQueryContainer>,
+    ) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `from` (`integer`)."]
+    pub fn from(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("from", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sort` (`Sort`)."]
+    pub fn sort(mut self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.body.field("sort", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`integer`)."]
+    pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `search_after` (`SortResults`)."]
+    pub fn search_after(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::SortResults>,
+    ) -> Self {
+        self.body.field("search_after", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::QueryUserRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::QueryUserRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -103,7 +139,7 @@ impl Endpoint for SecurityQueryUser {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -145,6 +181,34 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityQueryUser> {
     #[doc = "See [`SecurityQueryUser::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityQueryUser::query`]."]
+    pub fn query(
+        self,
+        v: impl crate::IntoField<elastik_types::security::UserQueryContainer>,
+    ) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`SecurityQueryUser::from`]."]
+    pub fn from(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.from(v))
+    }
+
+    #[doc = "See [`SecurityQueryUser::sort`]."]
+    pub fn sort(self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.map(move |e| e.sort(v))
+    }
+
+    #[doc = "See [`SecurityQueryUser::size`]."]
+    pub fn size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.size(v))
+    }
+
+    #[doc = "See [`SecurityQueryUser::search_after`]."]
+    pub fn search_after(self, v: impl crate::IntoField<elastik_types::types::SortResults>) -> Self {
+        self.map(move |e| e.search_after(v))
     }
 
     #[doc = "See [`SecurityQueryUser::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,25 @@ impl SecuritySamlAuthenticate {
         self
     }
 
-    /// The JSON body (`elastik_types::security::SamlAuthenticateRequestBody`).
+    #[doc = "Body field `content` (`string`)."]
+    pub fn content(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("content", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ids` (`Ids`)."]
+    pub fn ids(mut self, v: impl crate::IntoField<elastik_types::types::Ids>) -> Self {
+        self.body.field("ids", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `realm` (`string`)."]
+    pub fn realm(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("realm", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::SamlAuthenticateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::SamlAuthenticateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +115,7 @@ impl Endpoint for SecuritySamlAuthenticate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +152,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecuritySamlAuthenticate> 
     #[doc = "See [`SecuritySamlAuthenticate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecuritySamlAuthenticate::content`]."]
+    pub fn content(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.content(v))
+    }
+
+    #[doc = "See [`SecuritySamlAuthenticate::ids`]."]
+    pub fn ids(self, v: impl crate::IntoField<elastik_types::types::Ids>) -> Self {
+        self.map(move |e| e.ids(v))
+    }
+
+    #[doc = "See [`SecuritySamlAuthenticate::realm`]."]
+    pub fn realm(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.realm(v))
     }
 
     #[doc = "See [`SecuritySamlAuthenticate::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,31 @@ impl SecuritySamlCompleteLogout {
         self
     }
 
-    /// The JSON body (`elastik_types::security::SamlCompleteLogoutRequestBody`).
+    #[doc = "Body field `realm` (`string`)."]
+    pub fn realm(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("realm", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ids` (`Ids`)."]
+    pub fn ids(mut self, v: impl crate::IntoField<elastik_types::types::Ids>) -> Self {
+        self.body.field("ids", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query_string` (`string`)."]
+    pub fn query_string(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("query_string", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `content` (`string`)."]
+    pub fn content(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("content", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::SamlCompleteLogoutRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::SamlCompleteLogoutRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +121,7 @@ impl Endpoint for SecuritySamlCompleteLogout {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +158,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecuritySamlCompleteLogout
     #[doc = "See [`SecuritySamlCompleteLogout::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecuritySamlCompleteLogout::realm`]."]
+    pub fn realm(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.realm(v))
+    }
+
+    #[doc = "See [`SecuritySamlCompleteLogout::ids`]."]
+    pub fn ids(self, v: impl crate::IntoField<elastik_types::types::Ids>) -> Self {
+        self.map(move |e| e.ids(v))
+    }
+
+    #[doc = "See [`SecuritySamlCompleteLogout::query_string`]."]
+    pub fn query_string(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.query_string(v))
+    }
+
+    #[doc = "See [`SecuritySamlCompleteLogout::content`]."]
+    pub fn content(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.content(v))
     }
 
     #[doc = "See [`SecuritySamlCompleteLogout::body`]."]

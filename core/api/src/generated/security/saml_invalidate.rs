@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,25 @@ impl SecuritySamlInvalidate {
         self
     }
 
-    /// The JSON body (`elastik_types::security::SamlInvalidateRequestBody`).
+    #[doc = "Body field `acs` (`string`)."]
+    pub fn acs(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("acs", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query_string` (`string`)."]
+    pub fn query_string(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("query_string", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `realm` (`string`)."]
+    pub fn realm(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("realm", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::SamlInvalidateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::SamlInvalidateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +115,7 @@ impl Endpoint for SecuritySamlInvalidate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +152,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecuritySamlInvalidate> {
     #[doc = "See [`SecuritySamlInvalidate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecuritySamlInvalidate::acs`]."]
+    pub fn acs(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.acs(v))
+    }
+
+    #[doc = "See [`SecuritySamlInvalidate::query_string`]."]
+    pub fn query_string(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.query_string(v))
+    }
+
+    #[doc = "See [`SecuritySamlInvalidate::realm`]."]
+    pub fn realm(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.realm(v))
     }
 
     #[doc = "See [`SecuritySamlInvalidate::body`]."]

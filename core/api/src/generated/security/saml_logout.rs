@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,19 @@ impl SecuritySamlLogout {
         self
     }
 
-    /// The JSON body (`elastik_types::security::SamlLogoutRequestBody`).
+    #[doc = "Body field `token` (`string`)."]
+    pub fn token(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("token", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `refresh_token` (`string`)."]
+    pub fn refresh_token(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("refresh_token", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::SamlLogoutRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::SamlLogoutRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +109,7 @@ impl Endpoint for SecuritySamlLogout {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +146,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecuritySamlLogout> {
     #[doc = "See [`SecuritySamlLogout::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecuritySamlLogout::token`]."]
+    pub fn token(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.token(v))
+    }
+
+    #[doc = "See [`SecuritySamlLogout::refresh_token`]."]
+    pub fn refresh_token(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.refresh_token(v))
     }
 
     #[doc = "See [`SecuritySamlLogout::body`]."]

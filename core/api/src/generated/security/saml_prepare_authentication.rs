@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,25 @@ impl SecuritySamlPrepareAuthentication {
         self
     }
 
-    /// The JSON body (`elastik_types::security::SamlPrepareAuthenticationRequestBody`).
+    #[doc = "Body field `acs` (`string`)."]
+    pub fn acs(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("acs", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `realm` (`string`)."]
+    pub fn realm(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("realm", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `relay_state` (`string`)."]
+    pub fn relay_state(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("relay_state", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::SamlPrepareAuthenticationRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(
         mut self,
         body: elastik_types::security::SamlPrepareAuthenticationRequestBody,
@@ -100,7 +118,7 @@ impl Endpoint for SecuritySamlPrepareAuthentication {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,6 +155,21 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecuritySamlPrepareAuthent
     #[doc = "See [`SecuritySamlPrepareAuthentication::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecuritySamlPrepareAuthentication::acs`]."]
+    pub fn acs(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.acs(v))
+    }
+
+    #[doc = "See [`SecuritySamlPrepareAuthentication::realm`]."]
+    pub fn realm(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.realm(v))
+    }
+
+    #[doc = "See [`SecuritySamlPrepareAuthentication::relay_state`]."]
+    pub fn relay_state(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.relay_state(v))
     }
 
     #[doc = "See [`SecuritySamlPrepareAuthentication::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -57,7 +57,7 @@ impl SecuritySuggestUserProfiles {
     }
 
     #[doc = "Query parameter `data` (`string | string[]`)."]
-    pub fn data(mut self, v: impl crate::IntoList) -> Self {
+    pub fn data_param(mut self, v: impl crate::IntoList) -> Self {
         self.params.set("data", v.into_list());
         self
     }
@@ -86,7 +86,34 @@ impl SecuritySuggestUserProfiles {
         self
     }
 
-    /// The JSON body (`elastik_types::security::SuggestUserProfilesRequestBody`).
+    #[doc = "Body field `name` (`string`)."]
+    pub fn name(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`long`)."]
+    pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `data` (`string | string[]`)."]
+    pub fn data(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::SuggestUserProfilesRequestBodyData>,
+    ) -> Self {
+        self.body.field("data", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `hint` (`Hint`)."]
+    pub fn hint(mut self, v: impl crate::IntoField<elastik_types::security::Hint>) -> Self {
+        self.body.field("hint", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::SuggestUserProfilesRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::SuggestUserProfilesRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -103,7 +130,7 @@ impl Endpoint for SecuritySuggestUserProfiles {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -122,9 +149,9 @@ impl Endpoint for SecuritySuggestUserProfiles {
 }
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, SecuritySuggestUserProfiles> {
-    #[doc = "See [`SecuritySuggestUserProfiles::data`]."]
-    pub fn data(self, v: impl crate::IntoList) -> Self {
-        self.map(move |e| e.data(v))
+    #[doc = "See [`SecuritySuggestUserProfiles::data_param`]."]
+    pub fn data_param(self, v: impl crate::IntoList) -> Self {
+        self.map(move |e| e.data_param(v))
     }
 
     #[doc = "See [`SecuritySuggestUserProfiles::error_trace`]."]
@@ -145,6 +172,29 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecuritySuggestUserProfile
     #[doc = "See [`SecuritySuggestUserProfiles::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecuritySuggestUserProfiles::name`]."]
+    pub fn name(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.name(v))
+    }
+
+    #[doc = "See [`SecuritySuggestUserProfiles::size`]."]
+    pub fn size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.size(v))
+    }
+
+    #[doc = "See [`SecuritySuggestUserProfiles::data`]."]
+    pub fn data(
+        self,
+        v: impl crate::IntoField<elastik_types::security::SuggestUserProfilesRequestBodyData>,
+    ) -> Self {
+        self.map(move |e| e.data(v))
+    }
+
+    #[doc = "See [`SecuritySuggestUserProfiles::hint`]."]
+    pub fn hint(self, v: impl crate::IntoField<elastik_types::security::Hint>) -> Self {
+        self.map(move |e| e.hint(v))
     }
 
     #[doc = "See [`SecuritySuggestUserProfiles::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -57,14 +57,14 @@ impl SecurityUpdateSettings {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -92,7 +92,34 @@ impl SecurityUpdateSettings {
         self
     }
 
-    /// The JSON body (`elastik_types::security::UpdateSettingsRequestBody`).
+    #[doc = "Body field `security` (`SecuritySettings`)."]
+    pub fn security(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::SecuritySettings>,
+    ) -> Self {
+        self.body.field("security", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `security-profile` (`SecuritySettings`)."]
+    pub fn security_profile(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::SecuritySettings>,
+    ) -> Self {
+        self.body.field("security-profile", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `security-tokens` (`SecuritySettings`)."]
+    pub fn security_tokens(
+        mut self,
+        v: impl crate::IntoField<elastik_types::security::SecuritySettings>,
+    ) -> Self {
+        self.body.field("security-tokens", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::UpdateSettingsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::UpdateSettingsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -109,7 +136,7 @@ impl Endpoint for SecurityUpdateSettings {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -129,12 +156,12 @@ impl Endpoint for SecurityUpdateSettings {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityUpdateSettings> {
     #[doc = "See [`SecurityUpdateSettings::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`SecurityUpdateSettings::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -156,6 +183,30 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityUpdateSettings> {
     #[doc = "See [`SecurityUpdateSettings::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityUpdateSettings::security`]."]
+    pub fn security(
+        self,
+        v: impl crate::IntoField<elastik_types::security::SecuritySettings>,
+    ) -> Self {
+        self.map(move |e| e.security(v))
+    }
+
+    #[doc = "See [`SecurityUpdateSettings::security_profile`]."]
+    pub fn security_profile(
+        self,
+        v: impl crate::IntoField<elastik_types::security::SecuritySettings>,
+    ) -> Self {
+        self.map(move |e| e.security_profile(v))
+    }
+
+    #[doc = "See [`SecurityUpdateSettings::security_tokens`]."]
+    pub fn security_tokens(
+        self,
+        v: impl crate::IntoField<elastik_types::security::SecuritySettings>,
+    ) -> Self {
+        self.map(move |e| e.security_tokens(v))
     }
 
     #[doc = "See [`SecurityUpdateSettings::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -107,7 +107,27 @@ impl SecurityUpdateUserProfileData {
         self
     }
 
-    /// The JSON body (`elastik_types::security::UpdateUserProfileDataRequestBody`).
+    #[doc = "Adds one entry to the body field `labels` (`Dictionary<string, any>`)."]
+    pub fn labels(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("labels", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `data` (`Dictionary<string, any>`)."]
+    pub fn data(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body.entry("data", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::security::UpdateUserProfileDataRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::security::UpdateUserProfileDataRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -124,7 +144,7 @@ impl Endpoint for SecurityUpdateUserProfileData {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -176,6 +196,24 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SecurityUpdateUserProfileD
     #[doc = "See [`SecurityUpdateUserProfileData::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SecurityUpdateUserProfileData::labels`]."]
+    pub fn labels(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.labels(name, v))
+    }
+
+    #[doc = "See [`SecurityUpdateUserProfileData::data`]."]
+    pub fn data(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.data(name, v))
     }
 
     #[doc = "See [`SecurityUpdateUserProfileData::body`]."]

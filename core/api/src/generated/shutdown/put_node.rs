@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -66,14 +66,14 @@ impl ShutdownPutNode {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -101,7 +101,31 @@ impl ShutdownPutNode {
         self
     }
 
-    /// The JSON body (`elastik_types::shutdown::PutNodeRequestBody`).
+    #[doc = "Body field `type` (`Type`)."]
+    pub fn r#type(mut self, v: impl crate::IntoField<elastik_types::shutdown::Type>) -> Self {
+        self.body.field("type", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `reason` (`string`)."]
+    pub fn reason(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("reason", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `allocation_delay` (`string`)."]
+    pub fn allocation_delay(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("allocation_delay", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `target_node_name` (`string`)."]
+    pub fn target_node_name(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("target_node_name", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::shutdown::PutNodeRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::shutdown::PutNodeRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +142,7 @@ impl Endpoint for ShutdownPutNode {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -138,12 +162,12 @@ impl Endpoint for ShutdownPutNode {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, ShutdownPutNode> {
     #[doc = "See [`ShutdownPutNode::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`ShutdownPutNode::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -165,6 +189,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, ShutdownPutNode> {
     #[doc = "See [`ShutdownPutNode::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`ShutdownPutNode::type`]."]
+    pub fn r#type(self, v: impl crate::IntoField<elastik_types::shutdown::Type>) -> Self {
+        self.map(move |e| e.r#type(v))
+    }
+
+    #[doc = "See [`ShutdownPutNode::reason`]."]
+    pub fn reason(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.reason(v))
+    }
+
+    #[doc = "See [`ShutdownPutNode::allocation_delay`]."]
+    pub fn allocation_delay(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.allocation_delay(v))
+    }
+
+    #[doc = "See [`ShutdownPutNode::target_node_name`]."]
+    pub fn target_node_name(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.target_node_name(v))
     }
 
     #[doc = "See [`ShutdownPutNode::body`]."]

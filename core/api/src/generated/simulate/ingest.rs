@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -114,7 +114,58 @@ impl SimulateIngest {
         self
     }
 
-    /// The JSON body (`elastik_types::simulate::IngestRequestBody`).
+    #[doc = "Body field `docs` (`Document[]`)."]
+    pub fn docs(mut self, v: impl crate::IntoField<Vec<elastik_types::ingest::Document>>) -> Self {
+        self.body.field("docs", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `component_template_substitutions` (`Dictionary<string, ComponentTemplateNode>`)."]
+    pub fn component_template_substitutions(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::cluster::ComponentTemplateNode>,
+    ) -> Self {
+        self.body.entry(
+            "component_template_substitutions",
+            name.into(),
+            v.into_field(),
+        );
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `index_template_substitutions` (`Dictionary<string, IndexTemplate>`)."]
+    pub fn index_template_substitutions(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::indices::IndexTemplate>,
+    ) -> Self {
+        self.body
+            .entry("index_template_substitutions", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `mapping_addition` (`TypeMapping`)."]
+    pub fn mapping_addition(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::TypeMapping>,
+    ) -> Self {
+        self.body.field("mapping_addition", v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `pipeline_substitutions` (`Dictionary<string, Pipeline>`)."]
+    pub fn pipeline_substitutions(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::ingest::Pipeline>,
+    ) -> Self {
+        self.body
+            .entry("pipeline_substitutions", name.into(), v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::simulate::IngestRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::simulate::IngestRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -131,7 +182,7 @@ impl Endpoint for SimulateIngest {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -183,6 +234,46 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SimulateIngest> {
     #[doc = "See [`SimulateIngest::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SimulateIngest::docs`]."]
+    pub fn docs(self, v: impl crate::IntoField<Vec<elastik_types::ingest::Document>>) -> Self {
+        self.map(move |e| e.docs(v))
+    }
+
+    #[doc = "See [`SimulateIngest::component_template_substitutions`]."]
+    pub fn component_template_substitutions(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::cluster::ComponentTemplateNode>,
+    ) -> Self {
+        self.map(move |e| e.component_template_substitutions(name, v))
+    }
+
+    #[doc = "See [`SimulateIngest::index_template_substitutions`]."]
+    pub fn index_template_substitutions(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::indices::IndexTemplate>,
+    ) -> Self {
+        self.map(move |e| e.index_template_substitutions(name, v))
+    }
+
+    #[doc = "See [`SimulateIngest::mapping_addition`]."]
+    pub fn mapping_addition(
+        self,
+        v: impl crate::IntoField<elastik_types::types::TypeMapping>,
+    ) -> Self {
+        self.map(move |e| e.mapping_addition(v))
+    }
+
+    #[doc = "See [`SimulateIngest::pipeline_substitutions`]."]
+    pub fn pipeline_substitutions(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::ingest::Pipeline>,
+    ) -> Self {
+        self.map(move |e| e.pipeline_substitutions(name, v))
     }
 
     #[doc = "See [`SimulateIngest::body`]."]

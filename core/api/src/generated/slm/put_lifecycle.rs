@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -65,14 +65,14 @@ impl SlmPutLifecycle {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -100,7 +100,40 @@ impl SlmPutLifecycle {
         self
     }
 
-    /// The JSON body (`elastik_types::slm::PutLifecycleRequestBody`).
+    #[doc = "Body field `config` (`Configuration`)."]
+    pub fn config(mut self, v: impl crate::IntoField<elastik_types::slm::Configuration>) -> Self {
+        self.body.field("config", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `name` (`Name`)."]
+    pub fn name(mut self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.body.field("name", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `repository` (`string`)."]
+    pub fn repository(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("repository", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `retention` (`Retention`)."]
+    pub fn retention(mut self, v: impl crate::IntoField<elastik_types::slm::Retention>) -> Self {
+        self.body.field("retention", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `schedule` (`CronExpression`)."]
+    pub fn schedule(
+        mut self,
+        v: impl crate::IntoField<elastik_types::watcher::CronExpression>,
+    ) -> Self {
+        self.body.field("schedule", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::slm::PutLifecycleRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::slm::PutLifecycleRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -117,7 +150,7 @@ impl Endpoint for SlmPutLifecycle {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -137,12 +170,12 @@ impl Endpoint for SlmPutLifecycle {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, SlmPutLifecycle> {
     #[doc = "See [`SlmPutLifecycle::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`SlmPutLifecycle::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -164,6 +197,34 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SlmPutLifecycle> {
     #[doc = "See [`SlmPutLifecycle::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SlmPutLifecycle::config`]."]
+    pub fn config(self, v: impl crate::IntoField<elastik_types::slm::Configuration>) -> Self {
+        self.map(move |e| e.config(v))
+    }
+
+    #[doc = "See [`SlmPutLifecycle::name`]."]
+    pub fn name(self, v: impl crate::IntoField<elastik_types::types::Name>) -> Self {
+        self.map(move |e| e.name(v))
+    }
+
+    #[doc = "See [`SlmPutLifecycle::repository`]."]
+    pub fn repository(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.repository(v))
+    }
+
+    #[doc = "See [`SlmPutLifecycle::retention`]."]
+    pub fn retention(self, v: impl crate::IntoField<elastik_types::slm::Retention>) -> Self {
+        self.map(move |e| e.retention(v))
+    }
+
+    #[doc = "See [`SlmPutLifecycle::schedule`]."]
+    pub fn schedule(
+        self,
+        v: impl crate::IntoField<elastik_types::watcher::CronExpression>,
+    ) -> Self {
+        self.map(move |e| e.schedule(v))
     }
 
     #[doc = "See [`SlmPutLifecycle::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -87,8 +87,8 @@ impl SnapshotClone {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -116,7 +116,13 @@ impl SnapshotClone {
         self
     }
 
-    /// The JSON body (`elastik_types::snapshot::CloneRequestBody`).
+    #[doc = "Body field `indices` (`string`)."]
+    pub fn indices(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("indices", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::snapshot::CloneRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::snapshot::CloneRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -133,7 +139,7 @@ impl Endpoint for SnapshotClone {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -153,7 +159,7 @@ impl Endpoint for SnapshotClone {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, SnapshotClone> {
     #[doc = "See [`SnapshotClone::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -175,6 +181,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SnapshotClone> {
     #[doc = "See [`SnapshotClone::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SnapshotClone::indices`]."]
+    pub fn indices(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.indices(v))
     }
 
     #[doc = "See [`SnapshotClone::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -75,8 +75,8 @@ impl SnapshotCreate {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -110,7 +110,52 @@ impl SnapshotCreate {
         self
     }
 
-    /// The JSON body (`elastik_types::snapshot::CreateRequestBody`).
+    #[doc = "Body field `expand_wildcards` (`ExpandWildcards`)."]
+    pub fn expand_wildcards(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ExpandWildcards>,
+    ) -> Self {
+        self.body.field("expand_wildcards", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `feature_states` (`string[]`)."]
+    pub fn feature_states(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("feature_states", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ignore_unavailable` (`boolean`)."]
+    pub fn ignore_unavailable(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("ignore_unavailable", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `include_global_state` (`boolean`)."]
+    pub fn include_global_state(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("include_global_state", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `indices` (`Indices`)."]
+    pub fn indices(mut self, v: impl crate::IntoField<elastik_types::types::Indices>) -> Self {
+        self.body.field("indices", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`Metadata`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `partial` (`boolean`)."]
+    pub fn partial(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("partial", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::snapshot::CreateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::snapshot::CreateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -127,7 +172,7 @@ impl Endpoint for SnapshotCreate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -147,7 +192,7 @@ impl Endpoint for SnapshotCreate {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, SnapshotCreate> {
     #[doc = "See [`SnapshotCreate::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -174,6 +219,44 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SnapshotCreate> {
     #[doc = "See [`SnapshotCreate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SnapshotCreate::expand_wildcards`]."]
+    pub fn expand_wildcards(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ExpandWildcards>,
+    ) -> Self {
+        self.map(move |e| e.expand_wildcards(v))
+    }
+
+    #[doc = "See [`SnapshotCreate::feature_states`]."]
+    pub fn feature_states(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.feature_states(v))
+    }
+
+    #[doc = "See [`SnapshotCreate::ignore_unavailable`]."]
+    pub fn ignore_unavailable(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.ignore_unavailable(v))
+    }
+
+    #[doc = "See [`SnapshotCreate::include_global_state`]."]
+    pub fn include_global_state(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.include_global_state(v))
+    }
+
+    #[doc = "See [`SnapshotCreate::indices`]."]
+    pub fn indices(self, v: impl crate::IntoField<elastik_types::types::Indices>) -> Self {
+        self.map(move |e| e.indices(v))
+    }
+
+    #[doc = "See [`SnapshotCreate::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.metadata(v))
+    }
+
+    #[doc = "See [`SnapshotCreate::partial`]."]
+    pub fn partial(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.partial(v))
     }
 
     #[doc = "See [`SnapshotCreate::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::Params;
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -94,14 +94,14 @@ impl SnapshotRepositoryAnalyze {
     }
 
     #[doc = "Query parameter `max_blob_size` (`ByteSize`)."]
-    pub fn max_blob_size(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("max_blob_size", v.to_string());
+    pub fn max_blob_size(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("max_blob_size", v.param_value());
         self
     }
 
     #[doc = "Query parameter `max_total_data_size` (`ByteSize`)."]
-    pub fn max_total_data_size(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("max_total_data_size", v.to_string());
+    pub fn max_total_data_size(mut self, v: impl crate::ParamValue) -> Self {
+        self.params.set("max_total_data_size", v.param_value());
         self
     }
 
@@ -136,8 +136,8 @@ impl SnapshotRepositoryAnalyze {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -176,7 +176,7 @@ impl Endpoint for SnapshotRepositoryAnalyze {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = Body::Empty;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), false);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -220,12 +220,12 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SnapshotRepositoryAnalyze>
     }
 
     #[doc = "See [`SnapshotRepositoryAnalyze::max_blob_size`]."]
-    pub fn max_blob_size(self, v: impl std::fmt::Display) -> Self {
+    pub fn max_blob_size(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.max_blob_size(v))
     }
 
     #[doc = "See [`SnapshotRepositoryAnalyze::max_total_data_size`]."]
-    pub fn max_total_data_size(self, v: impl std::fmt::Display) -> Self {
+    pub fn max_total_data_size(self, v: impl crate::ParamValue) -> Self {
         self.map(move |e| e.max_total_data_size(v))
     }
 
@@ -255,7 +255,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SnapshotRepositoryAnalyze>
     }
 
     #[doc = "See [`SnapshotRepositoryAnalyze::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -76,8 +76,8 @@ impl SnapshotRestore {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
@@ -111,7 +111,70 @@ impl SnapshotRestore {
         self
     }
 
-    /// The JSON body (`elastik_types::snapshot::RestoreRequestBody`).
+    #[doc = "Body field `feature_states` (`string[]`)."]
+    pub fn feature_states(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("feature_states", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ignore_index_settings` (`string[]`)."]
+    pub fn ignore_index_settings(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("ignore_index_settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ignore_unavailable` (`boolean`)."]
+    pub fn ignore_unavailable(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("ignore_unavailable", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `include_aliases` (`boolean`)."]
+    pub fn include_aliases(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("include_aliases", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `include_global_state` (`boolean`)."]
+    pub fn include_global_state(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("include_global_state", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index_settings` (`IndexSettings`)."]
+    pub fn index_settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::indices::IndexSettings>,
+    ) -> Self {
+        self.body.field("index_settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `indices` (`Indices`)."]
+    pub fn indices(mut self, v: impl crate::IntoField<elastik_types::types::Indices>) -> Self {
+        self.body.field("indices", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `partial` (`boolean`)."]
+    pub fn partial(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("partial", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `rename_pattern` (`string`)."]
+    pub fn rename_pattern(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("rename_pattern", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `rename_replacement` (`string`)."]
+    pub fn rename_replacement(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("rename_replacement", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::snapshot::RestoreRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::snapshot::RestoreRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -128,7 +191,7 @@ impl Endpoint for SnapshotRestore {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -148,7 +211,7 @@ impl Endpoint for SnapshotRestore {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, SnapshotRestore> {
     #[doc = "See [`SnapshotRestore::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
@@ -175,6 +238,59 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SnapshotRestore> {
     #[doc = "See [`SnapshotRestore::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::feature_states`]."]
+    pub fn feature_states(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.feature_states(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::ignore_index_settings`]."]
+    pub fn ignore_index_settings(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.ignore_index_settings(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::ignore_unavailable`]."]
+    pub fn ignore_unavailable(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.ignore_unavailable(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::include_aliases`]."]
+    pub fn include_aliases(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.include_aliases(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::include_global_state`]."]
+    pub fn include_global_state(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.include_global_state(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::index_settings`]."]
+    pub fn index_settings(
+        self,
+        v: impl crate::IntoField<elastik_types::indices::IndexSettings>,
+    ) -> Self {
+        self.map(move |e| e.index_settings(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::indices`]."]
+    pub fn indices(self, v: impl crate::IntoField<elastik_types::types::Indices>) -> Self {
+        self.map(move |e| e.indices(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::partial`]."]
+    pub fn partial(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.partial(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::rename_pattern`]."]
+    pub fn rename_pattern(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.rename_pattern(v))
+    }
+
+    #[doc = "See [`SnapshotRestore::rename_replacement`]."]
+    pub fn rename_replacement(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.rename_replacement(v))
     }
 
     #[doc = "See [`SnapshotRestore::body`]."]

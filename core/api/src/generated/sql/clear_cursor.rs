@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -78,7 +78,13 @@ impl SqlClearCursor {
         self
     }
 
-    /// The JSON body (`elastik_types::sql::ClearCursorRequestBody`).
+    #[doc = "Body field `cursor` (`string`)."]
+    pub fn cursor(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("cursor", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::sql::ClearCursorRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::sql::ClearCursorRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -95,7 +101,7 @@ impl Endpoint for SqlClearCursor {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -132,6 +138,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SqlClearCursor> {
     #[doc = "See [`SqlClearCursor::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SqlClearCursor::cursor`]."]
+    pub fn cursor(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.cursor(v))
     }
 
     #[doc = "See [`SqlClearCursor::body`]."]

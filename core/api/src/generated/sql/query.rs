@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -84,7 +84,136 @@ impl SqlQuery {
         self
     }
 
-    /// The JSON body (`elastik_types::sql::QueryRequestBody`).
+    #[doc = "Body field `allow_partial_search_results` (`boolean`)."]
+    pub fn allow_partial_search_results(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body
+            .field("allow_partial_search_results", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `catalog` (`string`)."]
+    pub fn catalog(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("catalog", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `columnar` (`boolean`)."]
+    pub fn columnar(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("columnar", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `cursor` (`string`)."]
+    pub fn cursor(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("cursor", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `fetch_size` (`integer`)."]
+    pub fn fetch_size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("fetch_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `field_multi_value_leniency` (`boolean`)."]
+    pub fn field_multi_value_leniency(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body
+            .field("field_multi_value_leniency", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `filter` (`QueryContainer`)."]
+    pub fn filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.body.field("filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index_using_frozen` (`boolean`)."]
+    pub fn index_using_frozen(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("index_using_frozen", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `keep_alive` (`Duration`)."]
+    pub fn keep_alive(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("keep_alive", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `keep_on_completion` (`boolean`)."]
+    pub fn keep_on_completion(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("keep_on_completion", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `page_timeout` (`Duration`)."]
+    pub fn page_timeout(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("page_timeout", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `params` (`any[]`)."]
+    pub fn params(mut self, v: impl crate::IntoField<Vec<serde_json::Value>>) -> Self {
+        self.body.field("params", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`string`)."]
+    pub fn query(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `project_routing` (`ProjectRouting`)."]
+    pub fn project_routing(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.body.field("project_routing", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `request_timeout` (`Duration`)."]
+    pub fn request_timeout(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("request_timeout", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `runtime_mappings` (`RuntimeFields`)."]
+    pub fn runtime_mappings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.body.field("runtime_mappings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `time_zone` (`TimeZone`)."]
+    pub fn time_zone(mut self, v: impl crate::IntoField<elastik_types::types::TimeZone>) -> Self {
+        self.body.field("time_zone", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `wait_for_completion_timeout` (`Duration`)."]
+    pub fn wait_for_completion_timeout(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body
+            .field("wait_for_completion_timeout", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::sql::QueryRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::sql::QueryRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -101,7 +230,7 @@ impl Endpoint for SqlQuery {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,6 +272,100 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SqlQuery> {
     #[doc = "See [`SqlQuery::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SqlQuery::allow_partial_search_results`]."]
+    pub fn allow_partial_search_results(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.allow_partial_search_results(v))
+    }
+
+    #[doc = "See [`SqlQuery::catalog`]."]
+    pub fn catalog(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.catalog(v))
+    }
+
+    #[doc = "See [`SqlQuery::columnar`]."]
+    pub fn columnar(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.columnar(v))
+    }
+
+    #[doc = "See [`SqlQuery::cursor`]."]
+    pub fn cursor(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.cursor(v))
+    }
+
+    #[doc = "See [`SqlQuery::fetch_size`]."]
+    pub fn fetch_size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.fetch_size(v))
+    }
+
+    #[doc = "See [`SqlQuery::field_multi_value_leniency`]."]
+    pub fn field_multi_value_leniency(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.field_multi_value_leniency(v))
+    }
+
+    #[doc = "See [`SqlQuery::filter`]."]
+    pub fn filter(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.filter(v))
+    }
+
+    #[doc = "See [`SqlQuery::index_using_frozen`]."]
+    pub fn index_using_frozen(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.index_using_frozen(v))
+    }
+
+    #[doc = "See [`SqlQuery::keep_alive`]."]
+    pub fn keep_alive(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.keep_alive(v))
+    }
+
+    #[doc = "See [`SqlQuery::keep_on_completion`]."]
+    pub fn keep_on_completion(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.keep_on_completion(v))
+    }
+
+    #[doc = "See [`SqlQuery::page_timeout`]."]
+    pub fn page_timeout(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.page_timeout(v))
+    }
+
+    #[doc = "See [`SqlQuery::params`]."]
+    pub fn params(self, v: impl crate::IntoField<Vec<serde_json::Value>>) -> Self {
+        self.map(move |e| e.params(v))
+    }
+
+    #[doc = "See [`SqlQuery::query`]."]
+    pub fn query(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`SqlQuery::project_routing`]."]
+    pub fn project_routing(
+        self,
+        v: impl crate::IntoField<elastik_types::types::ProjectRouting>,
+    ) -> Self {
+        self.map(move |e| e.project_routing(v))
+    }
+
+    #[doc = "See [`SqlQuery::runtime_mappings`]."]
+    pub fn runtime_mappings(
+        self,
+        v: impl crate::IntoField<elastik_types::types::RuntimeFields>,
+    ) -> Self {
+        self.map(move |e| e.runtime_mappings(v))
+    }
+
+    #[doc = "See [`SqlQuery::time_zone`]."]
+    pub fn time_zone(self, v: impl crate::IntoField<elastik_types::types::TimeZone>) -> Self {
+        self.map(move |e| e.time_zone(v))
+    }
+
+    #[doc = "See [`SqlQuery::wait_for_completion_timeout`]."]
+    pub fn wait_for_completion_timeout(
+        self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.map(move |e| e.wait_for_completion_timeout(v))
     }
 
     #[doc = "See [`SqlQuery::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -78,7 +78,34 @@ impl SqlTranslate {
         self
     }
 
-    /// The JSON body (`elastik_types::sql::TranslateRequestBody`).
+    #[doc = "Body field `fetch_size` (`integer`)."]
+    pub fn fetch_size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("fetch_size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `filter` (`QueryContainer`)."]
+    pub fn filter(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::QueryContainer>,
+    ) -> Self {
+        self.body.field("filter", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`string`)."]
+    pub fn query(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `time_zone` (`TimeZone`)."]
+    pub fn time_zone(mut self, v: impl crate::IntoField<elastik_types::types::TimeZone>) -> Self {
+        self.body.field("time_zone", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::sql::TranslateRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::sql::TranslateRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -95,7 +122,7 @@ impl Endpoint for SqlTranslate {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -132,6 +159,26 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SqlTranslate> {
     #[doc = "See [`SqlTranslate::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SqlTranslate::fetch_size`]."]
+    pub fn fetch_size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.fetch_size(v))
+    }
+
+    #[doc = "See [`SqlTranslate::filter`]."]
+    pub fn filter(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.filter(v))
+    }
+
+    #[doc = "See [`SqlTranslate::query`]."]
+    pub fn query(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`SqlTranslate::time_zone`]."]
+    pub fn time_zone(self, v: impl crate::IntoField<elastik_types::types::TimeZone>) -> Self {
+        self.map(move |e| e.time_zone(v))
     }
 
     #[doc = "See [`SqlTranslate::body`]."]

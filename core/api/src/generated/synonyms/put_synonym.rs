@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -99,7 +99,16 @@ impl SynonymsPutSynonym {
         self
     }
 
-    /// The JSON body (`elastik_types::synonyms::PutSynonymRequestBody`).
+    #[doc = "Body field `synonyms_set` (`SynonymRule | SynonymRule[]`)."]
+    pub fn synonyms_set(
+        mut self,
+        v: impl crate::IntoField<elastik_types::synonyms::PutSynonymRequestBodySynonymsSet>,
+    ) -> Self {
+        self.body.field("synonyms_set", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::synonyms::PutSynonymRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::synonyms::PutSynonymRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -116,7 +125,7 @@ impl Endpoint for SynonymsPutSynonym {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -163,6 +172,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SynonymsPutSynonym> {
     #[doc = "See [`SynonymsPutSynonym::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SynonymsPutSynonym::synonyms_set`]."]
+    pub fn synonyms_set(
+        self,
+        v: impl crate::IntoField<elastik_types::synonyms::PutSynonymRequestBodySynonymsSet>,
+    ) -> Self {
+        self.map(move |e| e.synonyms_set(v))
     }
 
     #[doc = "See [`SynonymsPutSynonym::body`]."]

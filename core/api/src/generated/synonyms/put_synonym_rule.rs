@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -101,7 +101,16 @@ impl SynonymsPutSynonymRule {
         self
     }
 
-    /// The JSON body (`elastik_types::synonyms::PutSynonymRuleRequestBody`).
+    #[doc = "Body field `synonyms` (`SynonymString`)."]
+    pub fn synonyms(
+        mut self,
+        v: impl crate::IntoField<elastik_types::synonyms::SynonymString>,
+    ) -> Self {
+        self.body.field("synonyms", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::synonyms::PutSynonymRuleRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::synonyms::PutSynonymRuleRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +127,7 @@ impl Endpoint for SynonymsPutSynonymRule {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -160,6 +169,14 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, SynonymsPutSynonymRule> {
     #[doc = "See [`SynonymsPutSynonymRule::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`SynonymsPutSynonymRule::synonyms`]."]
+    pub fn synonyms(
+        self,
+        v: impl crate::IntoField<elastik_types::synonyms::SynonymString>,
+    ) -> Self {
+        self.map(move |e| e.synonyms(v))
     }
 
     #[doc = "See [`SynonymsPutSynonymRule::body`]."]

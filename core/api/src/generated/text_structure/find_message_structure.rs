@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -114,8 +114,8 @@ impl TextStructureFindMessageStructure {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -155,7 +155,13 @@ impl TextStructureFindMessageStructure {
         self
     }
 
-    /// The JSON body (`elastik_types::text_structure::FindMessageStructureRequestBody`).
+    #[doc = "Body field `messages` (`string[]`)."]
+    pub fn messages(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("messages", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::text_structure::FindMessageStructureRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(
         mut self,
         body: elastik_types::text_structure::FindMessageStructureRequestBody,
@@ -175,7 +181,7 @@ impl Endpoint for TextStructureFindMessageStructure {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -240,7 +246,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, TextStructureFindMessageSt
     }
 
     #[doc = "See [`TextStructureFindMessageStructure::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -272,6 +278,11 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, TextStructureFindMessageSt
     #[doc = "See [`TextStructureFindMessageStructure::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`TextStructureFindMessageStructure::messages`]."]
+    pub fn messages(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.messages(v))
     }
 
     #[doc = "See [`TextStructureFindMessageStructure::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -135,8 +135,8 @@ impl TextStructureFindStructure {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -199,7 +199,7 @@ impl Endpoint for TextStructureFindStructure {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -284,7 +284,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, TextStructureFindStructure
     }
 
     #[doc = "See [`TextStructureFindStructure::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 

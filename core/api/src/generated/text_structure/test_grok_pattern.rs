@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -86,7 +86,22 @@ impl TextStructureTestGrokPattern {
         self
     }
 
-    /// The JSON body (`elastik_types::text_structure::TestGrokPatternRequestBody`).
+    #[doc = "Body field `grok_pattern` (`GrokPattern`)."]
+    pub fn grok_pattern(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::GrokPattern>,
+    ) -> Self {
+        self.body.field("grok_pattern", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `text` (`string[]`)."]
+    pub fn text(mut self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.body.field("text", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::text_structure::TestGrokPatternRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::text_structure::TestGrokPatternRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -103,7 +118,7 @@ impl Endpoint for TextStructureTestGrokPattern {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -145,6 +160,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, TextStructureTestGrokPatte
     #[doc = "See [`TextStructureTestGrokPattern::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`TextStructureTestGrokPattern::grok_pattern`]."]
+    pub fn grok_pattern(self, v: impl crate::IntoField<elastik_types::types::GrokPattern>) -> Self {
+        self.map(move |e| e.grok_pattern(v))
+    }
+
+    #[doc = "See [`TextStructureTestGrokPattern::text`]."]
+    pub fn text(self, v: impl crate::IntoField<Vec<String>>) -> Self {
+        self.map(move |e| e.text(v))
     }
 
     #[doc = "See [`TextStructureTestGrokPattern::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -81,8 +81,8 @@ impl TransformPreviewTransform {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -110,7 +110,70 @@ impl TransformPreviewTransform {
         self
     }
 
-    /// The JSON body (`elastik_types::transform::PreviewTransformRequestBody`).
+    #[doc = "Body field `dest` (`Destination`)."]
+    pub fn dest(mut self, v: impl crate::IntoField<elastik_types::transform::Destination>) -> Self {
+        self.body.field("dest", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `frequency` (`Duration`)."]
+    pub fn frequency(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("frequency", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `pivot` (`Pivot`)."]
+    pub fn pivot(mut self, v: impl crate::IntoField<elastik_types::transform::Pivot>) -> Self {
+        self.body.field("pivot", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `source` (`Source`)."]
+    pub fn source(mut self, v: impl crate::IntoField<elastik_types::transform::Source>) -> Self {
+        self.body.field("source", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `settings` (`Settings`)."]
+    pub fn settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::transform::Settings>,
+    ) -> Self {
+        self.body.field("settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sync` (`SyncContainer`)."]
+    pub fn sync(
+        mut self,
+        v: impl crate::IntoField<elastik_types::transform::SyncContainer>,
+    ) -> Self {
+        self.body.field("sync", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `retention_policy` (`RetentionPolicyContainer`)."]
+    pub fn retention_policy(
+        mut self,
+        v: impl crate::IntoField<elastik_types::transform::RetentionPolicyContainer>,
+    ) -> Self {
+        self.body.field("retention_policy", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `latest` (`Latest`)."]
+    pub fn latest(mut self, v: impl crate::IntoField<elastik_types::transform::Latest>) -> Self {
+        self.body.field("latest", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::transform::PreviewTransformRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::transform::PreviewTransformRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -127,7 +190,7 @@ impl Endpoint for TransformPreviewTransform {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -152,7 +215,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, TransformPreviewTransform>
     }
 
     #[doc = "See [`TransformPreviewTransform::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -174,6 +237,54 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, TransformPreviewTransform>
     #[doc = "See [`TransformPreviewTransform::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`TransformPreviewTransform::dest`]."]
+    pub fn dest(self, v: impl crate::IntoField<elastik_types::transform::Destination>) -> Self {
+        self.map(move |e| e.dest(v))
+    }
+
+    #[doc = "See [`TransformPreviewTransform::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`TransformPreviewTransform::frequency`]."]
+    pub fn frequency(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.frequency(v))
+    }
+
+    #[doc = "See [`TransformPreviewTransform::pivot`]."]
+    pub fn pivot(self, v: impl crate::IntoField<elastik_types::transform::Pivot>) -> Self {
+        self.map(move |e| e.pivot(v))
+    }
+
+    #[doc = "See [`TransformPreviewTransform::source`]."]
+    pub fn source(self, v: impl crate::IntoField<elastik_types::transform::Source>) -> Self {
+        self.map(move |e| e.source(v))
+    }
+
+    #[doc = "See [`TransformPreviewTransform::settings`]."]
+    pub fn settings(self, v: impl crate::IntoField<elastik_types::transform::Settings>) -> Self {
+        self.map(move |e| e.settings(v))
+    }
+
+    #[doc = "See [`TransformPreviewTransform::sync`]."]
+    pub fn sync(self, v: impl crate::IntoField<elastik_types::transform::SyncContainer>) -> Self {
+        self.map(move |e| e.sync(v))
+    }
+
+    #[doc = "See [`TransformPreviewTransform::retention_policy`]."]
+    pub fn retention_policy(
+        self,
+        v: impl crate::IntoField<elastik_types::transform::RetentionPolicyContainer>,
+    ) -> Self {
+        self.map(move |e| e.retention_policy(v))
+    }
+
+    #[doc = "See [`TransformPreviewTransform::latest`]."]
+    pub fn latest(self, v: impl crate::IntoField<elastik_types::transform::Latest>) -> Self {
+        self.map(move |e| e.latest(v))
     }
 
     #[doc = "See [`TransformPreviewTransform::body`]."]

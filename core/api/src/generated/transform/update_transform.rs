@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -72,8 +72,8 @@ impl TransformUpdateTransform {
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -101,7 +101,70 @@ impl TransformUpdateTransform {
         self
     }
 
-    /// The JSON body (`elastik_types::transform::UpdateTransformRequestBody`).
+    #[doc = "Body field `dest` (`Destination`)."]
+    pub fn dest(mut self, v: impl crate::IntoField<elastik_types::transform::Destination>) -> Self {
+        self.body.field("dest", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `description` (`string`)."]
+    pub fn description(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body.field("description", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `frequency` (`Duration`)."]
+    pub fn frequency(mut self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.body.field("frequency", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_meta` (`Metadata`)."]
+    pub fn meta(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("_meta", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `source` (`Source`)."]
+    pub fn source(mut self, v: impl crate::IntoField<elastik_types::transform::Source>) -> Self {
+        self.body.field("source", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `settings` (`Settings`)."]
+    pub fn settings(
+        mut self,
+        v: impl crate::IntoField<elastik_types::transform::Settings>,
+    ) -> Self {
+        self.body.field("settings", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sync` (`SyncContainer`)."]
+    pub fn sync(
+        mut self,
+        v: impl crate::IntoField<elastik_types::transform::SyncContainer>,
+    ) -> Self {
+        self.body.field("sync", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `retention_policy` (`RetentionPolicyContainer | null`)."]
+    pub fn retention_policy(
+        mut self,
+        v: impl crate::IntoField<elastik_types::transform::RetentionPolicyContainer>,
+    ) -> Self {
+        self.body.field("retention_policy", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `_force_rekeying` (`boolean`)."]
+    pub fn force_rekeying(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("_force_rekeying", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::transform::UpdateTransformRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::transform::UpdateTransformRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -118,7 +181,7 @@ impl Endpoint for TransformUpdateTransform {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -143,7 +206,7 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, TransformUpdateTransform> 
     }
 
     #[doc = "See [`TransformUpdateTransform::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -165,6 +228,54 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, TransformUpdateTransform> 
     #[doc = "See [`TransformUpdateTransform::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`TransformUpdateTransform::dest`]."]
+    pub fn dest(self, v: impl crate::IntoField<elastik_types::transform::Destination>) -> Self {
+        self.map(move |e| e.dest(v))
+    }
+
+    #[doc = "See [`TransformUpdateTransform::description`]."]
+    pub fn description(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.description(v))
+    }
+
+    #[doc = "See [`TransformUpdateTransform::frequency`]."]
+    pub fn frequency(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.frequency(v))
+    }
+
+    #[doc = "See [`TransformUpdateTransform::meta`]."]
+    pub fn meta(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.meta(v))
+    }
+
+    #[doc = "See [`TransformUpdateTransform::source`]."]
+    pub fn source(self, v: impl crate::IntoField<elastik_types::transform::Source>) -> Self {
+        self.map(move |e| e.source(v))
+    }
+
+    #[doc = "See [`TransformUpdateTransform::settings`]."]
+    pub fn settings(self, v: impl crate::IntoField<elastik_types::transform::Settings>) -> Self {
+        self.map(move |e| e.settings(v))
+    }
+
+    #[doc = "See [`TransformUpdateTransform::sync`]."]
+    pub fn sync(self, v: impl crate::IntoField<elastik_types::transform::SyncContainer>) -> Self {
+        self.map(move |e| e.sync(v))
+    }
+
+    #[doc = "See [`TransformUpdateTransform::retention_policy`]."]
+    pub fn retention_policy(
+        self,
+        v: impl crate::IntoField<elastik_types::transform::RetentionPolicyContainer>,
+    ) -> Self {
+        self.map(move |e| e.retention_policy(v))
+    }
+
+    #[doc = "See [`TransformUpdateTransform::force_rekeying`]."]
+    pub fn force_rekeying(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.force_rekeying(v))
     }
 
     #[doc = "See [`TransformUpdateTransform::body`]."]

@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -108,7 +108,64 @@ impl WatcherExecuteWatch {
         self
     }
 
-    /// The JSON body (`elastik_types::watcher::ExecuteWatchRequestBody`).
+    #[doc = "Adds one entry to the body field `action_modes` (`Dictionary<string, ActionExecutionMode>`)."]
+    pub fn action_modes(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::watcher::ActionExecutionMode>,
+    ) -> Self {
+        self.body.entry("action_modes", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Adds one entry to the body field `alternative_input` (`Dictionary<string, any>`)."]
+    pub fn alternative_input(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.body
+            .entry("alternative_input", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `ignore_condition` (`boolean`)."]
+    pub fn ignore_condition(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("ignore_condition", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `record_execution` (`boolean`)."]
+    pub fn record_execution(mut self, v: impl crate::IntoField<bool>) -> Self {
+        self.body.field("record_execution", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `simulated_actions` (`SimulatedActions`)."]
+    pub fn simulated_actions(
+        mut self,
+        v: impl crate::IntoField<elastik_types::watcher::SimulatedActions>,
+    ) -> Self {
+        self.body.field("simulated_actions", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `trigger_data` (`ScheduleTriggerEvent`)."]
+    pub fn trigger_data(
+        mut self,
+        v: impl crate::IntoField<elastik_types::watcher::ScheduleTriggerEvent>,
+    ) -> Self {
+        self.body.field("trigger_data", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `watch` (`Watch`)."]
+    pub fn watch(mut self, v: impl crate::IntoField<elastik_types::watcher::Watch>) -> Self {
+        self.body.field("watch", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::watcher::ExecuteWatchRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::watcher::ExecuteWatchRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -125,7 +182,7 @@ impl Endpoint for WatcherExecuteWatch {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -172,6 +229,55 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, WatcherExecuteWatch> {
     #[doc = "See [`WatcherExecuteWatch::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`WatcherExecuteWatch::action_modes`]."]
+    pub fn action_modes(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::watcher::ActionExecutionMode>,
+    ) -> Self {
+        self.map(move |e| e.action_modes(name, v))
+    }
+
+    #[doc = "See [`WatcherExecuteWatch::alternative_input`]."]
+    pub fn alternative_input(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<serde_json::Value>,
+    ) -> Self {
+        self.map(move |e| e.alternative_input(name, v))
+    }
+
+    #[doc = "See [`WatcherExecuteWatch::ignore_condition`]."]
+    pub fn ignore_condition(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.ignore_condition(v))
+    }
+
+    #[doc = "See [`WatcherExecuteWatch::record_execution`]."]
+    pub fn record_execution(self, v: impl crate::IntoField<bool>) -> Self {
+        self.map(move |e| e.record_execution(v))
+    }
+
+    #[doc = "See [`WatcherExecuteWatch::simulated_actions`]."]
+    pub fn simulated_actions(
+        self,
+        v: impl crate::IntoField<elastik_types::watcher::SimulatedActions>,
+    ) -> Self {
+        self.map(move |e| e.simulated_actions(v))
+    }
+
+    #[doc = "See [`WatcherExecuteWatch::trigger_data`]."]
+    pub fn trigger_data(
+        self,
+        v: impl crate::IntoField<elastik_types::watcher::ScheduleTriggerEvent>,
+    ) -> Self {
+        self.map(move |e| e.trigger_data(v))
+    }
+
+    #[doc = "See [`WatcherExecuteWatch::watch`]."]
+    pub fn watch(self, v: impl crate::IntoField<elastik_types::watcher::Watch>) -> Self {
+        self.map(move |e| e.watch(v))
     }
 
     #[doc = "See [`WatcherExecuteWatch::body`]."]

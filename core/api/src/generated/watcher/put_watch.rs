@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -112,7 +112,77 @@ impl WatcherPutWatch {
         self
     }
 
-    /// The JSON body (`elastik_types::watcher::PutWatchRequestBody`).
+    #[doc = "Adds one entry to the body field `actions` (`Dictionary<string, Action>`)."]
+    pub fn actions(
+        mut self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::watcher::Action>,
+    ) -> Self {
+        self.body.entry("actions", name.into(), v.into_field());
+        self
+    }
+
+    #[doc = "Body field `condition` (`ConditionContainer`)."]
+    pub fn condition(
+        mut self,
+        v: impl crate::IntoField<elastik_types::watcher::ConditionContainer>,
+    ) -> Self {
+        self.body.field("condition", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `input` (`InputContainer`)."]
+    pub fn input(
+        mut self,
+        v: impl crate::IntoField<elastik_types::watcher::InputContainer>,
+    ) -> Self {
+        self.body.field("input", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `metadata` (`Metadata`)."]
+    pub fn metadata(mut self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.body.field("metadata", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `throttle_period` (`Duration`)."]
+    pub fn throttle_period(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::Duration>,
+    ) -> Self {
+        self.body.field("throttle_period", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `throttle_period_in_millis` (`DurationValue`)."]
+    pub fn throttle_period_in_millis(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::DurationValue<elastik_types::types::UnitMillis>>,
+    ) -> Self {
+        self.body.field("throttle_period_in_millis", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `transform` (`TransformContainer`)."]
+    pub fn transform(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::TransformContainer>,
+    ) -> Self {
+        self.body.field("transform", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `trigger` (`TriggerContainer`)."]
+    pub fn trigger(
+        mut self,
+        v: impl crate::IntoField<elastik_types::watcher::TriggerContainer>,
+    ) -> Self {
+        self.body.field("trigger", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::watcher::PutWatchRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::watcher::PutWatchRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -129,7 +199,7 @@ impl Endpoint for WatcherPutWatch {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -186,6 +256,62 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, WatcherPutWatch> {
     #[doc = "See [`WatcherPutWatch::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`WatcherPutWatch::actions`]."]
+    pub fn actions(
+        self,
+        name: impl Into<String>,
+        v: impl crate::IntoField<elastik_types::watcher::Action>,
+    ) -> Self {
+        self.map(move |e| e.actions(name, v))
+    }
+
+    #[doc = "See [`WatcherPutWatch::condition`]."]
+    pub fn condition(
+        self,
+        v: impl crate::IntoField<elastik_types::watcher::ConditionContainer>,
+    ) -> Self {
+        self.map(move |e| e.condition(v))
+    }
+
+    #[doc = "See [`WatcherPutWatch::input`]."]
+    pub fn input(self, v: impl crate::IntoField<elastik_types::watcher::InputContainer>) -> Self {
+        self.map(move |e| e.input(v))
+    }
+
+    #[doc = "See [`WatcherPutWatch::metadata`]."]
+    pub fn metadata(self, v: impl crate::IntoField<elastik_types::types::Metadata>) -> Self {
+        self.map(move |e| e.metadata(v))
+    }
+
+    #[doc = "See [`WatcherPutWatch::throttle_period`]."]
+    pub fn throttle_period(self, v: impl crate::IntoField<elastik_types::types::Duration>) -> Self {
+        self.map(move |e| e.throttle_period(v))
+    }
+
+    #[doc = "See [`WatcherPutWatch::throttle_period_in_millis`]."]
+    pub fn throttle_period_in_millis(
+        self,
+        v: impl crate::IntoField<elastik_types::types::DurationValue<elastik_types::types::UnitMillis>>,
+    ) -> Self {
+        self.map(move |e| e.throttle_period_in_millis(v))
+    }
+
+    #[doc = "See [`WatcherPutWatch::transform`]."]
+    pub fn transform(
+        self,
+        v: impl crate::IntoField<elastik_types::types::TransformContainer>,
+    ) -> Self {
+        self.map(move |e| e.transform(v))
+    }
+
+    #[doc = "See [`WatcherPutWatch::trigger`]."]
+    pub fn trigger(
+        self,
+        v: impl crate::IntoField<elastik_types::watcher::TriggerContainer>,
+    ) -> Self {
+        self.map(move |e| e.trigger(v))
     }
 
     #[doc = "See [`WatcherPutWatch::body`]."]

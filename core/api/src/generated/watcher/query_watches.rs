@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -80,7 +80,40 @@ impl WatcherQueryWatches {
         self
     }
 
-    /// The JSON body (`elastik_types::watcher::QueryWatchesRequestBody`).
+    #[doc = "Body field `from` (`integer`)."]
+    pub fn from(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("from", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`integer`)."]
+    pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `sort` (`Sort`)."]
+    pub fn sort(mut self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.body.field("sort", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `search_after` (`SortResults`)."]
+    pub fn search_after(
+        mut self,
+        v: impl crate::IntoField<elastik_types::types::SortResults>,
+    ) -> Self {
+        self.body.field("search_after", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::watcher::QueryWatchesRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::watcher::QueryWatchesRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -97,7 +130,7 @@ impl Endpoint for WatcherQueryWatches {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -134,6 +167,31 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, WatcherQueryWatches> {
     #[doc = "See [`WatcherQueryWatches::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`WatcherQueryWatches::from`]."]
+    pub fn from(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.from(v))
+    }
+
+    #[doc = "See [`WatcherQueryWatches::size`]."]
+    pub fn size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.size(v))
+    }
+
+    #[doc = "See [`WatcherQueryWatches::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`WatcherQueryWatches::sort`]."]
+    pub fn sort(self, v: impl crate::IntoField<elastik_types::types::Sort>) -> Self {
+        self.map(move |e| e.sort(v))
+    }
+
+    #[doc = "See [`WatcherQueryWatches::search_after`]."]
+    pub fn search_after(self, v: impl crate::IntoField<elastik_types::types::SortResults>) -> Self {
+        self.map(move |e| e.search_after(v))
     }
 
     #[doc = "See [`WatcherQueryWatches::body`]."]

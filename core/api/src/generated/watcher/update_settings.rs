@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -57,14 +57,14 @@ impl WatcherUpdateSettings {
     }
 
     #[doc = "Query parameter `master_timeout` (`Duration`)."]
-    pub fn master_timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("master_timeout", v.to_string());
+    pub fn master_timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("master_timeout", v.into_duration());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -92,7 +92,20 @@ impl WatcherUpdateSettings {
         self
     }
 
-    /// The JSON body (`elastik_types::watcher::UpdateSettingsRequestBody`).
+    #[doc = "Body field `index.auto_expand_replicas` (`string`)."]
+    pub fn index_auto_expand_replicas(mut self, v: impl crate::IntoField<String>) -> Self {
+        self.body
+            .field("index.auto_expand_replicas", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `index.number_of_replicas` (`integer`)."]
+    pub fn index_number_of_replicas(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("index.number_of_replicas", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::watcher::UpdateSettingsRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::watcher::UpdateSettingsRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -109,7 +122,7 @@ impl Endpoint for WatcherUpdateSettings {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -129,12 +142,12 @@ impl Endpoint for WatcherUpdateSettings {
 
 impl<X: elastik_base::Executor> crate::Request<'_, X, WatcherUpdateSettings> {
     #[doc = "See [`WatcherUpdateSettings::master_timeout`]."]
-    pub fn master_timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn master_timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.master_timeout(v))
     }
 
     #[doc = "See [`WatcherUpdateSettings::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -156,6 +169,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, WatcherUpdateSettings> {
     #[doc = "See [`WatcherUpdateSettings::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`WatcherUpdateSettings::index_auto_expand_replicas`]."]
+    pub fn index_auto_expand_replicas(self, v: impl crate::IntoField<String>) -> Self {
+        self.map(move |e| e.index_auto_expand_replicas(v))
+    }
+
+    #[doc = "See [`WatcherUpdateSettings::index_number_of_replicas`]."]
+    pub fn index_number_of_replicas(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.index_number_of_replicas(v))
     }
 
     #[doc = "See [`WatcherUpdateSettings::body`]."]

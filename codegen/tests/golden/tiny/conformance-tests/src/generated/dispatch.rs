@@ -64,7 +64,7 @@ fn ep_search(a: &Args) -> Result<Box<dyn DynEndpoint>, String> {
     }
     for (k, v) in a.params() {
         e = match k.as_str() {
-            "size" => e.size(crate::args::to_i64(v)?),
+            "size" => e.size_param(crate::args::to_i64(v)?),
             "timeout" => e.timeout(crate::args::to_string(v)?),
             "error_trace" => e.error_trace(crate::args::to_bool(v)?),
             "filter_path" => e.filter_path(crate::args::to_list(v)?),

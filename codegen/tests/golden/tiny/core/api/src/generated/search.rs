@@ -3,7 +3,7 @@
 
 use crate::support::{BodySlot, Params};
 #[allow(unused_imports)]
-use crate::IntoList;
+use crate::{IntoField, IntoList};
 use elastik_base::bytes::Bytes;
 use elastik_base::endpoint::{build_request, PathBuilder};
 use elastik_base::{Body, Endpoint, Error};
@@ -79,14 +79,14 @@ impl Search {
     }
 
     #[doc = "Query parameter `size` (`integer`)."]
-    pub fn size(mut self, v: i64) -> Self {
+    pub fn size_param(mut self, v: i64) -> Self {
         self.params.set("size", v.to_string());
         self
     }
 
     #[doc = "Query parameter `timeout` (`Duration`)."]
-    pub fn timeout(mut self, v: impl std::fmt::Display) -> Self {
-        self.params.set("timeout", v.to_string());
+    pub fn timeout(mut self, v: impl crate::IntoDuration) -> Self {
+        self.params.set("timeout", v.into_duration());
         self
     }
 
@@ -114,7 +114,19 @@ impl Search {
         self
     }
 
-    /// The JSON body (`elastik_types::global::SearchRequestBody`).
+    #[doc = "Body field `query` (`QueryContainer`)."]
+    pub fn query(mut self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.body.field("query", v.into_field());
+        self
+    }
+
+    #[doc = "Body field `size` (`integer`)."]
+    pub fn size(mut self, v: impl crate::IntoField<i64>) -> Self {
+        self.body.field("size", v.into_field());
+        self
+    }
+
+    /// The whole JSON body (`elastik_types::global::SearchRequestBody`), replacing every body field set before; a body-field setter after it changes that field.
     pub fn body(mut self, body: elastik_types::global::SearchRequestBody) -> Self {
         self.body.json(&body);
         self
@@ -131,7 +143,7 @@ impl Endpoint for Search {
     fn to_request(&self) -> Result<http::Request<Body>, Error> {
         let body = self.body.get()?;
         let path = self.path();
-        let method = crate::support::pick_method(path.methods(), true);
+        let method = crate::support::pick_method(path.methods());
         let mut request = build_request(
             method,
             &path.render(),
@@ -155,13 +167,13 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Search> {
         self.map(move |e| e.index(v))
     }
 
-    #[doc = "See [`Search::size`]."]
-    pub fn size(self, v: i64) -> Self {
-        self.map(move |e| e.size(v))
+    #[doc = "See [`Search::size_param`]."]
+    pub fn size_param(self, v: i64) -> Self {
+        self.map(move |e| e.size_param(v))
     }
 
     #[doc = "See [`Search::timeout`]."]
-    pub fn timeout(self, v: impl std::fmt::Display) -> Self {
+    pub fn timeout(self, v: impl crate::IntoDuration) -> Self {
         self.map(move |e| e.timeout(v))
     }
 
@@ -183,6 +195,16 @@ impl<X: elastik_base::Executor> crate::Request<'_, X, Search> {
     #[doc = "See [`Search::pretty`]."]
     pub fn pretty(self, v: bool) -> Self {
         self.map(move |e| e.pretty(v))
+    }
+
+    #[doc = "See [`Search::query`]."]
+    pub fn query(self, v: impl crate::IntoField<elastik_types::types::QueryContainer>) -> Self {
+        self.map(move |e| e.query(v))
+    }
+
+    #[doc = "See [`Search::size`]."]
+    pub fn size(self, v: impl crate::IntoField<i64>) -> Self {
+        self.map(move |e| e.size(v))
     }
 
     #[doc = "See [`Search::body`]."]
