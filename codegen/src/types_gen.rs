@@ -365,6 +365,15 @@ impl<'s> Model<'s> {
             attrs.insert(0, "skip_serializing_if = \"Option::is_none\"".to_owned());
             field_ty = if ty.starts_with("Option<") { ty } else { format!("Option<{ty}>") };
         }
+        if plain && field_ty == "bool" && self.response_only(&cx.owner) {
+            // A required flag the server left out would otherwise read as a
+            // plain `false` (`acknowledged`, `found`): say so where it is read.
+            let _ = writeln!(
+                s,
+                "#[doc = \"Required; an answer without `{}` reads as `false` here (`send_raw` gives the answer as sent).\"]",
+                p.name
+            );
+        }
         let _ = writeln!(s, "#[serde({})]", attrs.join(", "));
         let _ = writeln!(s, "pub {ident}: {field_ty},");
         s

@@ -228,7 +228,20 @@ pub fn decode_json<T: DeserializeOwned>(response: &http::Response<Bytes>) -> Res
     let body = response.body();
     // An empty body decodes as `null` so `()` and `Option<_>` responses work.
     let bytes: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { body };
-    serde_json::from_slice(bytes).map_err(|e| Error::decode(e.to_string(), body))
+    serde_json::from_slice(bytes).map_err(|e| decode_error::<T>(e, bytes, body))
+}
+
+/// The decoding error, naming the JSON path where the answer stopped fitting
+/// `T` (`at hits.hits[3]._source.year: invalid type: string "x", expected
+/// i64 …`). The path is found by decoding once more with it tracked, only
+/// after a failure, so an answer that decodes pays nothing for it.
+fn decode_error<T: DeserializeOwned>(first: serde_json::Error, bytes: &[u8], body: &[u8]) -> Error {
+    let mut tracked = serde_json::Deserializer::from_slice(bytes);
+    let message = match serde_path_to_error::deserialize::<_, T>(&mut tracked) {
+        Err(e) if e.path().iter().next().is_some() => format!("at {}: {}", e.path(), e.inner()),
+        _ => first.to_string(),
+    };
+    Error::decode(message, body)
 }
 
 /// A `HEAD` answer: 2xx is `true`, 404 is `false`, anything else an error.
@@ -336,6 +349,36 @@ mod tests {
         q.push_list("filter_path", &["a.b", "c"]);
         q.push("q", "x y&z");
         assert_eq!(q.encode(), "size=10&refresh=true&filter_path=a.b,c&q=x%20y%26z");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_an_error_naming_its_json_path() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Book {
+            year: i64,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Hit {
+            _source: Book,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Hits {
+            hits: Vec<Hit>,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Answer {
+            hits: Hits,
+        }
+        let r = response(200, r#"{"hits":{"hits":[{"_source":{"year":1965}},{"_source":{"year":"nineteen"}}]}}"#);
+        let e = decode_json::<Answer>(&r).unwrap_err().to_string();
+        assert!(e.contains("at hits.hits[1]._source.year: invalid type: string \"nineteen\""), "{e}");
+        // Malformed JSON has no path to name: serde_json's own message.
+        let e = decode_json::<Answer>(&response(200, r#"{"hits": ["#)).unwrap_err().to_string();
+        assert!(e.contains("EOF"), "{e}");
     }
 
     #[test]

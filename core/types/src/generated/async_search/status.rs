@@ -12,8 +12,10 @@ pub type StatusResponse = crate::async_search::StatusResponseBase;
 pub struct StatusResponseBase {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::types::Id>,
+    #[doc = "Required; an answer without `is_partial` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_partial: bool,
+    #[doc = "Required; an answer without `is_running` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_running: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

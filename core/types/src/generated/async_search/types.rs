@@ -32,6 +32,7 @@ pub struct AsyncSearch<TDocument = serde_json::Value> {
     pub suggest: Option<BTreeMap<String, Vec<crate::global::Suggest<TDocument>>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terminated_early: Option<bool>,
+    #[doc = "Required; an answer without `timed_out` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub timed_out: bool,
     #[serde(default)]
@@ -68,8 +69,10 @@ impl<TDocument> Default for AsyncSearch<TDocument> {
 pub struct AsyncSearchDocumentResponseBase<TDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::types::Id>,
+    #[doc = "Required; an answer without `is_partial` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_partial: bool,
+    #[doc = "Required; an answer without `is_running` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_running: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,8 +119,10 @@ impl<TDocument> Default for AsyncSearchDocumentResponseBase<TDocument> {
 pub struct AsyncSearchResponseBase {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<crate::types::Id>,
+    #[doc = "Required; an answer without `is_partial` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_partial: bool,
+    #[doc = "Required; an answer without `is_running` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_running: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,8 +147,10 @@ pub struct AsyncSearchResponseBase {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound(deserialize = "TDocument: serde::Deserialize<'de>"))]
 pub struct AsyncSearchResponseException<TDocument = serde_json::Value> {
+    #[doc = "Required; an answer without `is_partial` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_partial: bool,
+    #[doc = "Required; an answer without `is_running` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_running: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -40,10 +40,13 @@ pub struct FollowRequestBody {
 #[doc = "The response body of `ccr.follow`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FollowResponse {
+    #[doc = "Required; an answer without `follow_index_created` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub follow_index_created: bool,
+    #[doc = "Required; an answer without `follow_index_shards_acked` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub follow_index_shards_acked: bool,
+    #[doc = "Required; an answer without `index_following_started` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub index_following_started: bool,
     #[serde(flatten)]

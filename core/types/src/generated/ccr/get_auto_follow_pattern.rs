@@ -18,6 +18,7 @@ pub struct AutoFollowPattern {
 #[doc = "Spec interface `ccr.get_auto_follow_pattern::AutoFollowPatternSummary`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AutoFollowPatternSummary {
+    #[doc = "Required; an answer without `active` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub active: bool,
     #[serde(default)]

@@ -80,12 +80,15 @@ impl<'de> Deserialize<'de> for AllocationExplainDecision {
 pub struct AllocationStore {
     #[serde(default)]
     pub allocation_id: String,
+    #[doc = "Required; an answer without `found` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub found: bool,
+    #[doc = "Required; an answer without `in_sync` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub in_sync: bool,
     #[serde(default)]
     pub matching_size_in_bytes: i64,
+    #[doc = "Required; an answer without `matching_sync_id` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub matching_sync_id: bool,
     #[serde(default)]
@@ -328,6 +331,7 @@ pub struct AllocationExplainResponse {
     pub move_explanation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_allocation_decisions: Option<Vec<crate::cluster::NodeAllocationExplanation>>,
+    #[doc = "Required; an answer without `primary` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub primary: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

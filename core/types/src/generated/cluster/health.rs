@@ -40,6 +40,7 @@ pub struct HealthResponseBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_max_waiting_in_queue_millis:
         Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[doc = "Required; an answer without `timed_out` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub timed_out: bool,
     #[serde(default)]
@@ -87,6 +88,7 @@ pub struct ShardHealthStats {
     pub active_shards: i64,
     #[serde(default)]
     pub initializing_shards: i64,
+    #[doc = "Required; an answer without `primary_active` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub primary_active: bool,
     #[serde(default)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `cluster.pending_tasks::PendingTask`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PendingTask {
+    #[doc = "Required; an answer without `executing` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub executing: bool,
     #[serde(default)]

@@ -16,6 +16,7 @@ pub struct PutSettingsRequestBody {
 #[doc = "The response body of `cluster.put_settings`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PutSettingsResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]

@@ -54,10 +54,12 @@ impl<'de> Deserialize<'de> for ClusterRemoteInfo {
 #[doc = "Spec interface `cluster.remote_info::ClusterRemoteProxyInfo`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClusterRemoteProxyInfo {
+    #[doc = "Required; an answer without `connected` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub connected: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_connect_timeout: Option<crate::types::Duration>,
+    #[doc = "Required; an answer without `skip_unavailable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub skip_unavailable: bool,
     #[serde(default)]
@@ -77,6 +79,7 @@ pub struct ClusterRemoteProxyInfo {
 #[doc = "Spec interface `cluster.remote_info::ClusterRemoteSniffInfo`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClusterRemoteSniffInfo {
+    #[doc = "Required; an answer without `connected` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub connected: bool,
     #[serde(default)]
@@ -85,6 +88,7 @@ pub struct ClusterRemoteSniffInfo {
     pub num_nodes_connected: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_connect_timeout: Option<crate::types::Duration>,
+    #[doc = "Required; an answer without `skip_unavailable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub skip_unavailable: bool,
     #[serde(default)]

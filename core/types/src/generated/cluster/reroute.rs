@@ -105,6 +105,7 @@ pub struct RerouteExplanation {
 #[doc = "Spec interface `cluster.reroute::RerouteParameters`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RerouteParameters {
+    #[doc = "Required; an answer without `allow_primary` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub allow_primary: bool,
     #[serde(default)]
@@ -124,6 +125,7 @@ pub struct RerouteParameters {
 #[doc = "The response body of `cluster.reroute`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RerouteResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -251,10 +251,12 @@ pub struct ClusterJvmMemory {
 #[doc = "Spec interface `cluster.stats::ClusterJvmVersion`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClusterJvmVersion {
+    #[doc = "Required; an answer without `bundled_jdk` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub bundled_jdk: bool,
     #[serde(default)]
     pub count: i64,
+    #[doc = "Required; an answer without `using_bundled_jdk` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub using_bundled_jdk: bool,
     #[serde(default)]
@@ -709,6 +711,7 @@ pub struct RemoteClusterInfo {
     pub cluster_uuid: String,
     #[serde(default)]
     pub mode: String,
+    #[doc = "Required; an answer without `skip_unavailable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub skip_unavailable: bool,
     #[serde(default, rename = "transport.compress")]

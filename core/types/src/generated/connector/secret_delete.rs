@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `connector.secret_delete`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SecretDeleteResponse {
+    #[doc = "Required; an answer without `deleted` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub deleted: bool,
     #[serde(flatten)]

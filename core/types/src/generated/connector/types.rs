@@ -15,6 +15,7 @@ pub struct Connector {
     pub configuration: crate::connector::ConnectorConfiguration,
     #[serde(default)]
     pub custom_scheduling: crate::connector::ConnectorCustomScheduling,
+    #[doc = "Required; an answer without `deleted` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub deleted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -29,6 +30,7 @@ pub struct Connector {
     pub id: Option<crate::types::Id>,
     #[serde(default)]
     pub index_name: Option<crate::types::IndexName>,
+    #[doc = "Required; an answer without `is_native` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_native: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,6 +69,7 @@ pub struct Connector {
     pub status: Option<crate::connector::ConnectorStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_cursor: Option<serde_json::Value>,
+    #[doc = "Required; an answer without `sync_now` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub sync_now: bool,
     #[serde(flatten)]
@@ -304,6 +307,7 @@ pub struct ConnectorSyncJob {
 pub struct CustomScheduling {
     #[serde(default)]
     pub configuration_overrides: crate::connector::CustomSchedulingConfigurationOverrides,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]

@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 pub struct GetStatusResponse {
     #[serde(default)]
     pub id: crate::types::Id,
+    #[doc = "Required; an answer without `is_partial` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_partial: bool,
+    #[doc = "Required; an answer without `is_running` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_running: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -23,6 +23,7 @@ pub struct AsyncEsqlResult {
     pub profile: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    #[doc = "Required; an answer without `is_running` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_running: bool,
     #[serde(flatten)]

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub struct GlobalCheckpointsResponse {
     #[serde(default)]
     pub global_checkpoints: Vec<crate::fleet::Checkpoint>,
+    #[doc = "Required; an answer without `timed_out` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub timed_out: bool,
     #[serde(flatten)]

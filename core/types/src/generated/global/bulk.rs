@@ -231,6 +231,7 @@ pub type BulkRequestBody<TDocument = serde_json::Value, TPartialDocument = serde
 #[doc = "The response body of `bulk`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct BulkResponse {
+    #[doc = "Required; an answer without `errors` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub errors: bool,
     #[serde(default)]

@@ -14,6 +14,7 @@ pub struct ClearScrollRequestBody {
 #[doc = "The response body of `clear_scroll`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClearScrollResponse {
+    #[doc = "Required; an answer without `succeeded` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub succeeded: bool,
     #[serde(default)]

@@ -14,6 +14,7 @@ pub struct ClosePointInTimeRequestBody {
 #[doc = "The response body of `close_point_in_time`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClosePointInTimeResponse {
+    #[doc = "Required; an answer without `succeeded` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub succeeded: bool,
     #[serde(default)]

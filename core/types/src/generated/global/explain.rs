@@ -45,6 +45,7 @@ pub struct ExplainResponse<TDocument = serde_json::Value> {
     pub _index: crate::types::IndexName,
     #[serde(default)]
     pub _id: crate::types::Id,
+    #[doc = "Required; an answer without `matched` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub matched: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

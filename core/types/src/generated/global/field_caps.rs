@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `_global.field_caps::FieldCapability`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FieldCapability {
+    #[doc = "Required; an answer without `aggregatable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub aggregatable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17,6 +18,7 @@ pub struct FieldCapability {
     pub non_aggregatable_indices: Option<crate::types::Indices>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub non_searchable_indices: Option<crate::types::Indices>,
+    #[doc = "Required; an answer without `searchable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub searchable: bool,
     #[serde(default)]

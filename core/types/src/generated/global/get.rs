@@ -14,6 +14,7 @@ pub struct GetResult<TDocument = serde_json::Value> {
     pub fields: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _ignored: Option<Vec<String>>,
+    #[doc = "Required; an answer without `found` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub found: bool,
     #[serde(default)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `get_reindex`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetReindexResponse {
+    #[doc = "Required; an answer without `completed` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub completed: bool,
     #[serde(default)]
@@ -21,6 +22,7 @@ pub struct GetReindexResponse {
     pub running_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub running_time_in_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
+    #[doc = "Required; an answer without `cancelled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub cancelled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

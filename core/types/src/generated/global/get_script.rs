@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub struct GetScriptResponse {
     #[serde(default)]
     pub _id: crate::types::Id,
+    #[doc = "Required; an answer without `found` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub found: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -412,6 +412,7 @@ pub struct ProjectEncryptionKeyDetails {
     pub active_key_id: Option<String>,
     #[serde(default)]
     pub active_password_id: String,
+    #[doc = "Required; an answer without `encryption_required` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub encryption_required: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -28,6 +28,7 @@ pub struct KnnSearchRequestBody {
 pub struct KnnSearchResponse<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
+    #[doc = "Required; an answer without `timed_out` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub timed_out: bool,
     #[serde(default)]

@@ -48,8 +48,10 @@ pub struct ParentReindexStatus {
 pub struct ParentReindexTask {
     #[serde(default)]
     pub action: String,
+    #[doc = "Required; an answer without `cancellable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub cancellable: bool,
+    #[doc = "Required; an answer without `cancelled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub cancelled: bool,
     #[serde(default)]
@@ -100,8 +102,10 @@ pub struct ReindexNode {
 pub struct ReindexTask {
     #[serde(default)]
     pub action: String,
+    #[doc = "Required; an answer without `cancellable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub cancellable: bool,
+    #[doc = "Required; an answer without `cancelled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub cancelled: bool,
     #[serde(default)]

@@ -93,6 +93,7 @@ pub type SearchResponse<TDocument = serde_json::Value> = crate::global::Response
 pub struct ResponseBody<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
+    #[doc = "Required; an answer without `timed_out` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub timed_out: bool,
     #[serde(default)]

@@ -27,6 +27,7 @@ pub struct SearchTemplateRequestBody {
 pub struct SearchTemplateResponse<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
+    #[doc = "Required; an answer without `timed_out` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub timed_out: bool,
     #[serde(default)]

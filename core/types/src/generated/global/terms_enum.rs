@@ -32,6 +32,7 @@ pub struct TermsEnumResponse {
     pub _shards: crate::types::ShardStatistics,
     #[serde(default)]
     pub terms: Vec<String>,
+    #[doc = "Required; an answer without `complete` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub complete: bool,
     #[serde(flatten)]

@@ -88,6 +88,7 @@ impl<TDocument> Default for TermvectorsRequestBody<TDocument> {
 #[doc = "The response body of `termvectors`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TermvectorsResponse {
+    #[doc = "Required; an answer without `found` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub found: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

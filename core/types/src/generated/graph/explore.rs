@@ -24,6 +24,7 @@ pub struct ExploreResponse {
     pub connections: Vec<crate::graph::Connection>,
     #[serde(default)]
     pub failures: Vec<crate::types::ShardFailure>,
+    #[doc = "Required; an answer without `timed_out` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub timed_out: bool,
     #[serde(default)]

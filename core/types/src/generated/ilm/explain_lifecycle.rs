@@ -108,6 +108,7 @@ pub struct LifecycleExplainManaged {
     pub phase_execution: Option<crate::ilm::LifecycleExplainPhaseExecution>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_since_index_creation: Option<crate::types::Duration>,
+    #[doc = "Required; an answer without `skip` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub skip: bool,
     #[serde(flatten)]

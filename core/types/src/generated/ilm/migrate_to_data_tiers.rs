@@ -16,6 +16,7 @@ pub struct MigrateToDataTiersRequestBody {
 #[doc = "The response body of `ilm.migrate_to_data_tiers`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MigrateToDataTiersResponse {
+    #[doc = "Required; an answer without `dry_run` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub dry_run: bool,
     #[serde(default)]

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub struct RemovePolicyResponse {
     #[serde(default)]
     pub failed_indexes: Vec<crate::types::IndexName>,
+    #[doc = "Required; an answer without `has_failures` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub has_failures: bool,
     #[serde(flatten)]

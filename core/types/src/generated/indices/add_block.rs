@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub struct AddIndicesBlockStatus {
     #[serde(default)]
     pub name: crate::types::IndexName,
+    #[doc = "Required; an answer without `blocked` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub blocked: bool,
     #[serde(flatten)]
@@ -18,8 +19,10 @@ pub struct AddIndicesBlockStatus {
 #[doc = "The response body of `indices.add_block`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AddBlockResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
+    #[doc = "Required; an answer without `shards_acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub shards_acknowledged: bool,
     #[serde(default)]

@@ -11,6 +11,7 @@ pub struct AnalyzeDetail {
     pub analyzer: Option<crate::indices::AnalyzerDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub charfilters: Option<Vec<crate::indices::CharFilterDetail>>,
+    #[doc = "Required; an answer without `custom_analyzer` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub custom_analyzer: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `indices.close::CloseIndexResult`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CloseIndexResult {
+    #[doc = "Required; an answer without `closed` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub closed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,10 +28,12 @@ pub struct CloseShardResult {
 #[doc = "The response body of `indices.close`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CloseResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]
     pub indices: BTreeMap<String, crate::indices::CloseIndexResult>,
+    #[doc = "Required; an answer without `shards_acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub shards_acknowledged: bool,
     #[serde(flatten)]

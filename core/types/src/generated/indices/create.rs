@@ -20,8 +20,10 @@ pub struct CreateRequestBody {
 pub struct CreateResponse {
     #[serde(default)]
     pub index: crate::types::IndexName,
+    #[doc = "Required; an answer without `shards_acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub shards_acknowledged: bool,
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(flatten)]

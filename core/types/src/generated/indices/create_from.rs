@@ -21,10 +21,12 @@ pub type CreateFromRequestBody = crate::indices::CreateFrom;
 #[doc = "The response body of `indices.create_from`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CreateFromResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]
     pub index: crate::types::IndexName,
+    #[doc = "Required; an answer without `shards_acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub shards_acknowledged: bool,
     #[serde(flatten)]

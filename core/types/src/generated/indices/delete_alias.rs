@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `indices.delete_alias::IndicesAliasesResponseBody`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct IndicesAliasesResponseBody {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

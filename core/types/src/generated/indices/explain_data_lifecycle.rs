@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub struct DataStreamLifecycleExplain {
     #[serde(default)]
     pub index: crate::types::IndexName,
+    #[doc = "Required; an answer without `managed_by_lifecycle` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub managed_by_lifecycle: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

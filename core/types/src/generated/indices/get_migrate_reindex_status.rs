@@ -11,6 +11,7 @@ pub struct GetMigrateReindexStatusResponse {
     pub start_time: Option<crate::types::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[doc = "Required; an answer without `complete` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub complete: bool,
     #[serde(default)]

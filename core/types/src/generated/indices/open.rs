@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `indices.open`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct OpenResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
+    #[doc = "Required; an answer without `shards_acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub shards_acknowledged: bool,
     #[serde(flatten)]

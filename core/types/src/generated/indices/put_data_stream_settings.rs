@@ -45,6 +45,7 @@ pub struct PutDataStreamSettingsResponse {
 pub struct UpdatedDataStreamSettings {
     #[serde(default)]
     pub name: crate::types::IndexName,
+    #[doc = "Required; an answer without `applied_to_data_stream` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub applied_to_data_stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

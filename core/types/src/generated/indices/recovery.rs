@@ -353,6 +353,7 @@ pub struct ShardRecovery {
     pub id: i64,
     #[serde(default)]
     pub index: crate::indices::RecoveryIndexStatus,
+    #[doc = "Required; an answer without `primary` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub primary: bool,
     #[serde(default)]

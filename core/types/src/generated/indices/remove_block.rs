@@ -20,6 +20,7 @@ pub struct RemoveIndicesBlockStatus {
 #[doc = "The response body of `indices.remove_block`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RemoveBlockResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]

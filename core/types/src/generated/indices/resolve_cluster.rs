@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `indices.resolve_cluster::ResolveClusterInfo`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ResolveClusterInfo {
+    #[doc = "Required; an answer without `connected` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub connected: bool,
+    #[doc = "Required; an answer without `skip_unavailable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub skip_unavailable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -20,18 +20,22 @@ pub struct RolloverRequestBody {
 #[doc = "The response body of `indices.rollover`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RolloverResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]
     pub conditions: BTreeMap<String, bool>,
+    #[doc = "Required; an answer without `dry_run` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub dry_run: bool,
     #[serde(default)]
     pub new_index: String,
     #[serde(default)]
     pub old_index: String,
+    #[doc = "Required; an answer without `rolled_over` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub rolled_over: bool,
+    #[doc = "Required; an answer without `shards_acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub shards_acknowledged: bool,
     #[serde(flatten)]

@@ -29,14 +29,17 @@ pub struct SegmentsResponse {
 pub struct Segment {
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
+    #[doc = "Required; an answer without `committed` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub committed: bool,
+    #[doc = "Required; an answer without `compound` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub compound: bool,
     #[serde(default)]
     pub deleted_docs: i64,
     #[serde(default)]
     pub generation: i64,
+    #[doc = "Required; an answer without `search` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub search: bool,
     #[serde(default)]
@@ -54,6 +57,7 @@ pub struct Segment {
 pub struct ShardSegmentRouting {
     #[serde(default)]
     pub node: String,
+    #[doc = "Required; an answer without `primary` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub primary: bool,
     #[serde(default)]

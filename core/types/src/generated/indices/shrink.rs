@@ -16,8 +16,10 @@ pub struct ShrinkRequestBody {
 #[doc = "The response body of `indices.shrink`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ShrinkResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
+    #[doc = "Required; an answer without `shards_acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub shards_acknowledged: bool,
     #[serde(default)]

@@ -204,6 +204,7 @@ pub struct ShardLease {
 pub struct ShardPath {
     #[serde(default)]
     pub data_path: String,
+    #[doc = "Required; an answer without `is_custom_data_path` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_custom_data_path: bool,
     #[serde(default)]
@@ -253,6 +254,7 @@ pub struct ShardRetentionLeases {
 pub struct ShardRouting {
     #[serde(default)]
     pub node: String,
+    #[doc = "Required; an answer without `primary` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub primary: bool,
     #[serde(default)]

@@ -56,12 +56,14 @@ pub struct DataStream {
     pub failure_store: Option<crate::indices::FailureStore>,
     #[serde(default)]
     pub generation: i64,
+    #[doc = "Required; an answer without `hidden` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub hidden: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ilm_policy: Option<crate::types::Name>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_generation_managed_by: Option<crate::indices::ManagedBy>,
+    #[doc = "Required; an answer without `prefer_ilm` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub prefer_ilm: bool,
     #[serde(default)]
@@ -72,6 +74,7 @@ pub struct DataStream {
     pub name: crate::types::DataStreamName,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicated: Option<bool>,
+    #[doc = "Required; an answer without `rollover_on_write` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub rollover_on_write: bool,
     #[serde(default)]
@@ -253,10 +256,12 @@ pub struct DownsamplingRound {
 #[doc = "Spec interface `indices._types::FailureStore`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FailureStore {
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
     pub indices: Vec<crate::indices::DataStreamIndex>,
+    #[doc = "Required; an answer without `rollover_on_write` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub rollover_on_write: bool,
     #[serde(flatten)]

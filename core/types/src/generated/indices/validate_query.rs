@@ -15,6 +15,7 @@ pub struct IndicesValidationExplanation {
     pub index: Option<crate::types::IndexName>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<i64>,
+    #[doc = "Required; an answer without `valid` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub valid: bool,
     #[serde(flatten)]
@@ -35,6 +36,7 @@ pub struct ValidateQueryResponse {
     pub explanations: Option<Vec<crate::indices::IndicesValidationExplanation>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub _shards: Option<crate::types::ShardStatistics>,
+    #[doc = "Required; an answer without `valid` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub valid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1870,6 +1870,7 @@ impl<'de> Deserialize<'de> for DeepSeekServiceType {
 #[doc = "Spec interface `inference._types::DeleteInferenceEndpointResult`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeleteInferenceEndpointResult {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]
@@ -5210,6 +5211,7 @@ pub struct SparseEmbeddingInferenceResult {
 #[doc = "Spec interface `inference._types::SparseEmbeddingResult`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SparseEmbeddingResult {
+    #[doc = "Required; an answer without `is_truncated` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_truncated: bool,
     #[serde(default)]

@@ -1493,6 +1493,7 @@ pub enum ProcessorContainer {
 #[doc = "Spec interface `ingest._types::Redact`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Redact {
+    #[doc = "Required; an answer without `_is_redacted` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub _is_redacted: bool,
     #[serde(flatten)]

@@ -10,8 +10,10 @@ pub type UpdateDesiredNodesRequestBody = serde_json::Value;
 #[doc = "The response body of `_internal.update_desired_nodes`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UpdateDesiredNodesResponse {
+    #[doc = "Required; an answer without `replaced_existing_history_id` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub replaced_existing_history_id: bool,
+    #[doc = "Required; an answer without `dry_run` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub dry_run: bool,
     #[serde(flatten)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `license.get_basic_status`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetBasicStatusResponse {
+    #[doc = "Required; an answer without `eligible_to_start_basic` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub eligible_to_start_basic: bool,
     #[serde(flatten)]

@@ -29,6 +29,7 @@ pub struct PostRequestBody {
 pub struct PostResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acknowledge: Option<crate::license::Acknowledgement>,
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `license.post_start_basic`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PostStartBasicResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
+    #[doc = "Required; an answer without `basic_was_started` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub basic_was_started: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

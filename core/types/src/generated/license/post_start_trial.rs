@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `license.post_start_trial`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PostStartTrialResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    #[doc = "Required; an answer without `trial_was_started` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub trial_was_started: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -15,6 +15,7 @@ pub struct Deprecation {
     pub message: String,
     #[serde(default)]
     pub url: String,
+    #[doc = "Required; an answer without `resolve_during_rolling_upgrade` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub resolve_during_rolling_upgrade: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -16,6 +16,7 @@ pub struct PostFeatureUpgradeMigrationFeature {
 #[doc = "The response body of `migration.post_feature_upgrade`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PostFeatureUpgradeResponse {
+    #[doc = "Required; an answer without `accepted` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub accepted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `ml.clear_trained_model_deployment_cache`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClearTrainedModelDeploymentCacheResponse {
+    #[doc = "Required; an answer without `cleared` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub cleared: bool,
     #[serde(flatten)]

@@ -18,6 +18,7 @@ pub struct CloseJobRequestBody {
 #[doc = "The response body of `ml.close_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CloseJobResponse {
+    #[doc = "Required; an answer without `closed` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub closed: bool,
     #[serde(flatten)]

@@ -16,6 +16,7 @@ pub struct DeleteExpiredDataRequestBody {
 #[doc = "The response body of `ml.delete_expired_data`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeleteExpiredDataResponse {
+    #[doc = "Required; an answer without `deleted` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub deleted: bool,
     #[serde(flatten)]

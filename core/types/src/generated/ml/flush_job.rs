@@ -22,6 +22,7 @@ pub struct FlushJobRequestBody {
 #[doc = "The response body of `ml.flush_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FlushJobResponse {
+    #[doc = "Required; an answer without `flushed` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub flushed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -18,6 +18,7 @@ pub struct ForecastRequestBody {
 #[doc = "The response body of `ml.forecast`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ForecastResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]

@@ -128,6 +128,7 @@ pub struct InfoResponse {
     pub defaults: crate::ml::Defaults,
     #[serde(default)]
     pub limits: crate::ml::Limits,
+    #[doc = "Required; an answer without `upgrade_mode` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub upgrade_mode: bool,
     #[serde(default)]

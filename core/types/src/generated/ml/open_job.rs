@@ -14,6 +14,7 @@ pub struct OpenJobRequestBody {
 #[doc = "The response body of `ml.open_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct OpenJobResponse {
+    #[doc = "Required; an answer without `opened` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub opened: bool,
     #[serde(default)]

@@ -44,6 +44,7 @@ pub struct PutJobRequestBody {
 #[doc = "The response body of `ml.put_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PutJobResponse {
+    #[doc = "Required; an answer without `allow_lazy_open` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub allow_lazy_open: bool,
     #[serde(default)]

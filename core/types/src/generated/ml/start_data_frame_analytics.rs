@@ -16,6 +16,7 @@ pub struct StartDataFrameAnalyticsRequestBody {
 #[doc = "The response body of `ml.start_data_frame_analytics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StartDataFrameAnalyticsResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]

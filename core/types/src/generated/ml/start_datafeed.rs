@@ -20,6 +20,7 @@ pub struct StartDatafeedRequestBody {
 pub struct StartDatafeedResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<crate::types::NodeIds>,
+    #[doc = "Required; an answer without `started` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub started: bool,
     #[serde(flatten)]

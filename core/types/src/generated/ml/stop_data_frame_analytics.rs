@@ -20,6 +20,7 @@ pub struct StopDataFrameAnalyticsRequestBody {
 #[doc = "The response body of `ml.stop_data_frame_analytics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StopDataFrameAnalyticsResponse {
+    #[doc = "Required; an answer without `stopped` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub stopped: bool,
     #[serde(flatten)]

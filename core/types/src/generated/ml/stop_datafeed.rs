@@ -20,6 +20,7 @@ pub struct StopDatafeedRequestBody {
 #[doc = "The response body of `ml.stop_datafeed`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StopDatafeedResponse {
+    #[doc = "Required; an answer without `stopped` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub stopped: bool,
     #[serde(flatten)]

@@ -18,6 +18,7 @@ pub struct StopTrainedModelDeploymentRequestBody {
 #[doc = "The response body of `ml.stop_trained_model_deployment`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StopTrainedModelDeploymentResponse {
+    #[doc = "Required; an answer without `stopped` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub stopped: bool,
     #[serde(flatten)]

@@ -116,6 +116,7 @@ pub struct Anomaly {
     pub influencers: Option<Vec<crate::ml::Influence>>,
     #[serde(default)]
     pub initial_record_score: f64,
+    #[doc = "Required; an answer without `is_interim` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_interim: bool,
     #[serde(default)]
@@ -286,6 +287,7 @@ pub struct BucketInfluencer {
     pub influencer_field_name: crate::types::Field,
     #[serde(default)]
     pub initial_anomaly_score: f64,
+    #[doc = "Required; an answer without `is_interim` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_interim: bool,
     #[serde(default)]
@@ -317,6 +319,7 @@ pub struct BucketSummary {
     pub event_count: i64,
     #[serde(default)]
     pub initial_anomaly_score: f64,
+    #[doc = "Required; an answer without `is_interim` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_interim: bool,
     #[serde(default)]
@@ -769,8 +772,10 @@ pub struct DatafeedConfig {
 #[doc = "Spec interface `ml._types::DatafeedRunningState`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DatafeedRunningState {
+    #[doc = "Required; an answer without `real_time_configured` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub real_time_configured: bool,
+    #[doc = "Required; an answer without `real_time_running` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub real_time_running: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1183,8 +1188,10 @@ pub struct DataframeAnalyticsDestination {
 #[doc = "Spec interface `ml._types::DataframeAnalyticsFieldSelection`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DataframeAnalyticsFieldSelection {
+    #[doc = "Required; an answer without `is_included` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_included: bool,
+    #[doc = "Required; an answer without `is_required` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_required: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1961,6 +1968,7 @@ pub struct Hyperparameter {
     pub name: crate::types::Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relative_importance: Option<f64>,
+    #[doc = "Required; an answer without `supplied` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub supplied: bool,
     #[serde(default)]
@@ -2173,6 +2181,7 @@ pub struct Influencer {
     pub influencer_field_value: String,
     #[serde(default)]
     pub initial_influencer_score: f64,
+    #[doc = "Required; an answer without `is_interim` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_interim: bool,
     #[serde(default)]
@@ -2192,6 +2201,7 @@ pub struct Influencer {
 #[doc = "Spec interface `ml._types::Job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Job {
+    #[doc = "Required; an answer without `allow_lazy_open` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub allow_lazy_open: bool,
     #[serde(default)]
@@ -2675,6 +2685,7 @@ pub struct ModelSnapshot {
     pub min_version: crate::types::VersionString,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_size_stats: Option<crate::ml::ModelSizeStats>,
+    #[doc = "Required; an answer without `retain` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub retain: bool,
     #[serde(default)]
@@ -2791,6 +2802,7 @@ pub struct OutlierDetectionParameters {
 pub struct OverallBucket {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket_span: Option<crate::types::DurationValue<crate::types::UnitSeconds>>,
+    #[doc = "Required; an answer without `is_interim` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_interim: bool,
     #[serde(default)]

@@ -22,6 +22,7 @@ pub struct UpdateDataFrameAnalyticsRequestBody {
 pub struct UpdateDataFrameAnalyticsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization: Option<crate::ml::DataframeAnalyticsAuthorization>,
+    #[doc = "Required; an answer without `allow_lazy_start` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub allow_lazy_start: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -42,6 +42,7 @@ pub struct UpdateJobRequestBody {
 #[doc = "The response body of `ml.update_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UpdateJobResponse {
+    #[doc = "Required; an answer without `allow_lazy_open` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub allow_lazy_open: bool,
     #[serde(default)]

@@ -16,6 +16,7 @@ pub struct UpdateModelSnapshotRequestBody {
 #[doc = "The response body of `ml.update_model_snapshot`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UpdateModelSnapshotResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]

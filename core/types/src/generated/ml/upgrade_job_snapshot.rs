@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub struct UpgradeJobSnapshotResponse {
     #[serde(default)]
     pub node: crate::types::NodeId,
+    #[doc = "Required; an answer without `completed` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub completed: bool,
     #[serde(flatten)]

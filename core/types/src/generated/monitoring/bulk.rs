@@ -13,8 +13,10 @@ pub type BulkRequestBody<TDocument = serde_json::Value, TPartialDocument = serde
 pub struct BulkResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorCause>,
+    #[doc = "Required; an answer without `errors` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub errors: bool,
+    #[doc = "Required; an answer without `ignored` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub ignored: bool,
     #[serde(default)]

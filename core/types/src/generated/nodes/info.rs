@@ -659,6 +659,7 @@ pub struct NodeJvmInfo {
     pub vm_vendor: String,
     #[serde(default)]
     pub vm_version: crate::types::VersionString,
+    #[doc = "Required; an answer without `using_bundled_jdk` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub using_bundled_jdk: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -702,6 +703,7 @@ pub struct NodeOperatingSystemInfo {
 pub struct NodeProcessInfo {
     #[serde(default)]
     pub id: i64,
+    #[doc = "Required; an answer without `mlockall` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub mlockall: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

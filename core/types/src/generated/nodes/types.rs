@@ -936,6 +936,7 @@ pub struct RepositoryMeteringInformation {
     pub repository_started_at: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repository_stopped_at: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[doc = "Required; an answer without `archived` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub archived: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

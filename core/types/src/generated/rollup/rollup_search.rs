@@ -24,6 +24,7 @@ pub struct RollupSearchRequestBody {
 pub struct RollupSearchResponse<TDocument = serde_json::Value> {
     #[serde(default)]
     pub took: i64,
+    #[doc = "Required; an answer without `timed_out` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub timed_out: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

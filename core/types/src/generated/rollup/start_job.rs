@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `rollup.start_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StartJobResponse {
+    #[doc = "Required; an answer without `started` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub started: bool,
     #[serde(flatten)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `rollup.stop_job`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StopJobResponse {
+    #[doc = "Required; an answer without `stopped` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub stopped: bool,
     #[serde(flatten)]

@@ -10,6 +10,7 @@ pub type PostBehavioralAnalyticsEventRequestBody = serde_json::Value;
 #[doc = "The response body of `search_application.post_behavioral_analytics_event`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PostBehavioralAnalyticsEventResponse {
+    #[doc = "Required; an answer without `accepted` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub accepted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

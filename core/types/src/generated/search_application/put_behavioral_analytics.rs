@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `search_application.put_behavioral_analytics::AnalyticsAcknowledgeResponseBase`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AnalyticsAcknowledgeResponseBase {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(default)]

@@ -38,6 +38,7 @@ pub struct AuthenticateResponse {
     pub roles: Vec<String>,
     #[serde(default)]
     pub username: crate::types::Username,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]

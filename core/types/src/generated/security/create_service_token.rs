@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `security.create_service_token`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CreateServiceTokenResponse {
+    #[doc = "Required; an answer without `created` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub created: bool,
     #[serde(default)]

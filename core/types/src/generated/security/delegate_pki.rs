@@ -19,6 +19,7 @@ pub struct Authentication {
     pub token: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub metadata: crate::types::Metadata,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `security.delete_privileges::FoundStatus`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FoundStatus {
+    #[doc = "Required; an answer without `found` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub found: bool,
     #[serde(flatten)]

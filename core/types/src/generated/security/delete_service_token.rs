@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `security.delete_service_token`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeleteServiceTokenResponse {
+    #[doc = "Required; an answer without `found` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub found: bool,
     #[serde(flatten)]

@@ -53,6 +53,7 @@ pub struct HasPrivilegesResponse {
     pub application: crate::security::ApplicationsPrivileges,
     #[serde(default)]
     pub cluster: BTreeMap<String, bool>,
+    #[doc = "Required; an answer without `has_all_requested` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub has_all_requested: bool,
     #[serde(default)]

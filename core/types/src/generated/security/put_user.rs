@@ -28,6 +28,7 @@ pub struct PutUserRequestBody {
 #[doc = "The response body of `security.put_user`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PutUserResponse {
+    #[doc = "Required; an answer without `created` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub created: bool,
     #[serde(flatten)]

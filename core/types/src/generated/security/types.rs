@@ -26,6 +26,7 @@ pub struct ApiKey {
     pub creation: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
+    #[doc = "Required; an answer without `invalidated` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub invalidated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -455,6 +456,7 @@ impl<'de> Deserialize<'de> for ClusterPrivilege {
 #[doc = "Spec interface `security._types::CreatedStatus`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CreatedStatus {
+    #[doc = "Required; an answer without `created` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub created: bool,
     #[serde(flatten)]
@@ -953,6 +955,7 @@ pub struct RemoteUserIndicesPrivileges {
     pub privileges: Vec<crate::security::IndexPrivilege>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<Vec<crate::security::IndicesPrivilegesQuery>>,
+    #[doc = "Required; an answer without `allow_restricted_indices` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub allow_restricted_indices: bool,
     #[serde(flatten)]
@@ -1086,6 +1089,7 @@ pub struct RoleDescriptorRead {
 #[doc = "Spec interface `security._types::RoleMapping`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RoleMapping {
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -1255,6 +1259,7 @@ pub struct User {
     pub roles: Vec<String>,
     #[serde(default)]
     pub username: crate::types::Username,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1274,6 +1279,7 @@ pub struct UserIndicesPrivileges {
     pub privileges: Vec<crate::security::IndexPrivilege>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<Vec<crate::security::IndicesPrivilegesQuery>>,
+    #[doc = "Required; an answer without `allow_restricted_indices` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub allow_restricted_indices: bool,
     #[serde(flatten)]
@@ -1291,6 +1297,7 @@ pub struct UserIndicesPrivilegesBase {
     pub privileges: Vec<crate::security::IndexPrivilege>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<Vec<crate::security::IndicesPrivilegesQuery>>,
+    #[doc = "Required; an answer without `allow_restricted_indices` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub allow_restricted_indices: bool,
     #[serde(flatten)]

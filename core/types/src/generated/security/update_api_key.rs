@@ -18,6 +18,7 @@ pub struct UpdateApiKeyRequestBody {
 #[doc = "The response body of `security.update_api_key`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UpdateApiKeyResponse {
+    #[doc = "Required; an answer without `updated` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub updated: bool,
     #[serde(flatten)]

@@ -20,6 +20,7 @@ pub struct UpdateCrossClusterApiKeyRequestBody {
 #[doc = "The response body of `security.update_cross_cluster_api_key`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UpdateCrossClusterApiKeyResponse {
+    #[doc = "Required; an answer without `updated` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub updated: bool,
     #[serde(flatten)]

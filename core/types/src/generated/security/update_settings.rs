@@ -18,6 +18,7 @@ pub struct UpdateSettingsRequestBody {
 #[doc = "The response body of `security.update_settings`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UpdateSettingsResponse {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(flatten)]

@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 pub struct BlobDetails {
     #[serde(default)]
     pub name: String,
+    #[doc = "Required; an answer without `overwritten` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub overwritten: bool,
+    #[doc = "Required; an answer without `read_early` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub read_early: bool,
     #[serde(default)]
@@ -63,6 +65,7 @@ pub struct ReadBlobDetails {
     pub first_byte_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_byte_time_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
+    #[doc = "Required; an answer without `found` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub found: bool,
     #[serde(default)]

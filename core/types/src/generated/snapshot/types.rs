@@ -889,6 +889,7 @@ pub struct SourceOnlyRepositorySettingsForSharedFileSystem {
 #[doc = "Spec interface `snapshot._types::Status`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Status {
+    #[doc = "Required; an answer without `include_global_state` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub include_global_state: bool,
     #[serde(default)]

@@ -14,6 +14,7 @@ pub struct ClearCursorRequestBody {
 #[doc = "The response body of `sql.clear_cursor`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClearCursorResponse {
+    #[doc = "Required; an answer without `succeeded` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub succeeded: bool,
     #[serde(flatten)]

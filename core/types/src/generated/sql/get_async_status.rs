@@ -11,8 +11,10 @@ pub struct GetAsyncStatusResponse {
     pub expiration_time_in_millis: Option<crate::types::EpochTime<crate::types::UnitMillis>>,
     #[serde(default)]
     pub id: String,
+    #[doc = "Required; an answer without `is_running` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_running: bool,
+    #[doc = "Required; an answer without `is_partial` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_partial: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -13,6 +13,7 @@ pub struct CertificateInformation {
     pub expiry: Option<crate::types::DateTime>,
     #[serde(default)]
     pub format: String,
+    #[doc = "Required; an answer without `has_private_key` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub has_private_key: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -20,6 +20,7 @@ pub struct StatusResponse {
 #[doc = "Spec interface `streams.status::StreamStatus`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StreamStatus {
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(flatten)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "The response body of `tasks.get`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GetResponse {
+    #[doc = "Required; an answer without `completed` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub completed: bool,
     #[serde(default)]

@@ -86,6 +86,7 @@ pub struct ParentTaskInfo {
     pub action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled: Option<bool>,
+    #[doc = "Required; an answer without `cancellable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub cancellable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,6 +128,7 @@ pub struct TaskInfo {
     pub action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled: Option<bool>,
+    #[doc = "Required; an answer without `cancellable` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub cancellable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

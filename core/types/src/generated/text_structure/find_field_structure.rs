@@ -27,6 +27,7 @@ pub struct FindFieldStructureResponse {
     pub mappings: crate::types::TypeMapping,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multiline_start_pattern: Option<String>,
+    #[doc = "Required; an answer without `need_client_timezone` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub need_client_timezone: bool,
     #[serde(default)]

@@ -72,6 +72,7 @@ pub struct FindStructureResponse {
     pub charset: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_header_row: Option<bool>,
+    #[doc = "Required; an answer without `has_byte_order_marker` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub has_byte_order_marker: bool,
     #[serde(default)]
@@ -88,6 +89,7 @@ pub struct FindStructureResponse {
     pub quote: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
+    #[doc = "Required; an answer without `need_client_timezone` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub need_client_timezone: bool,
     #[serde(default)]

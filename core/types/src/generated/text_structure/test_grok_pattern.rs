@@ -20,6 +20,7 @@ pub struct MatchedField {
 #[doc = "Spec interface `text_structure.test_grok_pattern::MatchedText`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MatchedText {
+    #[doc = "Required; an answer without `matched` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub matched: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -2348,6 +2348,7 @@ pub struct IpPrefixAggregation {
 pub struct IpPrefixBucket {
     #[serde(default)]
     pub doc_count: i64,
+    #[doc = "Required; an answer without `is_ipv6` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_ipv6: bool,
     #[serde(default)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `_types::AcknowledgedResponseBase`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AcknowledgedResponseBase {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(flatten)]
@@ -167,6 +168,7 @@ pub struct ClusterDetails {
     pub indices: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub took: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
+    #[doc = "Required; an answer without `timed_out` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub timed_out: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -949,6 +951,7 @@ pub struct ElasticsearchVersionInfo {
     pub build_flavor: String,
     #[serde(default)]
     pub build_hash: String,
+    #[doc = "Required; an answer without `build_snapshot` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub build_snapshot: bool,
     #[serde(default)]
@@ -1777,6 +1780,7 @@ pub struct IndexingStats {
     pub delete_time_in_millis: Option<crate::types::DurationValue<crate::types::UnitMillis>>,
     #[serde(default)]
     pub delete_total: i64,
+    #[doc = "Required; an answer without `is_throttled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub is_throttled: bool,
     #[serde(default)]
@@ -1833,6 +1837,7 @@ pub struct IndicesOptions {
 #[doc = "Spec interface `_types::IndicesResponseBase`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct IndicesResponseBase {
+    #[doc = "Required; an answer without `acknowledged` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub acknowledged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1868,6 +1873,7 @@ pub enum InferenceStringGroup {
 pub struct InlineGet<TDocument = serde_json::Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, serde_json::Value>>,
+    #[doc = "Required; an answer without `found` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub found: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2381,6 +2387,7 @@ pub type NodeRoles = Vec<crate::types::NodeRole>;
 pub struct NodeShard {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::indices::ShardRoutingState>,
+    #[doc = "Required; an answer without `primary` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub primary: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2630,6 +2637,7 @@ pub struct PluginStats {
     pub elasticsearch_version: crate::types::VersionString,
     #[serde(default)]
     pub extended_plugins: Vec<String>,
+    #[doc = "Required; an answer without `has_native_controller` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub has_native_controller: bool,
     #[serde(default)]
@@ -2638,6 +2646,7 @@ pub struct PluginStats {
     pub name: crate::types::Name,
     #[serde(default)]
     pub version: crate::types::VersionString,
+    #[doc = "Required; an answer without `licensed` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub licensed: bool,
     #[serde(flatten)]
@@ -2898,6 +2907,7 @@ pub struct ReindexTaskInfo {
     pub running_time: Option<crate::types::Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub running_time_in_nanos: Option<crate::types::DurationValue<crate::types::UnitNanos>>,
+    #[doc = "Required; an answer without `cancelled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub cancelled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

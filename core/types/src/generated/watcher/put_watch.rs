@@ -28,6 +28,7 @@ pub struct PutWatchRequestBody {
 #[doc = "The response body of `watcher.put_watch`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PutWatchResponse {
+    #[doc = "Required; an answer without `created` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub created: bool,
     #[serde(default)]

@@ -11,6 +11,7 @@ pub struct StatsResponse {
     pub _nodes: crate::types::NodeStatistics,
     #[serde(default)]
     pub cluster_name: crate::types::Name,
+    #[doc = "Required; an answer without `manually_stopped` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub manually_stopped: bool,
     #[serde(default)]

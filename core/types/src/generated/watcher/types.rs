@@ -985,6 +985,7 @@ pub struct ExecutionResultAction {
 #[doc = "Spec interface `watcher._types::ExecutionResultCondition`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ExecutionResultCondition {
+    #[doc = "Required; an answer without `met` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub met: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

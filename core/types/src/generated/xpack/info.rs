@@ -18,10 +18,12 @@ pub struct BuildInformation {
 #[doc = "Spec interface `xpack.info::Feature`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Feature {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 #[doc = "Spec interface `xpack.usage::Analytics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Analytics {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -45,8 +47,10 @@ pub struct AnalyticsStatistics {
 #[doc = "Spec interface `xpack.usage::Archive`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Archive {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -58,6 +62,7 @@ pub struct Archive {
 #[doc = "Spec interface `xpack.usage::Audit`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Audit {
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,8 +74,10 @@ pub struct Audit {
 #[doc = "Spec interface `xpack.usage::Base`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Base {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(flatten)]
@@ -80,8 +87,10 @@ pub struct Base {
 #[doc = "Spec interface `xpack.usage::Ccr`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Ccr {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -132,6 +141,7 @@ pub struct DataStreamLifecycleGlobalRetention {
 #[doc = "Spec interface `xpack.usage::DataStreamLifecycleGlobalRetentionStats`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DataStreamLifecycleGlobalRetentionStats {
+    #[doc = "Required; an answer without `defined` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub defined: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -173,8 +183,10 @@ pub struct DataStreamLifecycleThresholdStats {
 #[doc = "Spec interface `xpack.usage::DataStreamLifecycleUsage`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DataStreamLifecycleUsage {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -196,8 +208,10 @@ pub struct DataStreamLifecycleUsage {
 #[doc = "Spec interface `xpack.usage::DataStreams`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DataStreams {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -238,8 +252,10 @@ pub struct DataTierPhaseStatistics {
 #[doc = "Spec interface `xpack.usage::DataTiers`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DataTiers {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -268,8 +284,10 @@ pub struct Datafeed {
 #[doc = "Spec interface `xpack.usage::Eql`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Eql {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -368,8 +386,10 @@ pub struct EqlFeaturesSequences {
 #[doc = "Spec interface `xpack.usage::EsqlLoggingConfig`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EsqlLoggingConfig {
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
+    #[doc = "Required; an answer without `user` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub user: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -381,6 +401,7 @@ pub struct EsqlLoggingConfig {
 #[doc = "Spec interface `xpack.usage::FeatureToggle`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FeatureToggle {
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(flatten)]
@@ -390,8 +411,10 @@ pub struct FeatureToggle {
 #[doc = "Spec interface `xpack.usage::Flattened`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Flattened {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -407,6 +430,7 @@ pub struct GpuNodeStats {
     pub r#type: String,
     #[serde(default)]
     pub memory_in_bytes: i64,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -418,8 +442,10 @@ pub struct GpuNodeStats {
 #[doc = "Spec interface `xpack.usage::GpuVectorIndexing`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GpuVectorIndexing {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -435,8 +461,10 @@ pub struct GpuVectorIndexing {
 #[doc = "Spec interface `xpack.usage::HealthStatistics`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct HealthStatistics {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -479,8 +507,10 @@ pub struct Invocations {
 #[doc = "Spec interface `xpack.usage::IpFilter`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct IpFilter {
+    #[doc = "Required; an answer without `http` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub http: bool,
+    #[doc = "Required; an answer without `transport` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub transport: bool,
     #[serde(flatten)]
@@ -518,8 +548,10 @@ pub struct Logging {
 #[doc = "Spec interface `xpack.usage::MachineLearning`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MachineLearning {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -710,10 +742,13 @@ pub struct MlJobForecasts {
 #[doc = "Spec interface `xpack.usage::Monitoring`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Monitoring {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
+    #[doc = "Required; an answer without `collection_enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub collection_enabled: bool,
     #[serde(default)]
@@ -768,10 +803,13 @@ pub struct Query {
 #[doc = "Spec interface `xpack.usage::QueryLoggingConfig`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct QueryLoggingConfig {
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
+    #[doc = "Required; an answer without `user` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub user: bool,
+    #[doc = "Required; an answer without `system` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub system: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -783,8 +821,10 @@ pub struct QueryLoggingConfig {
 #[doc = "Spec interface `xpack.usage::Realm`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Realm {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -901,8 +941,10 @@ pub struct RoleMapping {
 #[doc = "Spec interface `xpack.usage::RuntimeFieldTypes`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RuntimeFieldTypes {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -949,8 +991,10 @@ pub struct RuntimeFieldsType {
 #[doc = "Spec interface `xpack.usage::SearchableSnapshots`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SearchableSnapshots {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -966,8 +1010,10 @@ pub struct SearchableSnapshots {
 #[doc = "Spec interface `xpack.usage::Security`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Security {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -1046,8 +1092,10 @@ pub struct SecurityRolesDlsBitSetCache {
 #[doc = "Spec interface `xpack.usage::SecurityRolesFile`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SecurityRolesFile {
+    #[doc = "Required; an answer without `dls` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub dls: bool,
+    #[doc = "Required; an answer without `fls` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub fls: bool,
     #[serde(default)]
@@ -1059,8 +1107,10 @@ pub struct SecurityRolesFile {
 #[doc = "Spec interface `xpack.usage::SecurityRolesNative`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SecurityRolesNative {
+    #[doc = "Required; an answer without `dls` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub dls: bool,
+    #[doc = "Required; an answer without `fls` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub fls: bool,
     #[serde(default)]
@@ -1072,8 +1122,10 @@ pub struct SecurityRolesNative {
 #[doc = "Spec interface `xpack.usage::Slm`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Slm {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1087,8 +1139,10 @@ pub struct Slm {
 #[doc = "Spec interface `xpack.usage::Sql`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Sql {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -1113,8 +1167,10 @@ pub struct Ssl {
 #[doc = "Spec interface `xpack.usage::Vector`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Vector {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -1130,8 +1186,10 @@ pub struct Vector {
 #[doc = "Spec interface `xpack.usage::VectorDbDocument`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct VectorDbDocument {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
@@ -1145,8 +1203,10 @@ pub struct VectorDbDocument {
 #[doc = "Spec interface `xpack.usage::Watcher`."]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Watcher {
+    #[doc = "Required; an answer without `available` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub available: bool,
+    #[doc = "Required; an answer without `enabled` reads as `false` here (`send_raw` gives the answer as sent)."]
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]
