@@ -18,14 +18,38 @@
 //! ```
 //!
 //! What it owns: one HTTP/1.1 exchange over a pooled keep-alive connection
-//! (`http1`), TLS with rustls (`tls`: web PKI roots by default, extra CAs,
-//! client certificates, SHA-256 pinning), async-io's timer, and a thread
-//! for what must finish after a helper is dropped ([`AsyncIo`], its
+//! (`exchange`), TLS through futures-rustls with the rustls configuration
+//! of `elastik_driver::tls` (web PKI roots by default, extra CAs, client
+//! certificates, SHA-256 pinning), async-io's timer, and a thread for what
+//! must finish after a helper is dropped ([`AsyncIo`], its
 //! [`elastik_driver::Runtime`]). The drive loop, the tracing span, the
 //! background sniffer and the helpers are `elastik-driver`'s, written once
 //! for every runtime. What it does not own: every decision — node choice,
 //! retries, backoff, sniffing, compression, product check — which the
 //! core's machines make.
+//!
+//! ## Why ureq-proto and not hyper
+//!
+//! The protocol is [ureq-proto]'s (the sans-IO HTTP/1.1 machine under ureq
+//! 3, which the blocking runtime already builds): it writes the request
+//! head and parses the response head and body framing; this crate moves
+//! its bytes over async-io sockets. hyper 1's `client::conn::http1` was the
+//! other candidate. It would need an IO adapter to hyper's `Read`/`Write`
+//! traits (without `unsafe`, which the workspace forbids, reading through
+//! `ReadBufCursor::put_slice` costs a copy of every byte), and its
+//! `Connection` future must be polled beside each request — inside the
+//! request's own future, as this crate spawns no tasks, and again before a
+//! pooled connection is reused to notice that the server closed it. Its
+//! errors tell a request never serialized (`try_send_request` hands it
+//! back) from one that was, but not whether a serialized request was
+//! completely written when the connection broke, which the core needs to
+//! know (a request that may have reached the server is retried only when
+//! it is safe). With ureq-proto this crate does the writing itself, so it
+//! knows exactly when the request went out, and the machine has nothing to
+//! drive between requests. What ureq-proto gives up
+//! to hyper — HTTP/2, pipelining, streaming bodies — the core does not use.
+//!
+//! [ureq-proto]: https://docs.rs/ureq-proto
 //!
 //! Out of scope: HTTP/2 and proxies. Sniffing on start, on failure and
 //! before requests works inside calls, because the core asks for it there.
@@ -33,8 +57,8 @@
 //! [`AsyncStdExecutor::background_sniffer`] is the future to spawn on your
 //! executor (`smol::spawn(client.executor().background_sniffer()).detach()`).
 
+mod exchange;
 pub mod helpers;
-mod http1;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,13 +87,13 @@ pub use elastik_proto::{
 /// to spawn for periodic sniffing.
 pub type AsyncStdExecutor = AsyncExecutor<AsyncIo>;
 
-/// async-io as an [`elastik_driver::Runtime`]: the `http1` exchange,
+/// async-io as an [`elastik_driver::Runtime`]: the ureq-proto exchange,
 /// async-io's timer, and detached threads running `async_io::block_on`.
 #[derive(Debug)]
 pub struct AsyncIo;
 
 /// The pooled HTTP/1.1 connections of one client.
-pub struct Connections(Arc<http1::Connector>);
+pub struct Connections(Arc<exchange::Connector>);
 
 impl Runtime for AsyncIo {
     type Http = Connections;
@@ -87,7 +111,7 @@ impl Runtime for AsyncIo {
             ));
         }
         let connector =
-            http1::Connector::new(elastik_driver::tls::client_config(&config.tls)?, config.connections_per_node);
+            exchange::Connector::new(elastik_driver::tls::client_config(&config.tls)?, config.connections_per_node);
         Ok(Connections(Arc::new(connector)))
     }
 
