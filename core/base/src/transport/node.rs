@@ -1,9 +1,9 @@
-//! Nodes, their health, and how the next one is chosen.
-//!
-//! The pool keeps every node alive or dead. A dead node waits
-//! `min(factor·2^(n−1), max)` after its n-th consecutive failure and is then
-//! tried again (resurrected) — at most one per selection, and forcibly when no
-//! node is alive at all.
+//! Nodes, their health, and the policies that choose the next one: the
+//! [`Selector`]s and the [`dead_backoff`] formula. The pool that applies
+//! them (the transport pool in `elastik-proto`, `core/src/transport/pool.rs`) keeps every node alive or dead: a
+//! dead node waits `min(factor·2^(n−1), max)` after its n-th consecutive
+//! failure and is then tried again (resurrected) — at most one per
+//! selection, and forcibly when no node is alive at all.
 
 use std::fmt;
 use std::time::{Duration, Instant};
